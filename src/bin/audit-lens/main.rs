@@ -1,0 +1,279 @@
+//! `audit-lens`: the native command line of Audit Lens. The same engine as the page:
+//! this file only reads files, parses arguments and prints.
+
+use audit_lens::analysis::stats::{stats, Stats};
+use audit_lens::gen::{generate, GenOptions};
+use audit_lens::ingest::Ingester;
+use audit_lens::store::Store;
+use audit_lens::util::{human_bytes, human_count, human_duration_micros, parse_rfc3339_micros};
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+mod cli_policy;
+
+const USAGE: &str = "audit-lens — Kubernetes audit logs and audit policies, locally
+
+USAGE:
+  audit-lens stats [--json] [--top N] [FILE...]      summary of audit logs (stdin when no FILE or FILE is -)
+  audit-lens validate POLICY                          check a policy as kube-apiserver would (exit 1 if refused)
+  audit-lens lint POLICY                              validation plus warnings (sensitive bodies, exec visibility, ...)
+  audit-lens eval --policy POLICY [LOG]               one JSON line per input line: level, rule, omitStages
+  audit-lens coverage --policy POLICY [--json] LOG... per-rule events and bytes, dead and shadowed rules
+  audit-lens whatif --policy NEW [--baseline OLD] [--json] LOG...
+                                                      volume kept by NEW vs OLD (or vs as recorded)
+  audit-lens generate [--size 200MB] [--hours H] [--seed N] [--nodes N] [--sample] [-o FILE]
+                                                      write a realistic, deterministic audit log
+
+Common options: --kube-version 1.35 (policy features of that Kubernetes version)
+Logs may be JSON lines, pretty JSON, EventList, Azure/AWS exports, gzip; detected from content.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let rest = &args[1..];
+    let r = match cmd.as_str() {
+        "stats" => cmd_stats(rest),
+        "generate" => cmd_generate(rest),
+        "validate" | "lint" | "eval" | "coverage" | "whatif" => cli_policy::run(cmd, rest),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => Err(format!("unknown command '{other}'\n\n{USAGE}")),
+    };
+    match r {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("audit-lens: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Parsed `--flag value` / `--switch` options plus positional arguments.
+pub struct Args {
+    pub pos: Vec<String>,
+    pub opts: Vec<(String, Option<String>)>,
+}
+
+impl Args {
+    /// `switches` take no value; every other `--x` takes the next argument.
+    pub fn parse(a: &[String], switches: &[&str]) -> Result<Args, String> {
+        let mut pos = Vec::new();
+        let mut opts = Vec::new();
+        let mut i = 0;
+        while i < a.len() {
+            let s = &a[i];
+            if let Some(name) = s.strip_prefix("--") {
+                if let Some((k, v)) = name.split_once('=') {
+                    opts.push((k.to_string(), Some(v.to_string())));
+                } else if switches.contains(&name) {
+                    opts.push((name.to_string(), None));
+                } else {
+                    let v = a.get(i + 1).ok_or_else(|| format!("--{name} needs a value"))?;
+                    opts.push((name.to_string(), Some(v.clone())));
+                    i += 1;
+                }
+            } else if s == "-o" {
+                let v = a.get(i + 1).ok_or("-o needs a file name")?;
+                opts.push(("output".into(), Some(v.clone())));
+                i += 1;
+            } else {
+                pos.push(s.clone());
+            }
+            i += 1;
+        }
+        Ok(Args { pos, opts })
+    }
+    pub fn flag(&self, k: &str) -> bool {
+        self.opts.iter().any(|(n, _)| n == k)
+    }
+    pub fn get(&self, k: &str) -> Option<&str> {
+        self.opts.iter().rev().find(|(n, _)| n == k).and_then(|(_, v)| v.as_deref())
+    }
+}
+
+/// Reads one file (or stdin for `-`) into the store in 16 MiB chunks.
+pub fn ingest_path(store: &mut Store, path: &str) -> Result<(), String> {
+    let (mut reader, name, size): (Box<dyn Read>, String, u64) = if path == "-" {
+        (Box::new(std::io::stdin().lock()), "<stdin>".into(), 0)
+    } else {
+        let f = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+        let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+        (Box::new(f), path.to_string(), size)
+    };
+    let mut ing = Ingester::new(store, &name, size);
+    let mut buf = vec![0u8; 16 << 20];
+    loop {
+        let n = read_full(&mut reader, &mut buf).map_err(|e| format!("{name}: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        ing.push(store, &buf[..n]);
+    }
+    ing.finish(store);
+    Ok(())
+}
+
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Loads every log path (stdin when empty) into one finalized store.
+pub fn load_logs(paths: &[String]) -> Result<Store, String> {
+    let mut store = Store::new();
+    if paths.is_empty() {
+        ingest_path(&mut store, "-")?;
+    }
+    for p in paths {
+        ingest_path(&mut store, p)?;
+    }
+    store.finalize();
+    Ok(store)
+}
+
+fn cmd_stats(a: &[String]) -> Result<ExitCode, String> {
+    let args = Args::parse(a, &["json"])?;
+    let top: usize = args.get("top").map_or(Ok(10), |v| v.parse().map_err(|_| format!("--top: not a number: {v}")))?;
+    let store = load_logs(&args.pos)?;
+    let st = stats(&store, top, 20);
+    let mut out = std::io::stdout().lock();
+    if args.flag("json") {
+        serde_json::to_writer_pretty(&mut out, &st).map_err(|e| e.to_string())?;
+        let _ = writeln!(out);
+    } else {
+        print_stats(&mut out, &st).map_err(|e| e.to_string())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_stats(o: &mut impl Write, st: &Stats) -> std::io::Result<()> {
+    for f in &st.files {
+        let gz = if f.gzip { format!(" (gzip, {} decoded)", human_bytes(f.decoded_bytes)) } else { String::new() };
+        writeln!(o, "{}: {}{gz}, {}, {} events, {} rejected", f.name, human_bytes(f.bytes), f.format, f.events, f.rejected)?;
+        for (w, n) in &f.wrappers {
+            writeln!(o, "  unwrapped {n} {w}")?;
+        }
+        if let Some(d) = &f.diagnosis {
+            writeln!(o, "  note: {d}")?;
+        }
+    }
+    writeln!(o)?;
+    writeln!(o, "events     {} ({} requests), {} rejected of {} records", st.events, st.requests, st.rejected, st.records)?;
+    if let (Some(a), Some(b)) = (&st.first, &st.last) {
+        writeln!(o, "time span  {a} .. {b} ({})", human_duration_micros((st.span_seconds * 1e6) as i64))?;
+    }
+    writeln!(
+        o,
+        "rate       {:.1} events/s, {}/hour of log",
+        st.events_per_second,
+        human_bytes(st.bytes_per_hour as u64)
+    )?;
+    writeln!(
+        o,
+        "bytes      {} in events, of which {} requestObject and {} responseObject",
+        human_bytes(st.event_bytes),
+        human_bytes(st.request_object_bytes),
+        human_bytes(st.response_object_bytes)
+    )?;
+    if !st.rejections.is_empty() {
+        writeln!(o, "\nrejected (first {}):", st.rejections.len())?;
+        for r in &st.rejections {
+            writeln!(o, "  {}:{}: {}", r.file, r.line, r.reason)?;
+        }
+    }
+    for (k, rows) in &st.top {
+        writeln!(o, "\ntop {k}:")?;
+        for r in rows {
+            let share = if st.events > 0 { r.events as f64 * 100.0 / st.events as f64 } else { 0.0 };
+            writeln!(o, "  {:>9} {:>5.1}% {:>9}  {}", human_count(r.events), share, human_bytes(r.bytes), r.value)?;
+        }
+    }
+    Ok(())
+}
+
+/// Parses "200MB", "1.5GB", "512k", "1000" (bytes).
+fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let m = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "kib" => 1024.0,
+        "mib" => 1048576.0,
+        "gib" => 1073741824.0,
+        _ => return None,
+    };
+    Some((n * m) as u64)
+}
+
+fn cmd_generate(a: &[String]) -> Result<ExitCode, String> {
+    let args = Args::parse(a, &["sample", "no-request-received"])?;
+    let mut out: Box<dyn Write> = match args.get("output") {
+        Some(p) => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(p).map_err(|e| format!("{p}: {e}"))?)),
+        None => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock())),
+    };
+    if args.flag("sample") {
+        out.write_all(&audit_lens::gen::sample_log()).map_err(|e| e.to_string())?;
+        out.flush().map_err(|e| e.to_string())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut o = GenOptions::default();
+    if let Some(s) = args.get("size") {
+        o.max_bytes = parse_size(s).ok_or_else(|| format!("--size: cannot read '{s}' (try 200MB)"))?;
+        o.duration_s = 0;
+    }
+    if let Some(h) = args.get("hours") {
+        let h: f64 = h.parse().map_err(|_| format!("--hours: not a number: {h}"))?;
+        o.duration_s = (h * 3600.0) as u64;
+    }
+    if let Some(v) = args.get("seed") {
+        o.seed = v.parse().map_err(|_| format!("--seed: not a number: {v}"))?;
+    }
+    if let Some(v) = args.get("nodes") {
+        o.nodes = v.parse().map_err(|_| format!("--nodes: not a number: {v}"))?;
+    }
+    if let Some(v) = args.get("activity") {
+        o.activity = v.parse().map_err(|_| format!("--activity: not a number: {v}"))?;
+    }
+    if let Some(v) = args.get("start") {
+        o.start = parse_rfc3339_micros(v).ok_or_else(|| format!("--start: not an RFC 3339 time: {v}"))?;
+    }
+    if args.flag("no-request-received") {
+        o.request_received = false;
+    }
+    if o.max_bytes == 0 && o.duration_s == 0 {
+        o.duration_s = 3600;
+    }
+    let mut err = None;
+    generate(&o, &mut |b| {
+        if err.is_none() {
+            if let Err(e) = out.write_all(b) {
+                err = Some(e);
+            }
+        }
+    });
+    if let Some(e) = err {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e.to_string());
+        }
+    }
+    let _ = out.flush();
+    Ok(ExitCode::SUCCESS)
+}

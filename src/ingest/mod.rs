@@ -1,0 +1,527 @@
+//! Streaming ingest: byte chunks of any size -> records (lines or JSON objects) -> events.
+//!
+//! An [`Ingester`] reads one file. The format is detected from content, never from the
+//! name: gzip by its magic bytes (decoded in pure Rust, see [`gzip`]); a UTF-8 BOM is
+//! skipped; then the first line decides between JSON lines (the fast path: `memchr`
+//! line splitting, zero-copy when a line lies within one chunk) and JSON documents
+//! (pretty-printed or concatenated objects, or a JSON array of them, split by a small
+//! brace-matching scanner). Lines may end in CRLF and may carry a hostname prefix
+//! (`node-1 {"kind":"Event",...}`). A final line without newline is still read; if it is
+//! cut mid-event it is rejected as truncated.
+//!
+//! Invariant: for every file, `events + rejected == records`; blank lines are not records.
+//! Nothing here panics on any input.
+
+pub mod gzip;
+pub mod record;
+
+use crate::store::{Format, Store};
+use gzip::GzipStream;
+use record::{ingest_record, RecordPos};
+
+/// Lines longer than this are rejected without being buffered whole.
+pub const MAX_RECORD: usize = 128 << 20;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    /// Waiting for the first line to decide.
+    Detect,
+    Lines,
+    Docs,
+}
+
+/// Reads one file into a [`Store`], chunk by chunk.
+pub struct Ingester {
+    file: u32,
+    first: bool,
+    gz: Option<GzipStream>,
+    mode: Mode,
+    /// Bytes of an incomplete record carried over from the previous chunk.
+    carry: Vec<u8>,
+    /// Offset (decoded stream) of `carry[0]`.
+    carry_off: u64,
+    /// Decoded bytes seen so far (offset of the next byte).
+    pos: u64,
+    /// 1-based number of the line starting at `pos`... counted as newlines seen + 1.
+    line: u64,
+    /// Line mode: currently skipping the rest of an overlong line.
+    skipping: bool,
+    doc: DocScanner,
+    bom_checked: bool,
+}
+
+impl Ingester {
+    /// Starts reading a file named `name` of `bytes` bytes (0 if unknown) into `store`.
+    pub fn new(store: &mut Store, name: &str, bytes: u64) -> Self {
+        let file = store.add_file(name, bytes);
+        Ingester {
+            file,
+            first: true,
+            gz: None,
+            mode: Mode::Detect,
+            carry: Vec::new(),
+            carry_off: 0,
+            pos: 0,
+            line: 1,
+            skipping: false,
+            doc: DocScanner::default(),
+            bom_checked: false,
+        }
+    }
+
+    /// Index of this file in `store.files`.
+    pub fn file(&self) -> u32 {
+        self.file
+    }
+
+    /// Feeds the next chunk of the file's bytes.
+    pub fn push(&mut self, store: &mut Store, chunk: &[u8]) {
+        if chunk.is_empty() {
+            return;
+        }
+        if self.first {
+            self.first = false;
+            if gzip::is_gzip(chunk) {
+                self.gz = Some(GzipStream::new());
+                store.files[self.file as usize].gzip = true;
+            }
+        }
+        if let Some(mut gz) = self.gz.take() {
+            gz.push(chunk, &mut |piece| self.decoded(store, piece));
+            self.gz = Some(gz);
+        } else {
+            self.decoded(store, chunk);
+        }
+    }
+
+    /// Ends the file: reads a final line without newline, reports truncation, and
+    /// writes the file-level diagnosis.
+    pub fn finish(mut self, store: &mut Store) {
+        if let Some(gz) = &mut self.gz {
+            gz.finish();
+            if let Some(e) = gz.error() {
+                store.files[self.file as usize].diagnosis = Some(e.to_string());
+            }
+        }
+        if self.mode == Mode::Detect {
+            self.decide_mode();
+        }
+        match self.mode {
+            Mode::Lines | Mode::Detect => {
+                if !self.carry.is_empty() && !self.skipping {
+                    let carry = std::mem::take(&mut self.carry);
+                    self.line_record(store, &carry, self.carry_off);
+                }
+            }
+            Mode::Docs => {
+                let file = self.file;
+                self.doc.finish(store, file);
+            }
+        }
+        let f = &mut store.files[self.file as usize];
+        f.decoded_bytes = self.pos;
+        if f.format == Format::Unknown && self.pos > 0 {
+            f.format = if self.mode == Mode::Docs { Format::JsonDocuments } else { Format::JsonLines };
+        }
+        if f.diagnosis.is_none() {
+            f.diagnosis = diagnose(f.events, f.rejected, &self.doc.head);
+        }
+    }
+
+    /// Decoded bytes in.
+    fn decoded(&mut self, store: &mut Store, mut b: &[u8]) {
+        if !self.bom_checked {
+            // Keep the first bytes for diagnosis.
+            if self.doc.head.len() < 16 {
+                let n = (16 - self.doc.head.len()).min(b.len());
+                self.doc.head.extend_from_slice(&b[..n]);
+            }
+            if self.doc.head.len() < 3 && self.pos + (b.len() as u64) < 3 {
+                // Too short to tell; the BOM check happens once we have 3 bytes.
+            }
+            self.bom_checked = true;
+            if b.starts_with(b"\xEF\xBB\xBF") {
+                b = &b[3..];
+                self.pos += 3;
+            }
+        }
+        match self.mode {
+            Mode::Detect => {
+                self.carry.extend_from_slice(b);
+                self.pos += b.len() as u64;
+                if memchr::memchr(b'\n', &self.carry).is_some() || self.carry.len() > MAX_RECORD {
+                    self.decide_mode();
+                    let all = std::mem::take(&mut self.carry);
+                    let start = self.carry_off;
+                    self.pos = start;
+                    self.feed(store, &all);
+                }
+            }
+            _ => self.feed(store, b),
+        }
+    }
+
+    fn decide_mode(&mut self) {
+        let text = &self.carry;
+        let first_line_end = memchr::memchr(b'\n', text).unwrap_or(text.len());
+        let line = trim_ascii(&text[..first_line_end]);
+        let start = text.iter().position(|c| !c.is_ascii_whitespace()).map(|i| text[i]);
+        self.mode = match start {
+            Some(b'[') => Mode::Docs,
+            Some(b'{') => match std::str::from_utf8(line).map(serde_json::from_str::<serde::de::IgnoredAny>) {
+                Ok(Err(e)) if e.is_eof() => Mode::Docs,
+                _ => Mode::Lines,
+            },
+            _ => Mode::Lines,
+        };
+    }
+
+    fn feed(&mut self, store: &mut Store, b: &[u8]) {
+        match self.mode {
+            Mode::Docs => {
+                let file = self.file;
+                store.files[file as usize].format = Format::JsonDocuments;
+                self.doc.feed(store, file, b, &mut self.pos, &mut self.line);
+            }
+            _ => {
+                store.files[self.file as usize].format = Format::JsonLines;
+                self.feed_lines(store, b)
+            }
+        }
+    }
+
+    /// Line mode: the fast path.
+    fn feed_lines(&mut self, store: &mut Store, mut b: &[u8]) {
+        // Finish a line carried over from the previous chunk.
+        if !self.carry.is_empty() || self.skipping {
+            match memchr::memchr(b'\n', b) {
+                None => {
+                    self.pos += b.len() as u64;
+                    if !self.skipping {
+                        if self.carry.len() + b.len() > MAX_RECORD {
+                            self.overlong(store);
+                        } else {
+                            self.carry.extend_from_slice(b);
+                        }
+                    }
+                    return;
+                }
+                Some(nl) => {
+                    if !self.skipping {
+                        self.carry.extend_from_slice(&b[..nl]);
+                        let carry = std::mem::take(&mut self.carry);
+                        self.line_record(store, &carry, self.carry_off);
+                        self.carry = carry;
+                        self.carry.clear();
+                    }
+                    self.skipping = false;
+                    self.line += 1;
+                    self.pos += nl as u64 + 1;
+                    b = &b[nl + 1..];
+                }
+            }
+        }
+        let mut start = 0usize;
+        for nl in memchr::memchr_iter(b'\n', b) {
+            let off = self.pos + start as u64;
+            self.line_record(store, &b[start..nl], off);
+            self.line += 1;
+            start = nl + 1;
+        }
+        self.pos += start as u64;
+        let rest = &b[start..];
+        if !rest.is_empty() {
+            self.carry_off = self.pos;
+            if rest.len() > MAX_RECORD {
+                self.overlong(store);
+            } else {
+                self.carry.extend_from_slice(rest);
+            }
+            self.pos += rest.len() as u64;
+        }
+    }
+
+    fn overlong(&mut self, store: &mut Store) {
+        store.reject(
+            self.file,
+            self.line,
+            self.carry_off,
+            format!("line longer than {} MiB: skipped", MAX_RECORD >> 20),
+        );
+        self.carry.clear();
+        self.skipping = true;
+    }
+
+    /// One complete line (without its `\n`).
+    fn line_record(&mut self, store: &mut Store, raw: &[u8], offset: u64) {
+        let mut line = raw;
+        if let Some(b'\r') = line.last() {
+            line = &line[..line.len() - 1];
+        }
+        let trimmed = trim_ascii(line);
+        if trimmed.is_empty() {
+            return;
+        }
+        let json = strip_host_prefix(trimmed);
+        let lead = (json.as_ptr() as usize - line.as_ptr() as usize) as u64;
+        let pos = RecordPos { file: self.file, line: self.line, offset, len: line.len() as u32 };
+        match std::str::from_utf8(json) {
+            Ok(t) => ingest_record(store, t, pos),
+            Err(e) => store.reject(
+                self.file,
+                self.line,
+                offset,
+                format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() as u64 + lead),
+            ),
+        }
+    }
+}
+
+/// Strips a `hostname ` prefix before the JSON (`node-1 {"kind":...}`), as must-gather
+/// tools write it. Returns the input unchanged when there is none.
+pub fn strip_host_prefix(line: &[u8]) -> &[u8] {
+    if line.first() == Some(&b'{') || line.first() == Some(&b'[') {
+        return line;
+    }
+    let Some(sp) = memchr::memchr(b' ', line) else { return line };
+    let host = &line[..sp];
+    let ok_host = !host.is_empty()
+        && host.len() <= 253
+        && host.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':'));
+    let rest = trim_ascii(&line[sp + 1..]);
+    if ok_host && rest.first() == Some(&b'{') {
+        rest
+    } else {
+        line
+    }
+}
+
+fn trim_ascii(b: &[u8]) -> &[u8] {
+    let s = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    let e = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(s, |i| i + 1);
+    &b[s..e]
+}
+
+/// Names what a file that yielded no events most likely is.
+fn diagnose(events: u64, rejected: u64, head: &[u8]) -> Option<String> {
+    if events > 0 {
+        return None;
+    }
+    if rejected == 0 {
+        return Some("the file is empty: no audit events in it".into());
+    }
+    let h = head;
+    let what = if h.starts_with(b"%PDF") {
+        "a PDF document"
+    } else if h.starts_with(b"PK\x03\x04") {
+        "a ZIP archive (unpack it first)"
+    } else if h.starts_with(b"\x89PNG") || h.starts_with(b"\xFF\xD8\xFF") || h.starts_with(b"GIF8") {
+        "an image"
+    } else if h.starts_with(b"BZh") || h.starts_with(b"\xFD7zXZ") || h.starts_with(b"\x28\xB5\x2F\xFD") {
+        "a bzip2/xz/zstd archive (only gzip is read; decompress it first)"
+    } else if h.starts_with(b"\x7FELF") {
+        "a program binary"
+    } else if h.starts_with(b"apiVersion:") || h.starts_with(b"kind:") || h.starts_with(b"---") {
+        "YAML (an audit policy? drop it as a policy)"
+    } else if h.iter().any(|&c| c == 0) {
+        "a binary file"
+    } else {
+        return Some(format!("no audit events found: all {rejected} records were rejected"));
+    };
+    Some(format!("this looks like {what}, not a Kubernetes audit log"))
+}
+
+/// Splits JSON documents: top-level objects, possibly pretty-printed over many lines,
+/// concatenated, or inside one top-level array.
+#[derive(Default)]
+struct DocScanner {
+    buf: Vec<u8>,
+    depth: u32,
+    in_str: bool,
+    esc: bool,
+    /// Base depth of objects: 1 inside a top-level array.
+    base: u32,
+    active: bool,
+    start_off: u64,
+    start_line: u64,
+    junk: bool,
+    junk_off: u64,
+    junk_line: u64,
+    head: Vec<u8>,
+}
+
+impl DocScanner {
+    fn feed(&mut self, store: &mut Store, file: u32, b: &[u8], pos: &mut u64, line: &mut u64) {
+        for &c in b {
+            if self.active {
+                if self.buf.len() < MAX_RECORD {
+                    self.buf.push(c);
+                }
+            }
+            if c == b'\n' {
+                *line += 1;
+            }
+            if self.in_str {
+                if self.esc {
+                    self.esc = false;
+                } else if c == b'\\' {
+                    self.esc = true;
+                } else if c == b'"' {
+                    self.in_str = false;
+                }
+                *pos += 1;
+                continue;
+            }
+            match c {
+                b'"' => self.in_str = self.active || self.depth > 0,
+                b'{' | b'[' => {
+                    if self.depth == 0 && c == b'[' && !self.active {
+                        self.base = 1;
+                    } else if self.depth == self.base && !self.active {
+                        self.flush_junk(store, file);
+                        self.active = true;
+                        self.buf.clear();
+                        self.buf.push(c);
+                        self.start_off = *pos;
+                        self.start_line = *line;
+                    }
+                    self.depth += 1;
+                }
+                b'}' | b']' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.active && self.depth == self.base {
+                        self.active = false;
+                        self.emit(store, file);
+                    }
+                    if self.depth == 0 {
+                        self.base = 0;
+                    }
+                }
+                c if c.is_ascii_whitespace() || c == b',' => {}
+                _ => {
+                    if !self.active && self.depth <= self.base && !self.junk {
+                        self.junk = true;
+                        self.junk_off = *pos;
+                        self.junk_line = *line;
+                    }
+                }
+            }
+            *pos += 1;
+        }
+    }
+
+    fn flush_junk(&mut self, store: &mut Store, file: u32) {
+        if self.junk {
+            self.junk = false;
+            store.reject(file, self.junk_line, self.junk_off, "text outside any JSON object: not an audit event");
+        }
+    }
+
+    fn emit(&mut self, store: &mut Store, file: u32) {
+        let pos = RecordPos { file, line: self.start_line, offset: self.start_off, len: self.buf.len() as u32 };
+        if self.buf.len() >= MAX_RECORD {
+            store.reject(file, self.start_line, self.start_off, format!("object larger than {} MiB: skipped", MAX_RECORD >> 20));
+        } else {
+            match std::str::from_utf8(&self.buf) {
+                Ok(t) => ingest_record(store, t, pos),
+                Err(e) => store.reject(file, self.start_line, self.start_off, format!("invalid UTF-8 at byte {} of the object", e.valid_up_to())),
+            }
+        }
+        self.buf.clear();
+    }
+
+    fn finish(&mut self, store: &mut Store, file: u32) {
+        self.flush_junk(store, file);
+        if self.active {
+            store.reject(file, self.start_line, self.start_off, "truncated JSON: the file ends inside an object (a log still being written?)");
+            self.active = false;
+        }
+    }
+}
+
+/// What a dropped file holds, told from its first bytes (names are never trusted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Sniffed {
+    /// An audit log (JSON, JSON lines, gzip, cloud export): read it with an [`Ingester`].
+    Log,
+    /// A YAML document with `kind: Policy` or a ConfigMap: load it as a policy.
+    Policy,
+}
+
+/// Tells an audit log from an audit policy by content. Gzip and JSON are logs; YAML that
+/// mentions `kind: Policy`, `rules:` or `kind: ConfigMap` is a policy; anything else is
+/// treated as a log (whose ingest then says what it really is).
+pub fn sniff(head: &[u8]) -> Sniffed {
+    if gzip::is_gzip(head) {
+        return Sniffed::Log;
+    }
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let first = head.iter().position(|c| !c.is_ascii_whitespace()).map(|i| head[i]);
+    if matches!(first, Some(b'{') | Some(b'[')) {
+        return Sniffed::Log;
+    }
+    let text = String::from_utf8_lossy(&head[..head.len().min(64 * 1024)]);
+    let yamlish = text.lines().any(|l| {
+        let l = l.trim_start();
+        l.starts_with("kind: Policy") || l.starts_with("kind: \"Policy\"") || l.starts_with("rules:") || l.starts_with("kind: ConfigMap")
+    });
+    if yamlish {
+        Sniffed::Policy
+    } else {
+        Sniffed::Log
+    }
+}
+
+/// Convenience: reads a whole in-memory file.
+pub fn load_bytes(store: &mut Store, name: &str, bytes: &[u8]) -> u32 {
+    let mut ing = Ingester::new(store, name, bytes.len() as u64);
+    ing.push(store, bytes);
+    let f = ing.file();
+    ing.finish(store);
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_prefix_table() {
+        let cases: &[(&str, &str)] = &[
+            (r#"{"a":1}"#, r#"{"a":1}"#),
+            (r#"node-1 {"a":1}"#, r#"{"a":1}"#),
+            (r#"ip-10-0-1-2.ec2.internal   {"a":1}"#, r#"{"a":1}"#),
+            (r#"two words {"a":1}"#, r#"two words {"a":1}"#),
+            ("garbage", "garbage"),
+            ("", ""),
+        ];
+        for (i, o) in cases {
+            assert_eq!(std::str::from_utf8(strip_host_prefix(i.as_bytes())).unwrap(), *o);
+        }
+    }
+
+    #[test]
+    fn sniff_table() {
+        let cases: &[(&[u8], Sniffed)] = &[
+            (b"{\"kind\":\"Event\"}\n", Sniffed::Log),
+            (b"\xEF\xBB\xBF{", Sniffed::Log),
+            (b"\x1f\x8b\x08\x00", Sniffed::Log),
+            (b"  [ {", Sniffed::Log),
+            (b"apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n", Sniffed::Policy),
+            (b"# comment\nrules:\n  - level: Metadata\n", Sniffed::Policy),
+            (b"apiVersion: v1\nkind: ConfigMap\n", Sniffed::Policy),
+            (b"%PDF-1.7", Sniffed::Log),
+            (b"", Sniffed::Log),
+        ];
+        for (i, (b, want)) in cases.iter().enumerate() {
+            assert_eq!(sniff(b), *want, "case {i}");
+        }
+    }
+
+    #[test]
+    fn trim_table() {
+        assert_eq!(trim_ascii(b"  a b \r"), b"a b");
+        assert_eq!(trim_ascii(b"   "), b"");
+        assert_eq!(trim_ascii(b""), b"");
+    }
+}

@@ -1,0 +1,18 @@
+//! Audit Lens engine: Kubernetes audit logs and audit policies, as a pure library.
+//!
+//! The library knows nothing about the DOM, files or threads: it takes byte chunks and
+//! answers queries. The native CLI (`src/bin/audit-lens.rs`) and the Web Worker (`src/web`)
+//! are thin shells around it.
+
+pub mod analysis;
+pub mod audit;
+pub mod gen;
+pub mod ingest;
+pub mod query;
+pub mod store;
+pub mod util;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -1,0 +1,768 @@
+//! The columnar, interned event store.
+//!
+//! One row per audit event. Each attribute is a column: timestamps as integer
+//! microseconds, small enums as bytes, strings as ids into one [`Interner`] per column
+//! (stored in the narrowest integer width, see [`SymCol`]). Sets (groups, source IPs)
+//! are interned by their raw JSON text and decoded once per distinct set.
+//! The raw event text is not kept: each row remembers its file and byte range instead.
+//!
+//! Invariants:
+//! - every column has exactly `len()` entries;
+//! - after [`Store::finalize`], rows are ordered by `requestReceivedTimestamp`, then stage,
+//!   then load order (so several files merge into one time-ordered view);
+//! - `files[i].events + files[i].rejected == files[i].records` for every file.
+
+pub mod col;
+pub mod intern;
+
+use crate::audit::{Level, RequestAttrs, Stage};
+use crate::util::{format_uuid, parse_uuid};
+pub use col::SymCol;
+pub use intern::Interner;
+use serde::{Deserialize, Serialize};
+
+/// Row flag: the event has an `objectRef` (a resource request).
+pub const F_RESOURCE: u8 = 1;
+/// Row flag: `requestObject` present.
+pub const F_REQ_OBJ: u8 = 2;
+/// Row flag: `responseObject` present.
+pub const F_RESP_OBJ: u8 = 4;
+/// Row flag: the `auditID` is not a UUID; `audit_id` holds an id into `dict.audit_id`.
+pub const F_AUDIT_SYM: u8 = 8;
+/// Row flag: the event came inside a wrapper (EventList, cloud export record); the byte
+/// range is the wrapper record's, not the bare event's.
+pub const F_WRAPPED: u8 = 16;
+/// Row flag: the request path equals the one derived from `objectRef`, so it is not stored.
+pub const F_PATH_DERIVED: u8 = 32;
+
+/// How a file's content was recognised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Format {
+    /// Nothing recognised yet (empty file).
+    Unknown,
+    /// One JSON object per line (kube-apiserver's `--audit-log-format=json`).
+    JsonLines,
+    /// Pretty-printed or concatenated JSON objects, or a JSON array of them.
+    JsonDocuments,
+}
+
+/// What we know about one loaded file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FileInfo {
+    pub name: String,
+    /// Bytes as given (compressed size for gzip).
+    pub bytes: u64,
+    /// Bytes after decompression (equal to `bytes` when not compressed).
+    pub decoded_bytes: u64,
+    pub gzip: bool,
+    pub format: Format,
+    /// Lines or objects seen; `events + rejected == records`.
+    pub records: u64,
+    pub events: u64,
+    pub rejected: u64,
+    /// Wrappers seen (EventList, Azure records, CloudWatch), with counts, e.g. "Azure diagnostic records".
+    pub wrappers: Vec<(String, u64)>,
+    /// A file-level finding in plain words ("this looks like a PDF, not an audit log").
+    pub diagnosis: Option<String>,
+}
+
+/// One input record that did not become an event.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Rejection {
+    pub file: u32,
+    /// 1-based line number where the record starts.
+    pub line: u64,
+    /// Byte offset of the record's start (in the decompressed stream for gzip).
+    pub offset: u64,
+    pub reason: String,
+}
+
+/// At most this many rejections are kept per file; all are counted.
+pub const MAX_KEPT_REJECTIONS: u64 = 200;
+
+/// One event as the ingest hands it to the store: borrowed strings, measured sizes.
+/// `groups_json` / `source_ips_json` are the raw JSON array texts (or "").
+#[derive(Clone, Debug, Default)]
+pub struct EventIn<'a> {
+    pub file: u32,
+    pub offset: u64,
+    pub len: u32,
+    pub received: i64,
+    pub stage_ts: i64,
+    pub stage: Option<Stage>,
+    pub level: Option<Level>,
+    pub audit_id: &'a str,
+    pub verb: &'a str,
+    pub user: &'a str,
+    pub groups_json: &'a str,
+    pub impersonated_user: &'a str,
+    pub source_ips_json: &'a str,
+    pub user_agent: &'a str,
+    pub resource_request: bool,
+    pub api_group: &'a str,
+    pub api_version: &'a str,
+    pub resource: &'a str,
+    pub subresource: &'a str,
+    pub namespace: &'a str,
+    pub name: &'a str,
+    pub request_uri: &'a str,
+    pub code: u16,
+    pub status_reason: &'a str,
+    pub decision: &'a str,
+    pub authz_reason: &'a str,
+    pub req_size: u32,
+    pub resp_size: u32,
+    pub has_req_obj: bool,
+    pub has_resp_obj: bool,
+    pub wrapped: bool,
+}
+
+/// A string-valued dimension of an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Dim {
+    Verb,
+    User,
+    ImpersonatedUser,
+    UserAgent,
+    ApiGroup,
+    ApiVersion,
+    Resource,
+    Subresource,
+    Namespace,
+    Name,
+    StatusReason,
+    Decision,
+    AuthzReason,
+    Path,
+}
+
+/// A set of strings interned by its raw JSON text.
+#[derive(Clone, Debug, Default)]
+pub struct SetDict {
+    /// Raw JSON array text -> set id (id 0 = absent/empty).
+    pub raw: Interner,
+    /// Member names, shared by all sets.
+    pub names: Interner,
+    /// `members[set]`: ids into `names`.
+    pub members: Vec<Vec<u32>>,
+}
+
+impl SetDict {
+    fn new() -> Self {
+        SetDict { raw: Interner::new(), names: Interner::new(), members: vec![Vec::new()] }
+    }
+
+    /// Interns a raw JSON array of strings; decodes members the first time a set is seen.
+    /// Text that is not an array of strings becomes a set of its non-string-free members.
+    fn intern(&mut self, raw_json: &str) -> u32 {
+        let trimmed = raw_json.trim();
+        if trimmed.is_empty() || trimmed == "null" || trimmed == "[]" {
+            return 0;
+        }
+        let before = self.raw.len();
+        let id = self.raw.intern(trimmed);
+        if self.raw.len() > before {
+            let list: Vec<String> = serde_json::from_str(trimmed).unwrap_or_default();
+            let m = list.iter().map(|s| self.names.intern(s)).collect();
+            self.members.push(m);
+        }
+        id
+    }
+
+    /// Member strings of set `id`.
+    pub fn members_of(&self, id: u32) -> impl Iterator<Item = &str> + '_ {
+        self.members[id as usize].iter().map(move |m| self.names.get(*m))
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.raw.heap_bytes() + self.names.heap_bytes() + self.members.iter().map(|m| m.len() * 4 + 24).sum::<usize>()
+    }
+}
+
+macro_rules! sym_columns {
+    ($($field:ident => $dim:ident),* $(,)?) => {
+        /// Per-column interned strings.
+        #[derive(Clone, Debug)]
+        pub struct Dicts {
+            $(pub $field: Interner,)*
+            pub groups: SetDict,
+            pub source_ips: SetDict,
+            /// Non-UUID audit IDs.
+            pub audit_id: Interner,
+        }
+        impl Default for Dicts {
+            fn default() -> Self {
+                Dicts { $($field: Interner::new(),)* groups: SetDict::new(), source_ips: SetDict::new(), audit_id: Interner::new() }
+            }
+        }
+        #[derive(Clone, Debug, Default)]
+        struct SymCols { $($field: SymCol,)* groups: SymCol, source_ips: SymCol }
+        impl SymCols {
+            fn each_mut(&mut self, mut f: impl FnMut(&mut SymCol)) { $(f(&mut self.$field);)* f(&mut self.groups); f(&mut self.source_ips); }
+            fn heap_bytes(&self) -> usize { 0 $(+ self.$field.heap_bytes())* + self.groups.heap_bytes() + self.source_ips.heap_bytes() }
+            fn col(&self, d: Dim) -> &SymCol { match d { $(Dim::$dim => &self.$field,)* } }
+        }
+        impl Dicts {
+            /// The interner behind a dimension.
+            pub fn of(&self, d: Dim) -> &Interner { match d { $(Dim::$dim => &self.$field,)* } }
+            fn heap_bytes(&self) -> usize { 0 $(+ self.$field.heap_bytes())* + self.groups.heap_bytes() + self.source_ips.heap_bytes() + self.audit_id.heap_bytes() }
+        }
+    };
+}
+
+sym_columns! {
+    verb => Verb,
+    user => User,
+    impersonated_user => ImpersonatedUser,
+    user_agent => UserAgent,
+    api_group => ApiGroup,
+    api_version => ApiVersion,
+    resource => Resource,
+    subresource => Subresource,
+    namespace => Namespace,
+    name => Name,
+    status_reason => StatusReason,
+    decision => Decision,
+    authz_reason => AuthzReason,
+    path => Path,
+}
+
+/// Memory use of the store, in bytes actually used (not spare capacity).
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+pub struct MemoryUse {
+    pub events: u64,
+    pub column_bytes: u64,
+    pub dictionary_bytes: u64,
+}
+
+impl MemoryUse {
+    pub fn per_event_columns(&self) -> f64 {
+        self.column_bytes as f64 / self.events.max(1) as f64
+    }
+    pub fn per_event_total(&self) -> f64 {
+        (self.column_bytes + self.dictionary_bytes) as f64 / self.events.max(1) as f64
+    }
+}
+
+/// Stage byte for "no stage".
+pub const NO_STAGE: u8 = 255;
+/// Level byte for "no level".
+pub const NO_LEVEL: u8 = 255;
+
+/// The event store. See the module docs for invariants.
+#[derive(Clone, Debug, Default)]
+pub struct Store {
+    pub files: Vec<FileInfo>,
+    pub rejections: Vec<Rejection>,
+    pub dict: Dicts,
+    received: Vec<i64>,
+    latency: Vec<u32>,
+    stage: Vec<u8>,
+    level: Vec<u8>,
+    flags: Vec<u8>,
+    code: Vec<u16>,
+    audit_id: Vec<u128>,
+    file: SymCol,
+    offset: Vec<u64>,
+    len: Vec<u32>,
+    req_size: Vec<u32>,
+    resp_size: Vec<u32>,
+    syms: SymCols,
+    sorted: bool,
+    scratch: String,
+}
+
+impl Store {
+    pub fn new() -> Self {
+        Store { sorted: true, ..Default::default() }
+    }
+
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.received.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.received.is_empty()
+    }
+
+    /// Registers a new input file and returns its index.
+    pub fn add_file(&mut self, name: &str, bytes: u64) -> u32 {
+        self.files.push(FileInfo {
+            name: name.to_string(),
+            bytes,
+            decoded_bytes: 0,
+            gzip: false,
+            format: Format::Unknown,
+            records: 0,
+            events: 0,
+            rejected: 0,
+            wrappers: Vec::new(),
+            diagnosis: None,
+        });
+        (self.files.len() - 1) as u32
+    }
+
+    /// Records a rejected input record (counted always, kept up to [`MAX_KEPT_REJECTIONS`] per file).
+    pub fn reject(&mut self, file: u32, line: u64, offset: u64, reason: impl Into<String>) {
+        let f = &mut self.files[file as usize];
+        f.records += 1;
+        f.rejected += 1;
+        if f.rejected <= MAX_KEPT_REJECTIONS {
+            self.rejections.push(Rejection { file, line, offset, reason: reason.into() });
+        }
+    }
+
+    /// Appends one event. Rows pushed after [`finalize`](Self::finalize) make the store
+    /// unsorted until the next `finalize`.
+    pub fn push(&mut self, e: &EventIn) {
+        if let Some(last) = self.received.last() {
+            if *last > e.received {
+                self.sorted = false;
+            }
+        }
+        let f = &mut self.files[e.file as usize];
+        f.records += 1;
+        f.events += 1;
+        self.received.push(e.received);
+        let lat = (e.stage_ts - e.received).clamp(0, u32::MAX as i64) as u32;
+        self.latency.push(lat);
+        self.stage.push(e.stage.map_or(NO_STAGE, |s| s as u8));
+        self.level.push(e.level.map_or(NO_LEVEL, |l| l as u8));
+        self.code.push(e.code);
+        self.file.push(e.file);
+        self.offset.push(e.offset);
+        self.len.push(e.len);
+        self.req_size.push(e.req_size);
+        self.resp_size.push(e.resp_size);
+        let mut flags = 0u8;
+        if e.resource_request {
+            flags |= F_RESOURCE;
+        }
+        if e.has_req_obj {
+            flags |= F_REQ_OBJ;
+        }
+        if e.has_resp_obj {
+            flags |= F_RESP_OBJ;
+        }
+        if e.wrapped {
+            flags |= F_WRAPPED;
+        }
+        match parse_uuid(e.audit_id) {
+            Some(u) => self.audit_id.push(u),
+            None => {
+                flags |= F_AUDIT_SYM;
+                self.audit_id.push(self.dict.audit_id.intern(e.audit_id) as u128);
+            }
+        }
+        let path = e.request_uri.split_once('?').map_or(e.request_uri, |(p, _)| p);
+        let path_id = if e.resource_request && {
+            derive_path(&mut self.scratch, e.api_group, e.api_version, e.namespace, e.resource, e.name, e.subresource);
+            self.scratch == path
+        } {
+            flags |= F_PATH_DERIVED;
+            0
+        } else {
+            self.dict.path.intern(path)
+        };
+        self.flags.push(flags);
+        let (d, s) = (&mut self.dict, &mut self.syms);
+        s.path.push(path_id);
+        s.verb.push(d.verb.intern(e.verb));
+        s.user.push(d.user.intern(e.user));
+        s.impersonated_user.push(d.impersonated_user.intern(e.impersonated_user));
+        s.user_agent.push(d.user_agent.intern(e.user_agent));
+        s.api_group.push(d.api_group.intern(e.api_group));
+        s.api_version.push(d.api_version.intern(e.api_version));
+        s.resource.push(d.resource.intern(e.resource));
+        s.subresource.push(d.subresource.intern(e.subresource));
+        s.namespace.push(d.namespace.intern(e.namespace));
+        s.name.push(d.name.intern(e.name));
+        s.status_reason.push(d.status_reason.intern(e.status_reason));
+        s.decision.push(d.decision.intern(e.decision));
+        s.authz_reason.push(d.authz_reason.intern(e.authz_reason));
+        s.groups.push(d.groups.intern(e.groups_json));
+        s.source_ips.push(d.source_ips.intern(e.source_ips_json));
+    }
+
+    /// Orders rows by time (received timestamp, then stage, then load order). Cheap when
+    /// already ordered.
+    pub fn finalize(&mut self) {
+        if self.sorted {
+            return;
+        }
+        let mut perm: Vec<u32> = (0..self.len() as u32).collect();
+        perm.sort_by_key(|&i| (self.received[i as usize], self.stage[i as usize]));
+        use col::permute_vec as p;
+        p(&mut self.received, &perm);
+        p(&mut self.latency, &perm);
+        p(&mut self.stage, &perm);
+        p(&mut self.level, &perm);
+        p(&mut self.flags, &perm);
+        p(&mut self.code, &perm);
+        p(&mut self.audit_id, &perm);
+        p(&mut self.offset, &perm);
+        p(&mut self.len, &perm);
+        p(&mut self.req_size, &perm);
+        p(&mut self.resp_size, &perm);
+        self.file.permute(&perm);
+        self.syms.each_mut(|c| c.permute(&perm));
+        self.sorted = true;
+    }
+
+    /// Releases spare capacity (call once loading is done).
+    pub fn shrink_to_fit(&mut self) {
+        self.received.shrink_to_fit();
+        self.latency.shrink_to_fit();
+        self.stage.shrink_to_fit();
+        self.level.shrink_to_fit();
+        self.flags.shrink_to_fit();
+        self.code.shrink_to_fit();
+        self.audit_id.shrink_to_fit();
+        self.offset.shrink_to_fit();
+        self.len.shrink_to_fit();
+        self.req_size.shrink_to_fit();
+        self.resp_size.shrink_to_fit();
+        self.file.shrink_to_fit();
+        self.syms.each_mut(|c| c.shrink_to_fit());
+    }
+
+    /// Bytes used by columns and dictionaries.
+    pub fn memory_use(&self) -> MemoryUse {
+        let n = self.len();
+        let fixed = n * (8 + 4 + 1 + 1 + 1 + 2 + 16 + 8 + 4 + 4 + 4);
+        MemoryUse {
+            events: n as u64,
+            column_bytes: (fixed + self.file.heap_bytes() + self.syms.heap_bytes()) as u64,
+            dictionary_bytes: self.dict.heap_bytes() as u64,
+        }
+    }
+
+    /// True when rows are in time order (see [`finalize`](Self::finalize)).
+    pub fn is_sorted(&self) -> bool {
+        self.sorted
+    }
+
+    /// Total events, rejected records and records over all files.
+    pub fn totals(&self) -> (u64, u64, u64) {
+        self.files.iter().fold((0, 0, 0), |(e, r, t), f| (e + f.events, r + f.rejected, t + f.records))
+    }
+
+    // ---- row accessors -------------------------------------------------------------
+
+    /// `requestReceivedTimestamp` in µs since the epoch.
+    #[inline]
+    pub fn received(&self, row: usize) -> i64 {
+        self.received[row]
+    }
+    /// All received timestamps (time-ordered after `finalize`).
+    pub fn received_col(&self) -> &[i64] {
+        &self.received
+    }
+    /// `stageTimestamp - requestReceivedTimestamp` in µs, saturating at `u32::MAX` (≈ 71 min).
+    #[inline]
+    pub fn latency(&self, row: usize) -> u32 {
+        self.latency[row]
+    }
+    #[inline]
+    pub fn stage(&self, row: usize) -> Option<Stage> {
+        Stage::ALL.get(self.stage[row] as usize).copied()
+    }
+    #[inline]
+    pub fn stage_byte(&self, row: usize) -> u8 {
+        self.stage[row]
+    }
+    #[inline]
+    pub fn level(&self, row: usize) -> Option<Level> {
+        Level::ALL.get(self.level[row] as usize).copied()
+    }
+    #[inline]
+    pub fn level_byte(&self, row: usize) -> u8 {
+        self.level[row]
+    }
+    #[inline]
+    pub fn flags(&self, row: usize) -> u8 {
+        self.flags[row]
+    }
+    #[inline]
+    pub fn is_resource_request(&self, row: usize) -> bool {
+        self.flags[row] & F_RESOURCE != 0
+    }
+    /// HTTP response code, 0 when absent.
+    #[inline]
+    pub fn code(&self, row: usize) -> u16 {
+        self.code[row]
+    }
+    /// Index into `files`.
+    #[inline]
+    pub fn file(&self, row: usize) -> u32 {
+        self.file.get(row)
+    }
+    /// Byte offset of the event's record in its (decompressed) file.
+    #[inline]
+    pub fn offset(&self, row: usize) -> u64 {
+        self.offset[row]
+    }
+    /// Byte length of the event's record (the event's size in the log, without newline).
+    #[inline]
+    pub fn event_size(&self, row: usize) -> u32 {
+        self.len[row]
+    }
+    #[inline]
+    pub fn request_object_size(&self, row: usize) -> u32 {
+        self.req_size[row]
+    }
+    #[inline]
+    pub fn response_object_size(&self, row: usize) -> u32 {
+        self.resp_size[row]
+    }
+    /// The interned id of a dimension's value for `row`.
+    #[inline]
+    pub fn sym(&self, d: Dim, row: usize) -> u32 {
+        self.syms.col(d).get(row)
+    }
+    /// The string value of a dimension for `row` (`""` when absent). For [`Dim::Path`] of a
+    /// resource request whose path was derived, use [`Store::path`].
+    #[inline]
+    pub fn str(&self, d: Dim, row: usize) -> &str {
+        self.dict.of(d).get(self.syms.col(d).get(row))
+    }
+    /// Group set id of `row` (0 = none); members via `dict.groups.members_of`.
+    #[inline]
+    pub fn groups_id(&self, row: usize) -> u32 {
+        self.syms.groups.get(row)
+    }
+    /// Source IP set id of `row` (0 = none).
+    #[inline]
+    pub fn source_ips_id(&self, row: usize) -> u32 {
+        self.syms.source_ips.get(row)
+    }
+    /// The first source IP (the client), or "".
+    pub fn first_source_ip(&self, row: usize) -> &str {
+        self.dict.source_ips.members_of(self.source_ips_id(row)).next().unwrap_or("")
+    }
+    /// The audit ID as text.
+    pub fn audit_id(&self, row: usize) -> String {
+        if self.flags[row] & F_AUDIT_SYM != 0 {
+            self.dict.audit_id.get(self.audit_id[row] as u32).to_string()
+        } else {
+            format_uuid(self.audit_id[row])
+        }
+    }
+    /// The audit ID as a comparable key (UUIDs as their value; others tagged by their id).
+    #[inline]
+    pub fn audit_key(&self, row: usize) -> (bool, u128) {
+        (self.flags[row] & F_AUDIT_SYM != 0, self.audit_id[row])
+    }
+    /// The request path without query.
+    pub fn path(&self, row: usize) -> String {
+        if self.flags[row] & F_PATH_DERIVED != 0 {
+            let mut s = String::new();
+            derive_path(
+                &mut s,
+                self.str(Dim::ApiGroup, row),
+                self.str(Dim::ApiVersion, row),
+                self.str(Dim::Namespace, row),
+                self.str(Dim::Resource, row),
+                self.str(Dim::Name, row),
+                self.str(Dim::Subresource, row),
+            );
+            s
+        } else {
+            self.str(Dim::Path, row).to_string()
+        }
+    }
+
+    /// Calls `f` with the policy-relevant attributes of `row`.
+    pub fn with_attrs<R>(&self, row: usize, f: impl FnOnce(&RequestAttrs) -> R) -> R {
+        let groups: Vec<&str> = self.dict.groups.members_of(self.groups_id(row)).collect();
+        let path = self.path(row);
+        let a = RequestAttrs {
+            user: self.str(Dim::User, row),
+            groups: &groups,
+            verb: self.str(Dim::Verb, row),
+            resource_request: self.is_resource_request(row),
+            api_group: self.str(Dim::ApiGroup, row),
+            resource: self.str(Dim::Resource, row),
+            subresource: self.str(Dim::Subresource, row),
+            namespace: self.str(Dim::Namespace, row),
+            name: self.str(Dim::Name, row),
+            path: &path,
+        };
+        f(&a)
+    }
+
+    /// Rows grouped by audit ID: returns every row with the same audit ID as `row`
+    /// (itself included), in stage order. O(n); use [`AuditIndex`] for many lookups.
+    pub fn same_request(&self, row: usize) -> Vec<usize> {
+        let k = self.audit_key(row);
+        let mut v: Vec<usize> = (0..self.len()).filter(|&r| self.audit_key(r) == k).collect();
+        v.sort_by_key(|&r| (self.stage[r], self.received[r]));
+        v
+    }
+}
+
+/// Sorted index of rows by audit ID, for grouping a request's stages.
+pub struct AuditIndex {
+    rows: Vec<u32>,
+}
+
+impl AuditIndex {
+    pub fn build(s: &Store) -> Self {
+        let mut rows: Vec<u32> = (0..s.len() as u32).collect();
+        rows.sort_by_key(|&r| (s.audit_key(r as usize), s.stage[r as usize]));
+        AuditIndex { rows }
+    }
+
+    /// Rows sharing `row`'s audit ID, in stage order.
+    pub fn group(&self, s: &Store, row: usize) -> Vec<usize> {
+        let k = s.audit_key(row);
+        let lo = self.rows.partition_point(|&r| s.audit_key(r as usize) < k);
+        self.rows[lo..].iter().take_while(|&&r| s.audit_key(r as usize) == k).map(|&r| r as usize).collect()
+    }
+
+    /// Number of distinct audit IDs (requests).
+    pub fn requests(&self, s: &Store) -> usize {
+        let mut n = 0;
+        let mut prev = None;
+        for &r in &self.rows {
+            let k = s.audit_key(r as usize);
+            if prev != Some(k) {
+                n += 1;
+                prev = Some(k);
+            }
+        }
+        n
+    }
+}
+
+/// Builds the request path kube-apiserver would have for an `objectRef`
+/// (`/api/v1/namespaces/ns/pods/name/exec`, `/apis/apps/v1/deployments`).
+pub fn derive_path(out: &mut String, group: &str, version: &str, ns: &str, resource: &str, name: &str, sub: &str) {
+    out.clear();
+    if group.is_empty() {
+        out.push_str("/api/");
+    } else {
+        out.push_str("/apis/");
+        out.push_str(group);
+        out.push('/');
+    }
+    out.push_str(version);
+    if !ns.is_empty() && resource != "namespaces" {
+        out.push_str("/namespaces/");
+        out.push_str(ns);
+    }
+    out.push('/');
+    out.push_str(resource);
+    if !name.is_empty() {
+        out.push('/');
+        out.push_str(name);
+    }
+    if !sub.is_empty() {
+        out.push('/');
+        out.push_str(sub);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derive_path_table() {
+        let mut s = String::new();
+        let cases = [
+            (("", "v1", "kube-system", "pods", "p1", "exec"), "/api/v1/namespaces/kube-system/pods/p1/exec"),
+            (("apps", "v1", "", "deployments", "", ""), "/apis/apps/v1/deployments"),
+            (("", "v1", "", "nodes", "n1", "status"), "/api/v1/nodes/n1/status"),
+            (("", "v1", "foo", "namespaces", "foo", ""), "/api/v1/namespaces/foo"),
+            (("coordination.k8s.io", "v1", "kube-system", "leases", "x", ""), "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/x"),
+        ];
+        for ((g, v, ns, r, n, sub), want) in cases {
+            derive_path(&mut s, g, v, ns, r, n, sub);
+            assert_eq!(s, want);
+        }
+    }
+
+    fn ev<'a>(file: u32, t: i64, id: &'a str, stage: Stage) -> EventIn<'a> {
+        EventIn {
+            file,
+            received: t,
+            stage_ts: t + 5,
+            stage: Some(stage),
+            level: Some(Level::Metadata),
+            audit_id: id,
+            verb: "get",
+            user: "alice",
+            groups_json: r#"["system:authenticated","dev"]"#,
+            resource_request: true,
+            api_version: "v1",
+            resource: "pods",
+            namespace: "default",
+            name: "p",
+            request_uri: "/api/v1/namespaces/default/pods/p?x=1",
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn push_finalize_sorts_and_accessors_round_trip() {
+        let mut s = Store::new();
+        let f = s.add_file("a.log", 10);
+        let id1 = "f9e91b43-77c3-4622-9d2a-13838f0f4984";
+        s.push(&ev(f, 300, id1, Stage::ResponseComplete));
+        s.push(&ev(f, 100, "abcde12345", Stage::ResponseComplete));
+        s.push(&ev(f, 300, id1, Stage::RequestReceived));
+        assert!(!s.is_sorted());
+        s.finalize();
+        assert_eq!(s.received_col(), &[100, 300, 300]);
+        assert_eq!(s.stage(1), Some(Stage::RequestReceived));
+        assert_eq!(s.audit_id(0), "abcde12345");
+        assert_eq!(s.audit_id(2), id1);
+        assert_eq!(s.path(0), "/api/v1/namespaces/default/pods/p");
+        assert_ne!(s.flags(0) & F_PATH_DERIVED, 0);
+        assert_eq!(s.latency(0), 5);
+        let g: Vec<&str> = s.dict.groups.members_of(s.groups_id(0)).collect();
+        assert_eq!(g, ["system:authenticated", "dev"]);
+        assert_eq!(s.same_request(1), vec![1, 2]);
+        let idx = AuditIndex::build(&s);
+        assert_eq!(idx.group(&s, 2), vec![1, 2]);
+        assert_eq!(idx.requests(&s), 2);
+        assert_eq!(s.totals(), (3, 0, 3));
+        s.with_attrs(1, |a| {
+            assert_eq!(a.user, "alice");
+            assert_eq!(a.groups, ["system:authenticated", "dev"]);
+            assert!(a.resource_request);
+            assert_eq!(a.path, "/api/v1/namespaces/default/pods/p");
+        });
+    }
+
+    #[test]
+    fn non_derivable_path_is_interned() {
+        let mut s = Store::new();
+        let f = s.add_file("a", 0);
+        let mut e = ev(f, 1, "x", Stage::ResponseComplete);
+        e.request_uri = "/api/v1/namespaces/default/pods?watch=true";
+        e.name = "";
+        s.push(&e);
+        assert_ne!(s.flags(0) & F_PATH_DERIVED, 0);
+        let mut e2 = ev(f, 2, "y", Stage::ResponseComplete);
+        e2.resource_request = false;
+        e2.request_uri = "/healthz?verbose";
+        s.push(&e2);
+        assert_eq!(s.flags(1) & F_PATH_DERIVED, 0);
+        assert_eq!(s.path(1), "/healthz");
+    }
+
+    #[test]
+    fn rejections_are_counted_and_capped() {
+        let mut s = Store::new();
+        let f = s.add_file("bad", 0);
+        for i in 0..(MAX_KEPT_REJECTIONS + 10) {
+            s.reject(f, i + 1, i, "bad");
+        }
+        assert_eq!(s.files[0].rejected, MAX_KEPT_REJECTIONS + 10);
+        assert_eq!(s.rejections.len() as u64, MAX_KEPT_REJECTIONS);
+        assert_eq!(s.totals(), (0, MAX_KEPT_REJECTIONS + 10, MAX_KEPT_REJECTIONS + 10));
+    }
+}

@@ -1,0 +1,126 @@
+//! The page's one state and the actions that change it.
+//!
+//! Every change goes through [`State::reduce`]: user intents and the worker's replies
+//! (wrapped in [`Action::Worker`]) alike, so there is one readable `match` to look at.
+//!
+//! Invariants:
+//! - `loading` is `Some` from the moment a load is sent until its `Loaded` reply;
+//! - `summary` is `Some` only when at least one file is loaded;
+//! - the state never holds events, only the worker's small answers.
+
+use crate::web::protocol::{PolicyReport, Progress, Response, Summary};
+use std::rc::Rc;
+use yew::Reducible;
+
+/// The views after loading.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tab {
+    #[default]
+    Explore,
+    Policy,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 2] = [Tab::Explore, Tab::Policy];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Explore => "Explore",
+            Tab::Policy => "Policy",
+        }
+    }
+}
+
+/// A load in flight.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Loading {
+    /// The latest progress report (`None` until the worker sends the first one).
+    pub progress: Option<Progress>,
+    /// The user asked to cancel; the worker has not answered yet.
+    pub cancelling: bool,
+}
+
+/// Everything the page shows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct State {
+    /// The engine's version once the worker answered `Hello`.
+    pub engine: Option<String>,
+    pub loading: Option<Loading>,
+    pub summary: Option<Rc<Summary>>,
+    pub policy: Option<Rc<PolicyReport>>,
+    /// A problem to show until dismissed or until the next load starts.
+    pub error: Option<String>,
+    pub tab: Tab,
+    pub help_open: bool,
+}
+
+impl State {
+    /// True when anything (a log or a policy) is loaded: the workspace replaces the landing view.
+    pub fn has_data(&self) -> bool {
+        self.summary.is_some() || self.policy.is_some()
+    }
+}
+
+/// Everything that can happen to the page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// A reply from the engine worker.
+    Worker(Response),
+    /// The page sent a load request (files or the sample); `policy` when it was "Load policy".
+    LoadStarted { policy: bool },
+    CancelRequested,
+    ClearRequested,
+    ShowTab(Tab),
+    ToggleHelp,
+    CloseHelp,
+    DismissError,
+    /// A problem found on the main thread (e.g. a drop without files).
+    Fail(String),
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Worker(Response::Ready { version }) => s.engine = Some(version),
+            Action::Worker(Response::Progress(p)) => {
+                let cancelling = s.loading.as_ref().is_some_and(|l| l.cancelling);
+                s.loading = Some(Loading { progress: Some(p), cancelling });
+            }
+            Action::Worker(Response::Loaded(summary)) => {
+                s.loading = None;
+                s.summary = (!summary.files.is_empty() || summary.note.is_some()).then(|| Rc::new(summary));
+                if s.summary.is_none() && s.policy.is_some() {
+                    s.tab = Tab::Policy;
+                }
+            }
+            Action::Worker(Response::Policy(report)) => {
+                s.policy = Some(Rc::new(report));
+            }
+            Action::Worker(Response::Error(e)) => s.error = Some(e),
+            Action::LoadStarted { policy } => {
+                s.error = None;
+                s.loading = Some(Loading::default());
+                if policy {
+                    s.tab = Tab::Policy;
+                }
+            }
+            Action::CancelRequested => {
+                if let Some(l) = s.loading.as_mut() {
+                    l.cancelling = true;
+                }
+            }
+            Action::ClearRequested => {
+                s = State { engine: s.engine.take(), ..State::default() };
+            }
+            Action::ShowTab(t) => s.tab = t,
+            Action::ToggleHelp => s.help_open = !s.help_open,
+            Action::CloseHelp => s.help_open = false,
+            Action::DismissError => s.error = None,
+            Action::Fail(e) => s.error = Some(e),
+        }
+        Rc::new(s)
+    }
+}

@@ -1,0 +1,365 @@
+//! The engine worker: owns the [`Store`] and answers the page's [`Request`]s.
+//!
+//! Loading is a small state machine driven by worker messages, so the worker's event loop
+//! runs between two slices and a `Cancel` is seen promptly:
+//! `Load` queues sources -> [`Engine::advance`] starts the next one -> each slice arrives
+//! as [`Msg::Slice`], the read of the following slice is started *before* the current one
+//! is parsed (the browser reads while we parse) -> after the last source the store is
+//! finalized and one [`Response::Loaded`] goes out.
+//!
+//! Invariants:
+//! - `generation` grows on every cancel/clear; a slice from an older generation is dropped;
+//! - `loaded` lists exactly the sources whose files are complete in `store`, in load order;
+//! - a file is either complete in the store or not in it at all: a cancelled or failed file
+//!   makes the worker rebuild the store from `loaded` (phase `Restoring`).
+
+use crate::gen;
+use crate::ingest::{sniff, Ingester, Sniffed};
+use crate::store::Store;
+use crate::web::policy::{self, MAX_POLICY_BYTES};
+use crate::web::protocol::{FileRef, Phase, Progress, Request, Response, Summary};
+use crate::web::reader::{js_error_text, next_range, SLICE, SNIFF_BYTES};
+use crate::web::summary::summarize;
+use gloo_worker::{HandlerId, Worker, WorkerScope};
+use js_sys::Uint8Array;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use wasm_bindgen_futures::JsFuture;
+
+/// Minimum time between two progress messages, ms (about ten a second).
+const PROGRESS_EVERY_MS: f64 = 100.0;
+
+/// Something that can be (re)loaded.
+#[derive(Clone)]
+enum Source {
+    /// The generated sample log (and its policy).
+    Sample,
+    File { file: FileRef, as_policy: bool },
+}
+
+impl Source {
+    fn name(&self) -> &str {
+        match self {
+            Source::Sample => gen::SAMPLE_NAME,
+            Source::File { file, .. } => &file.name,
+        }
+    }
+}
+
+/// The source being read.
+struct Current {
+    source: Source,
+    size: u64,
+    /// Bytes fed so far.
+    offset: u64,
+    /// Set once the first slice said "log"; the file is then registered in the store.
+    ingester: Option<Ingester>,
+    /// The sample's bytes (a `File` is read from its `Blob` instead).
+    data: Option<Rc<Vec<u8>>>,
+}
+
+/// One load: a queue of sources and its progress counters.
+struct Job {
+    client: HandlerId,
+    phase: Phase,
+    queue: VecDeque<Source>,
+    current: Option<Current>,
+    files: u32,
+    index: u32,
+    bytes_total: u64,
+    /// Bytes of the sources already finished in this job.
+    bytes_finished: u64,
+    started_ms: f64,
+    last_progress_ms: f64,
+    note: Option<String>,
+}
+
+/// Messages the worker sends itself.
+pub enum Msg {
+    /// Bytes `[.., end)` of the current source, or why they could not be read.
+    Slice { generation: u32, end: u64, bytes: Result<Vec<u8>, String> },
+}
+
+/// The worker. See the module docs for the invariants.
+pub struct Engine {
+    store: Store,
+    loaded: Vec<Source>,
+    job: Option<Job>,
+    generation: u32,
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+impl Worker for Engine {
+    type Message = Msg;
+    type Input = Request;
+    type Output = Response;
+
+    fn create(_scope: &WorkerScope<Self>) -> Self {
+        Engine { store: Store::new(), loaded: Vec::new(), job: None, generation: 0 }
+    }
+
+    fn update(&mut self, scope: &WorkerScope<Self>, msg: Msg) {
+        match msg {
+            Msg::Slice { generation, end, bytes } if generation == self.generation => match bytes {
+                Ok(bytes) => self.on_slice(scope, end, bytes),
+                Err(e) => {
+                    let name = self.current_name();
+                    self.abort_current(scope, format!("Could not read {name}: {e}. It was not loaded."));
+                }
+            },
+            Msg::Slice { .. } => {} // from before a cancel or clear
+        }
+    }
+
+    fn received(&mut self, scope: &WorkerScope<Self>, msg: Request, id: HandlerId) {
+        match msg {
+            Request::Hello => scope.respond(id, Response::Ready { version: env!("CARGO_PKG_VERSION").to_string() }),
+            Request::Load { files, as_policy } => {
+                let sources = files.into_iter().map(|file| Source::File { file, as_policy }).collect();
+                self.enqueue(scope, id, sources);
+            }
+            Request::LoadSample => self.enqueue(scope, id, vec![Source::Sample]),
+            Request::Cancel => match self.job.as_ref().and_then(|j| j.current.as_ref()) {
+                Some(_) => {
+                    let names = self.pending_names();
+                    self.abort_current(scope, format!("Loading cancelled: {names} not loaded."));
+                }
+                None => scope.respond(id, Response::Loaded(summarize(&self.store, 0.0, None))),
+            },
+            Request::Clear => {
+                self.generation += 1;
+                self.job = None;
+                self.store = Store::new();
+                self.loaded.clear();
+                scope.respond(id, Response::Loaded(Summary::default()));
+            }
+        }
+    }
+}
+
+impl Engine {
+    /// Adds sources to the running job, or starts one.
+    fn enqueue(&mut self, scope: &WorkerScope<Self>, client: HandlerId, sources: Vec<Source>) {
+        let job = self.job.get_or_insert_with(|| Job {
+            client,
+            phase: Phase::Reading,
+            queue: VecDeque::new(),
+            current: None,
+            files: 0,
+            index: 0,
+            bytes_total: 0,
+            bytes_finished: 0,
+            started_ms: now_ms(),
+            last_progress_ms: 0.0,
+            note: None,
+        });
+        for s in sources {
+            job.files += 1;
+            if let Source::File { file, .. } = &s {
+                job.bytes_total += file.size;
+            }
+            job.queue.push_back(s);
+        }
+        if job.current.is_none() {
+            self.advance(scope);
+        }
+    }
+
+    /// Starts the next queued source, or ends the job when none is left.
+    fn advance(&mut self, scope: &WorkerScope<Self>) {
+        let Some(job) = self.job.as_mut() else { return };
+        let Some(source) = job.queue.pop_front() else {
+            self.finish_job(scope);
+            return;
+        };
+        let (size, data) = match &source {
+            Source::Sample => {
+                job.phase = if job.phase == Phase::Restoring { Phase::Restoring } else { Phase::Generating };
+                let client = job.client;
+                self.progress(scope, true);
+                let bytes = gen::sample_log();
+                let report = policy::check("sample-policy.yaml", gen::sample_policy());
+                scope.respond(client, Response::Policy(report));
+                let job = self.job.as_mut().expect("job is running");
+                if job.phase == Phase::Generating {
+                    job.phase = Phase::Reading;
+                }
+                job.bytes_total += bytes.len() as u64;
+                (bytes.len() as u64, Some(Rc::new(bytes)))
+            }
+            Source::File { file, .. } => (file.size, None),
+        };
+        let job = self.job.as_mut().expect("job is running");
+        job.current = Some(Current { source, size, offset: 0, ingester: None, data });
+        if size == 0 {
+            // Nothing to read: still register the file so the summary lists it.
+            self.on_slice(scope, 0, Vec::new());
+        } else {
+            self.request_slice(scope, 0);
+        }
+    }
+
+    /// Asks for the slice of the current source starting at `start`.
+    fn request_slice(&self, scope: &WorkerScope<Self>, start: u64) {
+        let Some(cur) = self.job.as_ref().and_then(|j| j.current.as_ref()) else { return };
+        let Some((a, b)) = next_range(start, cur.size, SLICE) else { return };
+        let generation = self.generation;
+        match (&cur.data, &cur.source) {
+            (Some(data), _) => {
+                let bytes = Ok(data[a as usize..b as usize].to_vec());
+                scope.send_message(Msg::Slice { generation, end: b, bytes });
+            }
+            (None, Source::File { file, .. }) => {
+                let promise = file.blob.slice_with_f64_and_f64(a as f64, b as f64).map(|p| p.array_buffer());
+                let scope = scope.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let bytes = match promise {
+                        Ok(p) => JsFuture::from(p).await.map(|buf| Uint8Array::new(&buf).to_vec()),
+                        Err(e) => Err(e),
+                    }
+                    .map_err(|e| js_error_text(&e));
+                    scope.send_message(Msg::Slice { generation, end: b, bytes });
+                });
+            }
+            (None, Source::Sample) => unreachable!("the sample always has its bytes"),
+        }
+    }
+
+    /// Handles the slice ending at `end` of the current source.
+    fn on_slice(&mut self, scope: &WorkerScope<Self>, end: u64, bytes: Vec<u8>) {
+        let Some(job) = self.job.as_mut() else { return };
+        let client = job.client;
+        let Some(cur) = job.current.as_mut() else { return };
+        if cur.ingester.is_none() {
+            let as_policy = matches!(cur.source, Source::File { as_policy: true, .. });
+            let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
+            if as_policy || (!matches!(cur.source, Source::Sample) && sniff(head) == Sniffed::Policy) {
+                let name = cur.source.name().to_string();
+                let msg = if cur.size > MAX_POLICY_BYTES {
+                    Response::Error(format!(
+                        "{name} is {} — too large to be an audit policy. Drop it without \"Load policy\" to read it as a log.",
+                        crate::util::human_bytes(cur.size)
+                    ))
+                } else {
+                    Response::Policy(policy::check(&name, &String::from_utf8_lossy(&bytes)))
+                };
+                scope.respond(client, msg);
+                job.bytes_finished += cur.size;
+                job.index += 1;
+                job.current = None;
+                self.advance(scope);
+                return;
+            }
+            cur.ingester = Some(Ingester::new(&mut self.store, cur.source.name(), cur.size));
+        }
+        // Start reading the next slice before parsing this one.
+        let more = end < cur.size;
+        if more {
+            self.request_slice(scope, end);
+        }
+        let job = self.job.as_mut().expect("job is running");
+        let cur = job.current.as_mut().expect("a source is being read");
+        cur.ingester.as_mut().expect("ingester created above").push(&mut self.store, &bytes);
+        cur.offset = end;
+        if !more {
+            let cur = job.current.take().expect("a source is being read");
+            cur.ingester.expect("ingester created above").finish(&mut self.store);
+            job.bytes_finished += cur.size;
+            job.index += 1;
+            self.loaded.push(cur.source);
+            self.progress(scope, false);
+            self.advance(scope);
+        } else {
+            self.progress(scope, false);
+        }
+    }
+
+    /// Sends a progress message unless one went out less than [`PROGRESS_EVERY_MS`] ago.
+    fn progress(&mut self, scope: &WorkerScope<Self>, force: bool) {
+        let Some(job) = self.job.as_mut() else { return };
+        let now = now_ms();
+        if !force && now - job.last_progress_ms < PROGRESS_EVERY_MS {
+            return;
+        }
+        job.last_progress_ms = now;
+        let (file, done) = match &job.current {
+            Some(c) => (c.source.name().to_string(), c.offset),
+            None => (String::new(), 0),
+        };
+        let p = Progress {
+            phase: job.phase,
+            file,
+            file_index: job.index.min(job.files.saturating_sub(1)),
+            files: job.files,
+            bytes_done: (job.bytes_finished + done).min(job.bytes_total),
+            bytes_total: job.bytes_total,
+            events: self.store.len() as u64,
+            elapsed_ms: now - job.started_ms,
+        };
+        scope.respond(job.client, Response::Progress(p));
+    }
+
+    /// Ends the job: sorts the store by time and sends the summary.
+    fn finish_job(&mut self, scope: &WorkerScope<Self>) {
+        let Some(mut job) = self.job.take() else { return };
+        job.phase = Phase::Sorting;
+        self.job = Some(job);
+        self.progress(scope, true);
+        let job = self.job.take().expect("job is running");
+        self.store.finalize();
+        self.store.shrink_to_fit();
+        let summary = summarize(&self.store, now_ms() - job.started_ms, job.note);
+        scope.respond(job.client, Response::Loaded(summary));
+    }
+
+    fn current_name(&self) -> String {
+        self.job.as_ref().and_then(|j| j.current.as_ref()).map_or_else(String::new, |c| c.source.name().to_string())
+    }
+
+    /// "a.log", "a.log and b.log was/were" ... for the cancel note.
+    fn pending_names(&self) -> String {
+        let Some(job) = self.job.as_ref() else { return String::new() };
+        let names: Vec<&str> = job.current.iter().map(|c| c.source.name()).chain(job.queue.iter().map(Source::name)).collect();
+        match names.as_slice() {
+            [] => "nothing was".into(),
+            [one] => format!("{one} was"),
+            [first, rest @ ..] => format!("{first} and {} more files were", rest.len()),
+        }
+    }
+
+    /// Drops the current source and everything queued after it. If the source had already
+    /// put rows in the store, rebuilds the store from the complete files (`Restoring`).
+    fn abort_current(&mut self, scope: &WorkerScope<Self>, note: String) {
+        self.generation += 1;
+        let Some(job) = self.job.take() else { return };
+        let partial = job.current.as_ref().is_some_and(|c| c.ingester.is_some());
+        let mut next = Job {
+            client: job.client,
+            phase: if partial { Phase::Restoring } else { job.phase },
+            queue: VecDeque::new(),
+            current: None,
+            files: 0,
+            index: 0,
+            bytes_total: 0,
+            bytes_finished: 0,
+            started_ms: now_ms(),
+            last_progress_ms: 0.0,
+            note: Some(note),
+        };
+        if partial {
+            self.store = Store::new();
+            for s in self.loaded.drain(..) {
+                next.files += 1;
+                if let Source::File { file, .. } = &s {
+                    next.bytes_total += file.size;
+                }
+                next.queue.push_back(s);
+            }
+        }
+        self.job = Some(next);
+        self.advance(scope);
+    }
+}

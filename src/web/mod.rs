@@ -1,0 +1,20 @@
+//! The web shell's plumbing: the worker that owns the engine, and what crosses the
+//! thread boundary.
+//!
+//! - [`protocol`]: the one `Request`/`Response` pair both sides speak (serde).
+//! - [`codec`]: a gloo-worker codec that keeps `File`/`Blob` objects intact, so a dropped
+//!   file goes to the worker by structured clone, never copied on the main thread.
+//! - [`reader`]: reads a `Blob` in large slices and feeds the [`Ingester`](crate::ingest::Ingester).
+//! - [`engine`]: the gloo-worker `Worker` that owns the [`Store`](crate::store::Store).
+//! - [`summary`] and [`policy`]: turn engine state into the small answers the UI renders.
+//! - [`spawn`]: starts the worker from the page (main thread side).
+//!
+//! Invariant: the UI never holds events; everything it shows arrives as a `Response`.
+
+pub mod codec;
+pub mod engine;
+pub mod policy;
+pub mod protocol;
+pub mod reader;
+pub mod spawn;
+pub mod summary;

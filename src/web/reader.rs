@@ -1,0 +1,84 @@
+//! Reading a `Blob` (a dropped `File`) in large slices.
+//!
+//! The worker never reads a whole file at once: it asks for `[start, end)` slices of
+//! [`SLICE`] bytes with `blob.slice().arrayBuffer()`, and asks for the next slice before
+//! parsing the current one, so the browser reads while the engine parses. Each slice is
+//! copied once, into wasm memory.
+
+use crate::ingest::Ingester;
+use crate::store::Store;
+use js_sys::Uint8Array;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::Blob;
+
+/// Slice size for reading files: 16 MiB (large enough that per-slice costs vanish, small
+/// enough that two slices in flight cost little memory).
+pub const SLICE: u64 = 16 << 20;
+
+/// How many leading bytes decide between a log and a policy.
+pub const SNIFF_BYTES: usize = 64 << 10;
+
+/// The next slice of a file of `size` bytes after `offset`: `None` at the end.
+/// Invariant: returned ranges are never empty and never pass `size`.
+pub fn next_range(offset: u64, size: u64, slice: u64) -> Option<(u64, u64)> {
+    (offset < size).then(|| (offset, size.min(offset.saturating_add(slice.max(1)))))
+}
+
+/// Reads bytes `[start, end)` of `blob`.
+pub async fn read_slice(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, String> {
+    let part = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| js_error_text(&e))?;
+    let buf = JsFuture::from(part.array_buffer()).await.map_err(|e| js_error_text(&e))?;
+    Ok(Uint8Array::new(&buf).to_vec())
+}
+
+/// Reads bytes `[start, end)` of `blob` synchronously. Works only inside a worker
+/// (`FileReaderSync` does not exist on the main thread).
+pub fn read_slice_sync(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, String> {
+    let part = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| js_error_text(&e))?;
+    let reader = web_sys::FileReaderSync::new().map_err(|e| js_error_text(&e))?;
+    let buf = reader.read_as_array_buffer(&part).map_err(|e| js_error_text(&e))?;
+    Ok(Uint8Array::new(&buf).to_vec())
+}
+
+/// Reads a whole blob into `store` as one file, `slice` bytes at a time, keeping the
+/// next read in flight while the current slice is parsed. Returns the file's index.
+/// The store is not finalized (call [`Store::finalize`] after the last file).
+pub async fn load_blob(store: &mut Store, name: &str, blob: &Blob, slice: u64) -> Result<u32, String> {
+    let size = blob.size() as u64;
+    let mut ing = Ingester::new(store, name, size);
+    let mut pending = next_range(0, size, slice).map(|(a, b)| (b, read_slice_owned(blob.clone(), a, b)));
+    while let Some((end, fut)) = pending.take() {
+        let bytes = fut.await?;
+        pending = next_range(end, size, slice).map(|(a, b)| (b, read_slice_owned(blob.clone(), a, b)));
+        ing.push(store, &bytes);
+    }
+    let file = ing.file();
+    ing.finish(store);
+    Ok(file)
+}
+
+/// Starts reading at once (the browser reads while we parse) and returns the result later.
+fn read_slice_owned(blob: Blob, start: u64, end: u64) -> impl std::future::Future<Output = Result<Vec<u8>, String>> {
+    let promise = blob.slice_with_f64_and_f64(start as f64, end as f64).map(|p| p.array_buffer());
+    async move {
+        let promise = promise.map_err(|e| js_error_text(&e))?;
+        let buf = JsFuture::from(promise).await.map_err(|e| js_error_text(&e))?;
+        Ok(Uint8Array::new(&buf).to_vec())
+    }
+}
+
+/// A JS exception in words a person can act on.
+pub fn js_error_text(e: &JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        let name: String = err.name().into();
+        let msg: String = err.message().into();
+        return match name.as_str() {
+            "NotFoundError" => "the file is gone (was it moved or deleted after you chose it?)".into(),
+            "NotReadableError" => "the browser could not read the file (was it changed or removed while loading?)".into(),
+            _ if msg.is_empty() => name,
+            _ => format!("{name}: {msg}"),
+        };
+    }
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}
