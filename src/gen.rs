@@ -55,7 +55,11 @@ impl Default for GenOptions {
 
 /// The page's embedded sample: three hours of a three-node cluster (≈ 8 MB). Deterministic.
 pub fn sample_log() -> Vec<u8> {
-    let o = GenOptions { duration_s: 3 * 3600, activity: 0.35, ..Default::default() };
+    let o = GenOptions {
+        duration_s: 3 * 3600,
+        activity: 0.35,
+        ..Default::default()
+    };
     let mut v = Vec::new();
     generate(&o, &mut |b| v.extend_from_slice(b));
     v
@@ -276,7 +280,8 @@ struct Req {
 }
 
 const KUBELET_UA: &str = "kubelet/v1.30.4 (linux/amd64) kubernetes/a51b3b7";
-const KCM_UA: &str = "kube-controller-manager/v1.30.4 (linux/amd64) kubernetes/a51b3b7/leader-election";
+const KCM_UA: &str =
+    "kube-controller-manager/v1.30.4 (linux/amd64) kubernetes/a51b3b7/leader-election";
 const SCHED_UA: &str = "kube-scheduler/v1.30.4 (linux/amd64) kubernetes/a51b3b7/leader-election";
 const CTRL_UA: &str = "kube-controller-manager/v1.30.4 (linux/amd64) kubernetes/a51b3b7/system:serviceaccount:kube-system:replicaset-controller";
 const PROXY_UA: &str = "kube-proxy/v1.30.4 (linux/amd64) kubernetes/a51b3b7";
@@ -288,15 +293,29 @@ const HELM_UA: &str = "Helm/3.15.3";
 const CURL_UA: &str = "curl/8.5.0";
 
 const NAMESPACES: &[&str] = &["default", "shop", "payments", "monitoring", "kube-system"];
-const APPS: &[&str] = &["web", "api", "cart", "checkout", "worker", "redis", "postgres"];
+const APPS: &[&str] = &[
+    "web", "api", "cart", "checkout", "worker", "redis", "postgres",
+];
 
 fn pod_name(rng: &mut Rng) -> String {
     let app = rng.pick(APPS);
-    format!("{app}-{:x}-{:05x}", 0x5d8f6c7b9u64 + rng.below(4), rng.below(0xfffff))
+    format!(
+        "{app}-{:x}-{:05x}",
+        0x5d8f6c7b9u64 + rng.below(4),
+        rng.below(0xfffff)
+    )
 }
 
 /// A plausible object body of about `approx` bytes (JSON, with managedFields like real ones).
-fn body(rng: &mut Rng, kind: &str, api_version: &str, ns: &str, name: &str, base: usize, spread: u64) -> String {
+fn body(
+    rng: &mut Rng,
+    kind: &str,
+    api_version: &str,
+    ns: &str,
+    name: &str,
+    base: usize,
+    spread: u64,
+) -> String {
     let approx = base + rng.below(spread) as usize;
     let mut s = String::with_capacity(approx + 256);
     let uid = rng.uuid();
@@ -370,7 +389,11 @@ pub fn generate(o: &GenOptions, sink: &mut dyn FnMut(&[u8])) -> u64 {
         let first = o.start + (sim.rng.unit() * a.period_s() * 1e6) as i64;
         next.push(Reverse((first, i)));
     }
-    let end = if o.duration_s == 0 { i64::MAX } else { o.start + o.duration_s as i64 * 1_000_000 };
+    let end = if o.duration_s == 0 {
+        i64::MAX
+    } else {
+        o.start + o.duration_s as i64 * 1_000_000
+    };
     let mut events = 0u64;
     while let Some(Reverse((t, i))) = next.pop() {
         if t >= end || (o.max_bytes > 0 && sim.written >= o.max_bytes) {
@@ -381,7 +404,11 @@ pub fn generate(o: &GenOptions, sink: &mut dyn FnMut(&[u8])) -> u64 {
         // Bursts: humans act in sessions, so most of their gaps are short.
         let human = matches!(a, Actor::Alice | Actor::Bob | Actor::Deployer);
         let mean = a.period_s() / o.activity.max(0.001);
-        let gap = if human && sim.rng.chance(0.7) { mean * 0.08 } else { mean };
+        let gap = if human && sim.rng.chance(0.7) {
+            mean * 0.08
+        } else {
+            mean
+        };
         let dt = (-(1.0 - sim.rng.unit()).ln() * gap * 1e6) as i64 + 1000;
         next.push(Reverse((t + dt, i)));
         let req = sim.request(a, t);
@@ -398,7 +425,9 @@ impl Sim<'_> {
             if *ts > t {
                 break;
             }
-            let Some(Reverse((_, _, line))) = self.pending.pop() else { break };
+            let Some(Reverse((_, _, line))) = self.pending.pop() else {
+                break;
+            };
             self.written += line.len() as u64;
             (self.sink)(line.as_bytes());
             n += 1;
@@ -409,7 +438,13 @@ impl Sim<'_> {
     fn request(&mut self, a: Actor, _t: i64) -> Req {
         let rng = &mut self.rng;
         let node_ip = |n: u32| format!("10.0.0.{}", 10 + n);
-        let mut r = Req { code: 200, version: "v1", level: "RequestResponse", latency_us: 800 + rng.below(6000) as i64, ..Default::default() };
+        let mut r = Req {
+            code: 200,
+            version: "v1",
+            level: "RequestResponse",
+            latency_us: 800 + rng.below(6000) as i64,
+            ..Default::default()
+        };
         match a {
             Actor::Kubelet(n) => {
                 r.user = format!("system:node:node-{n}");
@@ -425,7 +460,15 @@ impl Sim<'_> {
                     r.name = format!("node-{n}");
                     r.query = "?timeout=10s".into();
                     r.verb = if x < 22 { "get" } else { "update" };
-                    let b = body(rng, "Lease", "coordination.k8s.io/v1", "kube-node-lease", &r.name, 420, 0);
+                    let b = body(
+                        rng,
+                        "Lease",
+                        "coordination.k8s.io/v1",
+                        "kube-node-lease",
+                        &r.name,
+                        420,
+                        0,
+                    );
                     if r.verb == "update" {
                         r.req_body = Some(b.clone());
                     }
@@ -493,24 +536,50 @@ impl Sim<'_> {
             }
             Actor::ControllerManager | Actor::Scheduler => {
                 let kcm = a == Actor::ControllerManager;
-                r.user = if kcm { "system:kube-controller-manager" } else { "system:kube-scheduler" }.into();
+                r.user = if kcm {
+                    "system:kube-controller-manager"
+                } else {
+                    "system:kube-scheduler"
+                }
+                .into();
                 r.groups = r#"["system:authenticated"]"#;
                 r.ip = "10.0.0.2".into();
                 r.ua = if kcm { KCM_UA } else { SCHED_UA };
                 r.group = "coordination.k8s.io";
                 r.resource = "leases";
                 r.ns = "kube-system".into();
-                r.name = if kcm { "kube-controller-manager" } else { "kube-scheduler" }.into();
+                r.name = if kcm {
+                    "kube-controller-manager"
+                } else {
+                    "kube-scheduler"
+                }
+                .into();
                 r.query = "?timeout=5s".into();
                 r.verb = if rng.chance(0.5) { "get" } else { "update" };
-                let b = body(rng, "Lease", "coordination.k8s.io/v1", "kube-system", &r.name, 450, 0);
+                let b = body(
+                    rng,
+                    "Lease",
+                    "coordination.k8s.io/v1",
+                    "kube-system",
+                    &r.name,
+                    450,
+                    0,
+                );
                 if r.verb == "update" {
                     r.req_body = Some(b.clone());
                 }
                 r.resp_body = Some(b);
             }
             Actor::Controllers => {
-                let sa = *rng.pick(&["replicaset-controller", "deployment-controller", "endpointslice-controller", "endpoint-controller", "job-controller", "namespace-controller", "generic-garbage-collector"]);
+                let sa = *rng.pick(&[
+                    "replicaset-controller",
+                    "deployment-controller",
+                    "endpointslice-controller",
+                    "endpoint-controller",
+                    "job-controller",
+                    "namespace-controller",
+                    "generic-garbage-collector",
+                ]);
                 r.user = format!("system:serviceaccount:kube-system:{sa}");
                 r.groups = r#"["system:serviceaccounts","system:serviceaccounts:kube-system","system:authenticated"]"#;
                 r.ip = "10.0.0.2".into();
@@ -593,7 +662,15 @@ impl Sim<'_> {
                     r.resource = "leases";
                     r.ns = "kube-system".into();
                     r.name = format!("apiserver-{:x}", 0xa1b2c3u32);
-                    let b = body(rng, "Lease", "coordination.k8s.io/v1", "kube-system", &r.name, 430, 0);
+                    let b = body(
+                        rng,
+                        "Lease",
+                        "coordination.k8s.io/v1",
+                        "kube-system",
+                        &r.name,
+                        430,
+                        0,
+                    );
                     r.req_body = Some(b.clone());
                     r.resp_body = Some(b);
                 }
@@ -611,16 +688,33 @@ impl Sim<'_> {
                 } else {
                     r.verb = "list";
                     r.resource = *rng.pick(&["pods", "endpoints", "services", "nodes"]);
-                    r.ns = if r.resource == "nodes" { String::new() } else { "monitoring".into() };
+                    r.ns = if r.resource == "nodes" {
+                        String::new()
+                    } else {
+                        "monitoring".into()
+                    };
                     r.query = "?limit=500&resourceVersion=0".into();
                     r.resp_body = Some(body(rng, "List", "v1", &r.ns, "", 4000, 12_000));
                 }
             }
             Actor::Alice | Actor::Bob => {
                 let alice = a == Actor::Alice;
-                r.user = if alice { "alice@example.com" } else { "bob@example.com" }.into();
-                r.groups = if alice { r#"["dev","system:authenticated"]"# } else { r#"["platform-admins","system:masters","system:authenticated"]"# };
-                r.ip = if alice { "192.168.10.21".into() } else { "192.168.10.34".into() };
+                r.user = if alice {
+                    "alice@example.com"
+                } else {
+                    "bob@example.com"
+                }
+                .into();
+                r.groups = if alice {
+                    r#"["dev","system:authenticated"]"#
+                } else {
+                    r#"["platform-admins","system:masters","system:authenticated"]"#
+                };
+                r.ip = if alice {
+                    "192.168.10.21".into()
+                } else {
+                    "192.168.10.34".into()
+                };
                 r.ua = KUBECTL_UA;
                 r.ns = rng.pick(&NAMESPACES[..3]).to_string();
                 let x = rng.below(100);
@@ -689,9 +783,18 @@ impl Sim<'_> {
                     r.group = "apps";
                     r.resource = "deployments";
                     r.name = rng.pick(APPS).to_string();
-                    r.query = "?fieldManager=kubectl-client-side-apply&fieldValidation=Strict".into();
+                    r.query =
+                        "?fieldManager=kubectl-client-side-apply&fieldValidation=Strict".into();
                     r.req_body = Some(body(rng, "Deployment", "apps/v1", &r.ns, &r.name, 1200, 0));
-                    r.resp_body = Some(body(rng, "Deployment", "apps/v1", &r.ns, &r.name, 5000, 3000));
+                    r.resp_body = Some(body(
+                        rng,
+                        "Deployment",
+                        "apps/v1",
+                        &r.ns,
+                        &r.name,
+                        5000,
+                        3000,
+                    ));
                 } else if x < 96 {
                     r.verb = "delete";
                     r.resource = "pods";
@@ -703,7 +806,10 @@ impl Sim<'_> {
                     r.verb = "list";
                     r.resource = "pods";
                     r.query = "?limit=500".into();
-                    r.imp = Some(("system:serviceaccount:shop:web", r#"["system:serviceaccounts","system:serviceaccounts:shop","system:authenticated"]"#));
+                    r.imp = Some((
+                        "system:serviceaccount:shop:web",
+                        r#"["system:serviceaccounts","system:serviceaccounts:shop","system:authenticated"]"#,
+                    ));
                     r.resp_body = Some(body(rng, "List", "v1", &r.ns, "", 8000, 0));
                 }
             }
@@ -742,7 +848,15 @@ impl Sim<'_> {
                     if r.code == 409 {
                         r.reason = "AlreadyExists";
                     }
-                    let b = body(rng, "RoleBinding", "rbac.authorization.k8s.io/v1", &r.ns, &r.name, 700, 0);
+                    let b = body(
+                        rng,
+                        "RoleBinding",
+                        "rbac.authorization.k8s.io/v1",
+                        &r.ns,
+                        &r.name,
+                        700,
+                        0,
+                    );
                     r.req_body = Some(b.clone());
                     r.resp_body = Some(b);
                 }
@@ -816,7 +930,9 @@ impl Sim<'_> {
             r.path.to_string()
         } else {
             let mut p = String::new();
-            crate::store::derive_path(&mut p, r.group, r.version, &r.ns, r.resource, &r.name, r.sub);
+            crate::store::derive_path(
+                &mut p, r.group, r.version, &r.ns, r.resource, &r.name, r.sub,
+            );
             p.push_str(&r.query);
             p
         };
@@ -826,7 +942,10 @@ impl Sim<'_> {
             r.level, r.verb, r.user, r.groups
         );
         if let Some((u, g)) = r.imp {
-            let _ = write!(s, r#""impersonatedUser":{{"username":"{u}","groups":{g}}},"#);
+            let _ = write!(
+                s,
+                r#""impersonatedUser":{{"username":"{u}","groups":{g}}},"#
+            );
         }
         let _ = write!(s, r#""sourceIPs":["{}"],"userAgent":"{}","#, r.ip, r.ua);
         if !r.resource.is_empty() {
@@ -848,9 +967,17 @@ impl Sim<'_> {
         }
         if stage != "RequestReceived" {
             if r.code >= 400 {
-                let _ = write!(s, r#""responseStatus":{{"metadata":{{}},"status":"Failure","reason":"{}","code":{}}},"#, r.reason, r.code);
+                let _ = write!(
+                    s,
+                    r#""responseStatus":{{"metadata":{{}},"status":"Failure","reason":"{}","code":{}}},"#,
+                    r.reason, r.code
+                );
             } else {
-                let _ = write!(s, r#""responseStatus":{{"metadata":{{}},"code":{}}},"#, r.code);
+                let _ = write!(
+                    s,
+                    r#""responseStatus":{{"metadata":{{}},"code":{}}},"#,
+                    r.code
+                );
             }
         }
         if let Some(b) = &r.req_body {
@@ -867,7 +994,10 @@ impl Sim<'_> {
         } else if r.user.starts_with("system:node:") {
             String::new()
         } else {
-            format!(r#"RBAC: allowed by ClusterRoleBinding \"{}\" of ClusterRole \"{}\" to User \"{}\""#, "system:basic-user", "cluster-admin", r.user)
+            format!(
+                r#"RBAC: allowed by ClusterRoleBinding \"{}\" of ClusterRole \"{}\" to User \"{}\""#,
+                "system:basic-user", "cluster-admin", r.user
+            )
         };
         let _ = write!(
             s,
@@ -892,15 +1022,24 @@ mod tests {
 
     #[test]
     fn deterministic() {
-        let o = GenOptions { duration_s: 120, ..Default::default() };
+        let o = GenOptions {
+            duration_s: 120,
+            ..Default::default()
+        };
         assert_eq!(gen(&o), gen(&o));
-        let o2 = GenOptions { seed: 8, ..o.clone() };
+        let o2 = GenOptions {
+            seed: 8,
+            ..o.clone()
+        };
         assert_ne!(gen(&o), gen(&o2));
     }
 
     #[test]
     fn every_line_is_json_and_in_stage_time_order() {
-        let v = gen(&GenOptions { duration_s: 600, ..Default::default() });
+        let v = gen(&GenOptions {
+            duration_s: 600,
+            ..Default::default()
+        });
         let mut last = String::new();
         let mut n = 0;
         for line in v.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
@@ -915,7 +1054,11 @@ mod tests {
 
     #[test]
     fn byte_limit_is_respected_roughly() {
-        let v = gen(&GenOptions { duration_s: 0, max_bytes: 2_000_000, ..Default::default() });
+        let v = gen(&GenOptions {
+            duration_s: 0,
+            max_bytes: 2_000_000,
+            ..Default::default()
+        });
         assert!(v.len() >= 2_000_000 && v.len() < 4_000_000, "{}", v.len());
     }
 }

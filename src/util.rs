@@ -24,12 +24,23 @@ pub fn parse_rfc3339_micros(s: &str) -> Option<Micros> {
         }
         Some(v)
     };
-    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, min, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || min > 59 || sec > 60 {
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || min > 59
+        || sec > 60
+    {
         return None;
     }
     let mut i = 19;
@@ -155,7 +166,14 @@ pub fn parse_uuid(s: &str) -> Option<u128> {
 /// Formats a `u128` as a lowercase canonical UUID.
 pub fn format_uuid(v: u128) -> String {
     let h = format!("{v:032x}");
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// A count for humans: `999`, `1.2 k`, `3.4 M`, `1.1 G`.
@@ -219,7 +237,10 @@ mod tests {
             ("2021-09-13T10:00:06.493243Z", Some(1_631_527_206_493_243)),
             ("2021-09-13T10:00:06Z", Some(1_631_527_206_000_000)),
             ("2021-09-13T10:00:06.4Z", Some(1_631_527_206_400_000)),
-            ("2021-09-13T10:00:06.123456789Z", Some(1_631_527_206_123_456)),
+            (
+                "2021-09-13T10:00:06.123456789Z",
+                Some(1_631_527_206_123_456),
+            ),
             ("2021-09-13T12:00:06+02:00", Some(1_631_527_206_000_000)),
             ("2021-09-13T08:30:06-01:30", Some(1_631_527_206_000_000)),
             ("1970-01-01T00:00:00Z", Some(0)),
@@ -242,15 +263,30 @@ mod tests {
         for t in [0i64, 1_631_527_206_493_243, 1_709_164_800_000_001, -1] {
             assert_eq!(parse_rfc3339_micros(&format_rfc3339_micros(t)), Some(t));
         }
-        assert_eq!(format_rfc3339_micros(1_631_527_206_493_243), "2021-09-13T10:00:06.493243Z");
-        assert_eq!(format_rfc3339_secs(1_631_527_206_493_243), "2021-09-13T10:00:06Z");
+        assert_eq!(
+            format_rfc3339_micros(1_631_527_206_493_243),
+            "2021-09-13T10:00:06.493243Z"
+        );
+        assert_eq!(
+            format_rfc3339_secs(1_631_527_206_493_243),
+            "2021-09-13T10:00:06Z"
+        );
     }
 
     #[test]
     fn uuid_table() {
-        assert_eq!(parse_uuid("f9e91b43-77c3-4622-9d2a-13838f0f4984"), Some(0xf9e91b43_77c3_4622_9d2a_13838f0f4984));
-        assert_eq!(format_uuid(0xf9e91b43_77c3_4622_9d2a_13838f0f4984), "f9e91b43-77c3-4622-9d2a-13838f0f4984");
-        assert_eq!(parse_uuid("F9E91B43-77C3-4622-9D2A-13838F0F4984"), Some(0xf9e91b43_77c3_4622_9d2a_13838f0f4984));
+        assert_eq!(
+            parse_uuid("f9e91b43-77c3-4622-9d2a-13838f0f4984"),
+            Some(0xf9e91b43_77c3_4622_9d2a_13838f0f4984)
+        );
+        assert_eq!(
+            format_uuid(0xf9e91b43_77c3_4622_9d2a_13838f0f4984),
+            "f9e91b43-77c3-4622-9d2a-13838f0f4984"
+        );
+        assert_eq!(
+            parse_uuid("F9E91B43-77C3-4622-9D2A-13838F0F4984"),
+            Some(0xf9e91b43_77c3_4622_9d2a_13838f0f4984)
+        );
         assert_eq!(parse_uuid("abcde12345"), None);
         assert_eq!(parse_uuid("f9e91b43x77c3-4622-9d2a-13838f0f4984"), None);
         assert_eq!(parse_uuid("g9e91b43-77c3-4622-9d2a-13838f0f4984"), None);
@@ -266,7 +302,10 @@ mod tests {
         assert_eq!(human_bytes(340_000_000), "340 MB");
         assert_eq!(human_duration_micros(850), "850 µs");
         assert_eq!(human_duration_micros(12_000), "12 ms");
-        assert_eq!(human_duration_micros((3 * 3600 + 12 * 60) * 1_000_000), "3 h 12 min");
+        assert_eq!(
+            human_duration_micros((3 * 3600 + 12 * 60) * 1_000_000),
+            "3 h 12 min"
+        );
         assert_eq!(human_duration_micros(185 * 1_000_000), "3 min 5 s");
     }
 }

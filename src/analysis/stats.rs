@@ -68,7 +68,12 @@ pub struct RejectionOut {
 
 impl RejectionOut {
     pub fn new(s: &Store, r: &Rejection) -> Self {
-        RejectionOut { file: s.files[r.file as usize].name.clone(), line: r.line, offset: r.offset, reason: r.reason.clone() }
+        RejectionOut {
+            file: s.files[r.file as usize].name.clone(),
+            line: r.line,
+            offset: r.offset,
+            reason: r.reason.clone(),
+        }
     }
 }
 
@@ -116,14 +121,30 @@ pub fn stats(s: &Store, top: usize, max_rejections: usize) -> Stats {
         first: first.map(format_rfc3339_micros),
         last: last.map(format_rfc3339_micros),
         span_seconds: span_s,
-        events_per_second: if span_s > 0.0 { events as f64 / span_s } else { 0.0 },
-        bytes_per_hour: if span_s > 0.0 { event_bytes as f64 / span_s * 3600.0 } else { 0.0 },
+        events_per_second: if span_s > 0.0 {
+            events as f64 / span_s
+        } else {
+            0.0
+        },
+        bytes_per_hour: if span_s > 0.0 {
+            event_bytes as f64 / span_s * 3600.0
+        } else {
+            0.0
+        },
         event_bytes,
         request_object_bytes: req,
         response_object_bytes: resp,
         requests: requests.len() as u64,
         store_bytes_per_event: s.memory_use().per_event_total(),
-        rejections: s.rejections.iter().take(max_rejections).map(|r| RejectionOut::new(s, r)).collect(),
-        top: STATS_DIMS.iter().map(|d| (d.json_key().to_string(), top_n(s, *d, None, top))).collect(),
+        rejections: s
+            .rejections
+            .iter()
+            .take(max_rejections)
+            .map(|r| RejectionOut::new(s, r))
+            .collect(),
+        top: STATS_DIMS
+            .iter()
+            .map(|d| (d.json_key().to_string(), top_n(s, *d, None, top)))
+            .collect(),
     }
 }

@@ -70,7 +70,9 @@ pub fn key(s: &Store, d: TopDim, row: usize) -> u64 {
         TopDim::User => s.sym(Dim::User, row) as u64,
         TopDim::Verb => s.sym(Dim::Verb, row) as u64,
         TopDim::Resource => {
-            (s.sym(Dim::Resource, row) as u64) << 40 | (s.sym(Dim::ApiGroup, row) as u64) << 20 | s.sym(Dim::Subresource, row) as u64
+            (s.sym(Dim::Resource, row) as u64) << 40
+                | (s.sym(Dim::ApiGroup, row) as u64) << 20
+                | s.sym(Dim::Subresource, row) as u64
         }
         TopDim::Namespace => s.sym(Dim::Namespace, row) as u64,
         TopDim::Code => s.code(row) as u64,
@@ -104,11 +106,29 @@ pub fn label(s: &Store, d: TopDim, k: u64) -> String {
             l
         }
         TopDim::Namespace => s.dict.namespace.get(k as u32).to_string(),
-        TopDim::Code => if k == 0 { String::new() } else { k.to_string() },
+        TopDim::Code => {
+            if k == 0 {
+                String::new()
+            } else {
+                k.to_string()
+            }
+        }
         TopDim::UserAgent => s.dict.user_agent.get(k as u32).to_string(),
-        TopDim::SourceIp => s.dict.source_ips.members_of(k as u32).next().unwrap_or("").to_string(),
-        TopDim::Stage => crate::audit::Stage::ALL.get(k as usize).map_or("", |x| x.as_str()).to_string(),
-        TopDim::Level => crate::audit::Level::ALL.get(k as usize).map_or("", |x| x.as_str()).to_string(),
+        TopDim::SourceIp => s
+            .dict
+            .source_ips
+            .members_of(k as u32)
+            .next()
+            .unwrap_or("")
+            .to_string(),
+        TopDim::Stage => crate::audit::Stage::ALL
+            .get(k as usize)
+            .map_or("", |x| x.as_str())
+            .to_string(),
+        TopDim::Level => crate::audit::Level::ALL
+            .get(k as usize)
+            .map_or("", |x| x.as_str())
+            .to_string(),
         TopDim::Decision => s.dict.decision.get(k as u32).to_string(),
         TopDim::ImpersonatedUser => s.dict.impersonated_user.get(k as u32).to_string(),
     };
@@ -132,13 +152,21 @@ pub fn top_n(s: &Store, d: TopDim, rows: Option<&[u32]>, n: usize) -> Vec<TopRow
         Some(rs) => rs.iter().for_each(|&r| add(r as usize)),
         None => (0..s.len()).for_each(add),
     }
-    let mut by_label: std::collections::BTreeMap<String, (u64, u64)> = std::collections::BTreeMap::new();
+    let mut by_label: std::collections::BTreeMap<String, (u64, u64)> =
+        std::collections::BTreeMap::new();
     for (k, (e, b)) in acc {
         let v = by_label.entry(label(s, d, k)).or_insert((0, 0));
         v.0 += e;
         v.1 += b;
     }
-    let mut out: Vec<TopRow> = by_label.into_iter().map(|(value, (events, bytes))| TopRow { value, events, bytes }).collect();
+    let mut out: Vec<TopRow> = by_label
+        .into_iter()
+        .map(|(value, (events, bytes))| TopRow {
+            value,
+            events,
+            bytes,
+        })
+        .collect();
     out.sort_by(|a, b| b.events.cmp(&a.events).then_with(|| a.value.cmp(&b.value)));
     out.truncate(n);
     out

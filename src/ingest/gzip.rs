@@ -100,7 +100,9 @@ impl GzipStream {
                             self.push(&all, sink);
                             return;
                         }
-                        Ok(None) if self.hdr.len() > 1 << 20 => self.fail("gzip header is too long"),
+                        Ok(None) if self.hdr.len() > 1 << 20 => {
+                            self.fail("gzip header is too long")
+                        }
                         Ok(None) => {}
                         Err(e) => self.fail(e),
                     }
@@ -108,7 +110,9 @@ impl GzipStream {
                 St::Body => {
                     let before_in = self.inflate.total_in();
                     let before_out = self.inflate.total_out();
-                    let r = self.inflate.decompress(input, &mut self.out, FlushDecompress::None);
+                    let r = self
+                        .inflate
+                        .decompress(input, &mut self.out, FlushDecompress::None);
                     let used = (self.inflate.total_in() - before_in) as usize;
                     let made = (self.inflate.total_out() - before_out) as usize;
                     input = &input[used..];
@@ -117,7 +121,9 @@ impl GzipStream {
                         self.crc.update(&self.out[..made]);
                         self.decoded_out += made as u64;
                         sink(&self.out[..made]);
-                        if self.decoded_out > RATIO_GRACE && self.decoded_out > self.consumed.max(1) * MAX_RATIO {
+                        if self.decoded_out > RATIO_GRACE
+                            && self.decoded_out > self.consumed.max(1) * MAX_RATIO
+                        {
                             self.fail(format!(
                                 "decompression stopped: {} MB came out of {} kB (ratio over {MAX_RATIO}:1 — a gzip bomb?)",
                                 self.decoded_out / 1_000_000,
@@ -135,7 +141,10 @@ impl GzipStream {
                             }
                         }
                         Ok(_) => {}
-                        Err(e) => self.fail(format!("corrupt gzip data after {} decoded bytes: {e}", self.decoded_out)),
+                        Err(e) => self.fail(format!(
+                            "corrupt gzip data after {} decoded bytes: {e}",
+                            self.decoded_out
+                        )),
                     }
                 }
                 St::Trailer => {
@@ -144,8 +153,18 @@ impl GzipStream {
                     self.hdr.extend_from_slice(&input[..take]);
                     input = &input[take..];
                     if self.hdr.len() == 8 {
-                        let crc = u32::from_le_bytes([self.hdr[0], self.hdr[1], self.hdr[2], self.hdr[3]]);
-                        let size = u32::from_le_bytes([self.hdr[4], self.hdr[5], self.hdr[6], self.hdr[7]]);
+                        let crc = u32::from_le_bytes([
+                            self.hdr[0],
+                            self.hdr[1],
+                            self.hdr[2],
+                            self.hdr[3],
+                        ]);
+                        let size = u32::from_le_bytes([
+                            self.hdr[4],
+                            self.hdr[5],
+                            self.hdr[6],
+                            self.hdr[7],
+                        ]);
                         self.hdr.clear();
                         if crc != self.crc.sum() || size != self.crc.amount() {
                             self.fail("gzip checksum mismatch: the file is corrupt");
@@ -239,7 +258,9 @@ mod tests {
 
     #[test]
     fn round_trip_any_chunking() {
-        let text: Vec<u8> = (0..50_000).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let text: Vec<u8> = (0..50_000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
         let z = gz(&text);
         for chunk in [1, 7, 100, 4096, z.len()] {
             let (out, err) = decode_chunked(&z, chunk);
@@ -259,7 +280,9 @@ mod tests {
 
     #[test]
     fn truncated_is_reported_and_prefix_kept() {
-        let text: Vec<u8> = (0..20_000).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let text: Vec<u8> = (0..20_000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
         let z = gz(&text);
         let (out, err) = decode_chunked(&z[..z.len() / 2], 1000);
         assert!(err.unwrap().contains("truncated"));

@@ -48,6 +48,10 @@ pub struct Ingester {
     skipping: bool,
     doc: DocScanner,
     bom_checked: bool,
+    /// First bytes, held until there are 3 to check for a BOM.
+    pre: Vec<u8>,
+    /// First raw bytes, held until there are 2 to check for gzip.
+    raw_pre: Vec<u8>,
 }
 
 impl Ingester {
@@ -66,6 +70,8 @@ impl Ingester {
             skipping: false,
             doc: DocScanner::default(),
             bom_checked: false,
+            pre: Vec::new(),
+            raw_pre: Vec::new(),
         }
     }
 
@@ -80,12 +86,33 @@ impl Ingester {
             return;
         }
         if self.first {
-            self.first = false;
-            if gzip::is_gzip(chunk) {
-                self.gz = Some(GzipStream::new());
-                store.files[self.file as usize].gzip = true;
+            // Two raw bytes tell gzip apart; they may arrive one by one.
+            if self.raw_pre.is_empty() && chunk.len() >= 2 {
+                self.first = false;
+                self.detect_gzip(store, chunk);
+            } else {
+                self.raw_pre.extend_from_slice(chunk);
+                if self.raw_pre.len() < 2 {
+                    return;
+                }
+                self.first = false;
+                let pre = std::mem::take(&mut self.raw_pre);
+                self.detect_gzip(store, &pre);
+                return self.raw(store, &pre);
             }
         }
+        self.raw(store, chunk)
+    }
+
+    fn detect_gzip(&mut self, store: &mut Store, head: &[u8]) {
+        if gzip::is_gzip(head) {
+            self.gz = Some(GzipStream::new());
+            store.files[self.file as usize].gzip = true;
+        }
+    }
+
+    /// Raw (possibly compressed) bytes in.
+    fn raw(&mut self, store: &mut Store, chunk: &[u8]) {
         if let Some(mut gz) = self.gz.take() {
             gz.push(chunk, &mut |piece| self.decoded(store, piece));
             self.gz = Some(gz);
@@ -97,6 +124,18 @@ impl Ingester {
     /// Ends the file: reads a final line without newline, reports truncation, and
     /// writes the file-level diagnosis.
     pub fn finish(mut self, store: &mut Store) {
+        if self.first {
+            self.first = false;
+            let pre = std::mem::take(&mut self.raw_pre);
+            self.raw(store, &pre);
+        }
+        if !self.bom_checked {
+            self.bom_checked = true;
+            let pre = std::mem::take(&mut self.pre);
+            if !pre.is_empty() {
+                self.start(store, &pre);
+            }
+        }
         if let Some(gz) = &mut self.gz {
             gz.finish();
             if let Some(e) = gz.error() {
@@ -105,6 +144,9 @@ impl Ingester {
         }
         if self.mode == Mode::Detect {
             self.decide_mode();
+            let all = std::mem::take(&mut self.carry);
+            self.pos = self.carry_off;
+            self.feed(store, &all);
         }
         match self.mode {
             Mode::Lines | Mode::Detect => {
@@ -121,7 +163,11 @@ impl Ingester {
         let f = &mut store.files[self.file as usize];
         f.decoded_bytes = self.pos;
         if f.format == Format::Unknown && self.pos > 0 {
-            f.format = if self.mode == Mode::Docs { Format::JsonDocuments } else { Format::JsonLines };
+            f.format = if self.mode == Mode::Docs {
+                Format::JsonDocuments
+            } else {
+                Format::JsonLines
+            };
         }
         if f.diagnosis.is_none() {
             f.diagnosis = diagnose(f.events, f.rejected, &self.doc.head);
@@ -129,22 +175,36 @@ impl Ingester {
     }
 
     /// Decoded bytes in.
-    fn decoded(&mut self, store: &mut Store, mut b: &[u8]) {
+    fn decoded(&mut self, store: &mut Store, b: &[u8]) {
         if !self.bom_checked {
-            // Keep the first bytes for diagnosis.
-            if self.doc.head.len() < 16 {
-                let n = (16 - self.doc.head.len()).min(b.len());
-                self.doc.head.extend_from_slice(&b[..n]);
+            // The first 3 bytes decide about a BOM; they may arrive one by one.
+            if self.pre.is_empty() && b.len() >= 3 {
+                self.bom_checked = true;
+                return self.start(store, b);
             }
-            if self.doc.head.len() < 3 && self.pos + (b.len() as u64) < 3 {
-                // Too short to tell; the BOM check happens once we have 3 bytes.
+            self.pre.extend_from_slice(b);
+            if self.pre.len() >= 3 {
+                self.bom_checked = true;
+                let pre = std::mem::take(&mut self.pre);
+                self.start(store, &pre);
             }
-            self.bom_checked = true;
-            if b.starts_with(b"\xEF\xBB\xBF") {
-                b = &b[3..];
-                self.pos += 3;
-            }
+            return;
         }
+        self.body(store, b)
+    }
+
+    /// The first decoded bytes: keeps a head for diagnosis and skips a UTF-8 BOM.
+    fn start(&mut self, store: &mut Store, mut b: &[u8]) {
+        self.doc.head.extend_from_slice(&b[..b.len().min(16)]);
+        if b.starts_with(b"\xEF\xBB\xBF") {
+            b = &b[3..];
+            self.pos += 3;
+            self.carry_off = 3;
+        }
+        self.body(store, b)
+    }
+
+    fn body(&mut self, store: &mut Store, b: &[u8]) {
         match self.mode {
             Mode::Detect => {
                 self.carry.extend_from_slice(b);
@@ -165,13 +225,18 @@ impl Ingester {
         let text = &self.carry;
         let first_line_end = memchr::memchr(b'\n', text).unwrap_or(text.len());
         let line = trim_ascii(&text[..first_line_end]);
-        let start = text.iter().position(|c| !c.is_ascii_whitespace()).map(|i| text[i]);
+        let start = text
+            .iter()
+            .position(|c| !c.is_ascii_whitespace())
+            .map(|i| text[i]);
         self.mode = match start {
             Some(b'[') => Mode::Docs,
-            Some(b'{') => match std::str::from_utf8(line).map(serde_json::from_str::<serde::de::IgnoredAny>) {
-                Ok(Err(e)) if e.is_eof() => Mode::Docs,
-                _ => Mode::Lines,
-            },
+            Some(b'{') => {
+                match std::str::from_utf8(line).map(serde_json::from_str::<serde::de::IgnoredAny>) {
+                    Ok(Err(e)) if e.is_eof() => Mode::Docs,
+                    _ => Mode::Lines,
+                }
+            }
             _ => Mode::Lines,
         };
     }
@@ -264,14 +329,22 @@ impl Ingester {
         }
         let json = strip_host_prefix(trimmed);
         let lead = (json.as_ptr() as usize - line.as_ptr() as usize) as u64;
-        let pos = RecordPos { file: self.file, line: self.line, offset, len: line.len() as u32 };
+        let pos = RecordPos {
+            file: self.file,
+            line: self.line,
+            offset,
+            len: line.len() as u32,
+        };
         match std::str::from_utf8(json) {
             Ok(t) => ingest_record(store, t, pos),
             Err(e) => store.reject(
                 self.file,
                 self.line,
                 offset,
-                format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() as u64 + lead),
+                format!(
+                    "invalid UTF-8 at byte {} of the line",
+                    e.valid_up_to() as u64 + lead
+                ),
             ),
         }
     }
@@ -283,11 +356,15 @@ pub fn strip_host_prefix(line: &[u8]) -> &[u8] {
     if line.first() == Some(&b'{') || line.first() == Some(&b'[') {
         return line;
     }
-    let Some(sp) = memchr::memchr(b' ', line) else { return line };
+    let Some(sp) = memchr::memchr(b' ', line) else {
+        return line;
+    };
     let host = &line[..sp];
     let ok_host = !host.is_empty()
         && host.len() <= 253
-        && host.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':'));
+        && host
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':'));
     let rest = trim_ascii(&line[sp + 1..]);
     if ok_host && rest.first() == Some(&b'{') {
         rest
@@ -297,8 +374,14 @@ pub fn strip_host_prefix(line: &[u8]) -> &[u8] {
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {
-    let s = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let e = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(s, |i| i + 1);
+    let s = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let e = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(s, |i| i + 1);
     &b[s..e]
 }
 
@@ -315,9 +398,13 @@ fn diagnose(events: u64, rejected: u64, head: &[u8]) -> Option<String> {
         "a PDF document"
     } else if h.starts_with(b"PK\x03\x04") {
         "a ZIP archive (unpack it first)"
-    } else if h.starts_with(b"\x89PNG") || h.starts_with(b"\xFF\xD8\xFF") || h.starts_with(b"GIF8") {
+    } else if h.starts_with(b"\x89PNG") || h.starts_with(b"\xFF\xD8\xFF") || h.starts_with(b"GIF8")
+    {
         "an image"
-    } else if h.starts_with(b"BZh") || h.starts_with(b"\xFD7zXZ") || h.starts_with(b"\x28\xB5\x2F\xFD") {
+    } else if h.starts_with(b"BZh")
+        || h.starts_with(b"\xFD7zXZ")
+        || h.starts_with(b"\x28\xB5\x2F\xFD")
+    {
         "a bzip2/xz/zstd archive (only gzip is read; decompress it first)"
     } else if h.starts_with(b"\x7FELF") {
         "a program binary"
@@ -326,9 +413,13 @@ fn diagnose(events: u64, rejected: u64, head: &[u8]) -> Option<String> {
     } else if h.iter().any(|&c| c == 0) {
         "a binary file"
     } else {
-        return Some(format!("no audit events found: all {rejected} records were rejected"));
+        return Some(format!(
+            "no audit events found: all {rejected} records were rejected"
+        ));
     };
-    Some(format!("this looks like {what}, not a Kubernetes audit log"))
+    Some(format!(
+        "this looks like {what}, not a Kubernetes audit log"
+    ))
 }
 
 /// Splits JSON documents: top-level objects, possibly pretty-printed over many lines,
@@ -413,18 +504,38 @@ impl DocScanner {
     fn flush_junk(&mut self, store: &mut Store, file: u32) {
         if self.junk {
             self.junk = false;
-            store.reject(file, self.junk_line, self.junk_off, "text outside any JSON object: not an audit event");
+            store.reject(
+                file,
+                self.junk_line,
+                self.junk_off,
+                "text outside any JSON object: not an audit event",
+            );
         }
     }
 
     fn emit(&mut self, store: &mut Store, file: u32) {
-        let pos = RecordPos { file, line: self.start_line, offset: self.start_off, len: self.buf.len() as u32 };
+        let pos = RecordPos {
+            file,
+            line: self.start_line,
+            offset: self.start_off,
+            len: self.buf.len() as u32,
+        };
         if self.buf.len() >= MAX_RECORD {
-            store.reject(file, self.start_line, self.start_off, format!("object larger than {} MiB: skipped", MAX_RECORD >> 20));
+            store.reject(
+                file,
+                self.start_line,
+                self.start_off,
+                format!("object larger than {} MiB: skipped", MAX_RECORD >> 20),
+            );
         } else {
             match std::str::from_utf8(&self.buf) {
                 Ok(t) => ingest_record(store, t, pos),
-                Err(e) => store.reject(file, self.start_line, self.start_off, format!("invalid UTF-8 at byte {} of the object", e.valid_up_to())),
+                Err(e) => store.reject(
+                    file,
+                    self.start_line,
+                    self.start_off,
+                    format!("invalid UTF-8 at byte {} of the object", e.valid_up_to()),
+                ),
             }
         }
         self.buf.clear();
@@ -433,7 +544,12 @@ impl DocScanner {
     fn finish(&mut self, store: &mut Store, file: u32) {
         self.flush_junk(store, file);
         if self.active {
-            store.reject(file, self.start_line, self.start_off, "truncated JSON: the file ends inside an object (a log still being written?)");
+            store.reject(
+                file,
+                self.start_line,
+                self.start_off,
+                "truncated JSON: the file ends inside an object (a log still being written?)",
+            );
             self.active = false;
         }
     }
@@ -456,14 +572,20 @@ pub fn sniff(head: &[u8]) -> Sniffed {
         return Sniffed::Log;
     }
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let first = head.iter().position(|c| !c.is_ascii_whitespace()).map(|i| head[i]);
+    let first = head
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .map(|i| head[i]);
     if matches!(first, Some(b'{') | Some(b'[')) {
         return Sniffed::Log;
     }
     let text = String::from_utf8_lossy(&head[..head.len().min(64 * 1024)]);
     let yamlish = text.lines().any(|l| {
         let l = l.trim_start();
-        l.starts_with("kind: Policy") || l.starts_with("kind: \"Policy\"") || l.starts_with("rules:") || l.starts_with("kind: ConfigMap")
+        l.starts_with("kind: Policy")
+            || l.starts_with("kind: \"Policy\"")
+            || l.starts_with("rules:")
+            || l.starts_with("kind: ConfigMap")
     });
     if yamlish {
         Sniffed::Policy
@@ -496,7 +618,10 @@ mod tests {
             ("", ""),
         ];
         for (i, o) in cases {
-            assert_eq!(std::str::from_utf8(strip_host_prefix(i.as_bytes())).unwrap(), *o);
+            assert_eq!(
+                std::str::from_utf8(strip_host_prefix(i.as_bytes())).unwrap(),
+                *o
+            );
         }
     }
 
@@ -507,7 +632,10 @@ mod tests {
             (b"\xEF\xBB\xBF{", Sniffed::Log),
             (b"\x1f\x8b\x08\x00", Sniffed::Log),
             (b"  [ {", Sniffed::Log),
-            (b"apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n", Sniffed::Policy),
+            (
+                b"apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n",
+                Sniffed::Policy,
+            ),
             (b"# comment\nrules:\n  - level: Metadata\n", Sniffed::Policy),
             (b"apiVersion: v1\nkind: ConfigMap\n", Sniffed::Policy),
             (b"%PDF-1.7", Sniffed::Log),

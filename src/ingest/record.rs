@@ -164,6 +164,10 @@ fn ingest_nested(store: &mut Store, text: &str, pos: RecordPos, wrapped: bool, d
         store.reject(pos.file, pos.line, pos.offset, "wrappers nested too deeply");
         return;
     }
+    if !text.trim_start().starts_with('{') {
+        store.reject(pos.file, pos.line, pos.offset, not_json(text));
+        return;
+    }
     let rec: Rec = match serde_json::from_str(text) {
         Ok(r) => r,
         Err(e) => {
@@ -174,9 +178,14 @@ fn ingest_nested(store: &mut Store, text: &str, pos: RecordPos, wrapped: bool, d
     // EventList (webhook batch) or any object with `items`.
     if let Some(items) = rec.items {
         count_wrapper(store, pos.file, W_EVENTLIST);
-        return each_in_array(store, items.get(), pos, depth, "EventList.items", |s, t, p, d| {
-            ingest_nested(s, t, p, true, d)
-        });
+        return each_in_array(
+            store,
+            items.get(),
+            pos,
+            depth,
+            "EventList.items",
+            |s, t, p, d| ingest_nested(s, t, p, true, d),
+        );
     }
     if let Some(records) = rec.records {
         count_wrapper(store, pos.file, W_AZURE);
@@ -228,16 +237,32 @@ fn ingest_embedded(store: &mut Store, raw: &RawValue, pos: RecordPos, depth: u32
     if t.starts_with('"') {
         match serde_json::from_str::<Cow<str>>(t) {
             Ok(inner) => {
-                let p = RecordPos { len: inner.len() as u32, ..pos };
+                let p = RecordPos {
+                    len: inner.len() as u32,
+                    ..pos
+                };
                 ingest_nested(store, &inner, p, true, depth + 1)
             }
-            Err(e) => store.reject(pos.file, pos.line, pos.offset, format!("embedded event text: {e}")),
+            Err(e) => store.reject(
+                pos.file,
+                pos.line,
+                pos.offset,
+                format!("embedded event text: {e}"),
+            ),
         }
     } else if t.starts_with('{') {
-        let p = RecordPos { len: t.len() as u32, ..pos };
+        let p = RecordPos {
+            len: t.len() as u32,
+            ..pos
+        };
         ingest_nested(store, t, p, true, depth + 1)
     } else {
-        store.reject(pos.file, pos.line, pos.offset, "wrapper record holds neither an event object nor event text");
+        store.reject(
+            pos.file,
+            pos.line,
+            pos.offset,
+            "wrapper record holds neither an event object nor event text",
+        );
     }
 }
 
@@ -250,15 +275,28 @@ fn each_in_array(
     mut f: impl FnMut(&mut Store, &str, RecordPos, u32),
 ) {
     match serde_json::from_str::<Vec<&RawValue>>(arr) {
-        Ok(items) if items.is_empty() => store.reject(pos.file, pos.line, pos.offset, format!("empty {what}: no events")),
+        Ok(items) if items.is_empty() => store.reject(
+            pos.file,
+            pos.line,
+            pos.offset,
+            format!("empty {what}: no events"),
+        ),
         Ok(items) => {
             for it in items {
                 let t = it.get();
-                let p = RecordPos { len: t.len() as u32, ..pos };
+                let p = RecordPos {
+                    len: t.len() as u32,
+                    ..pos
+                };
                 f(store, t, p, depth + 1);
             }
         }
-        Err(e) => store.reject(pos.file, pos.line, pos.offset, format!("{what} is not a list of objects: {e}")),
+        Err(e) => store.reject(
+            pos.file,
+            pos.line,
+            pos.offset,
+            format!("{what} is not a list of objects: {e}"),
+        ),
     }
 }
 
@@ -281,25 +319,43 @@ fn push_event(store: &mut Store, r: &Rec, text: &str, pos: RecordPos, wrapped: b
         Some(k) => return reject(store, format!("not an audit Event: kind is \"{k}\"")),
     }
     if r.kind.is_none() && r.audit_id.is_none() && r.request_uri.is_none() && r.stage.is_none() {
-        return reject(store, "not an audit Event: no kind, auditID, stage or requestURI".into());
+        return reject(
+            store,
+            "not an audit Event: no kind, auditID, stage or requestURI".into(),
+        );
     }
     if let Some(v) = r.api_version.as_deref() {
         if !v.is_empty() && !v.starts_with("audit.k8s.io/") {
             return reject(store, format!("not an audit Event: apiVersion is \"{v}\""));
         }
     }
-    let ts_raw = r.timestamp.and_then(|t| serde_json::from_str::<Cow<str>>(t.get()).ok());
+    let ts_raw = r
+        .timestamp
+        .and_then(|t| serde_json::from_str::<Cow<str>>(t.get()).ok());
     let received = r
         .request_received_timestamp
         .as_deref()
         .and_then(parse_rfc3339_micros)
         .or_else(|| ts_raw.as_deref().and_then(parse_rfc3339_micros))
-        .or_else(|| r.metadata.as_ref()?.creation_timestamp.as_deref().and_then(parse_rfc3339_micros))
+        .or_else(|| {
+            r.metadata
+                .as_ref()?
+                .creation_timestamp
+                .as_deref()
+                .and_then(parse_rfc3339_micros)
+        })
         .or_else(|| r.stage_timestamp.as_deref().and_then(parse_rfc3339_micros));
     let Some(received) = received else {
-        return reject(store, "audit Event without a valid timestamp (requestReceivedTimestamp)".into());
+        return reject(
+            store,
+            "audit Event without a valid timestamp (requestReceivedTimestamp)".into(),
+        );
     };
-    let stage_ts = r.stage_timestamp.as_deref().and_then(parse_rfc3339_micros).unwrap_or(received);
+    let stage_ts = r
+        .stage_timestamp
+        .as_deref()
+        .and_then(parse_rfc3339_micros)
+        .unwrap_or(received);
     let stage = match r.stage.as_deref() {
         None => None,
         Some(s) => match Stage::parse(s) {
@@ -321,7 +377,9 @@ fn push_event(store: &mut Store, r: &Rec, text: &str, pos: RecordPos, wrapped: b
     let obj = r.object_ref.as_ref().unwrap_or(&no_obj);
     let status = r.response_status.as_ref();
     let ann = r.annotations.as_ref();
-    let code = status.and_then(|st| st.code).map_or(0, |c| c.clamp(0.0, 65_535.0) as u16);
+    let code = status
+        .and_then(|st| st.code)
+        .map_or(0, |c| c.clamp(0.0, 65_535.0) as u16);
     let e = EventIn {
         file: pos.file,
         offset: pos.offset,
@@ -363,15 +421,26 @@ pub fn json_error_reason(text: &str, e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     let t = text.trim_start();
     match e.classify() {
-        Category::Eof => "truncated JSON: the record ends mid-event (a log still being written?)".to_string(),
+        Category::Eof => {
+            "truncated JSON: the record ends mid-event (a log still being written?)".to_string()
+        }
         Category::Syntax if !t.starts_with('{') && !t.starts_with('[') => {
-            let preview: String = t.chars().take(40).map(|c| if c.is_control() { '·' } else { c }).collect();
+            let preview: String = t
+                .chars()
+                .take(40)
+                .map(|c| if c.is_control() { '·' } else { c })
+                .collect();
             format!("not JSON: starts with \"{preview}\"")
         }
         Category::Syntax => format!("malformed JSON: {e}"),
         Category::Data => format!("not a valid audit Event: {e}"),
         Category::Io => format!("read error: {e}"),
     }
+}
+
+fn not_json(text: &str) -> String {
+    let preview: String = text.trim_start().chars().take(40).map(|c| if c.is_control() { '·' } else { c }).collect();
+    format!("not JSON: starts with \"{preview}\"")
 }
 
 /// Re-extracts the events of one record (as found by the store's offset) as compact or
@@ -387,7 +456,9 @@ fn collect_events(text: &str, out: &mut Vec<String>, depth: u32) {
     if depth > 4 {
         return;
     }
-    let Ok(rec) = serde_json::from_str::<Rec>(text) else { return };
+    let Ok(rec) = serde_json::from_str::<Rec>(text) else {
+        return;
+    };
     let arr = rec.items.or(rec.records).or(rec.log_events).or(rec.events);
     if let Some(arr) = arr {
         if let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(arr.get()) {
@@ -397,7 +468,15 @@ fn collect_events(text: &str, out: &mut Vec<String>, depth: u32) {
         }
         return;
     }
-    let embedded = rec.properties.as_ref().and_then(|p| p.log).or(if rec.audit_id.is_none() { rec.message.or(rec.at_message) } else { None });
+    let embedded = rec
+        .properties
+        .as_ref()
+        .and_then(|p| p.log)
+        .or(if rec.audit_id.is_none() {
+            rec.message.or(rec.at_message)
+        } else {
+            None
+        });
     if let Some(raw) = embedded {
         let t = raw.get().trim_start();
         if t.starts_with('"') {

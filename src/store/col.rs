@@ -35,7 +35,9 @@ impl SymCol {
     #[cold]
     fn widen(&mut self, v: u32) {
         *self = match std::mem::take(self) {
-            SymCol::U8(c) if v <= u16::MAX as u32 => SymCol::U16(c.into_iter().map(u16::from).collect()),
+            SymCol::U8(c) if v <= u16::MAX as u32 => {
+                SymCol::U16(c.into_iter().map(u16::from).collect())
+            }
             SymCol::U8(c) => SymCol::U32(c.into_iter().map(u32::from).collect()),
             SymCol::U16(c) => SymCol::U32(c.into_iter().map(u32::from).collect()),
             c @ SymCol::U32(_) => c,

@@ -26,7 +26,9 @@ impl Default for Interner {
 
 impl std::fmt::Debug for Interner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Interner").field("len", &self.len()).finish()
+        f.debug_struct("Interner")
+            .field("len", &self.len())
+            .finish()
     }
 }
 
@@ -56,7 +58,9 @@ impl Interner {
         self.arena.extend_from_slice(s.as_bytes());
         self.ends.push(self.arena.len() as u32);
         let (arena, ends, hasher) = (&self.arena, &self.ends, &self.hasher);
-        self.table.insert_unique(h, id, |id| hasher.hash_one(str_at(arena, ends, *id).as_bytes()));
+        self.table.insert_unique(h, id, |id| {
+            hasher.hash_one(str_at(arena, ends, *id).as_bytes())
+        });
         id
     }
 
@@ -64,7 +68,9 @@ impl Interner {
     pub fn lookup(&self, s: &str) -> Option<u32> {
         let h = self.hasher.hash_one(s.as_bytes());
         self.table
-            .find(h, |id| str_at(&self.arena, &self.ends, *id).as_bytes() == s.as_bytes())
+            .find(h, |id| {
+                str_at(&self.arena, &self.ends, *id).as_bytes() == s.as_bytes()
+            })
             .copied()
     }
 

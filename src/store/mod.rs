@@ -149,7 +149,11 @@ pub struct SetDict {
 
 impl SetDict {
     fn new() -> Self {
-        SetDict { raw: Interner::new(), names: Interner::new(), members: vec![Vec::new()] }
+        SetDict {
+            raw: Interner::new(),
+            names: Interner::new(),
+            members: vec![Vec::new()],
+        }
     }
 
     /// Interns a raw JSON array of strings; decodes members the first time a set is seen.
@@ -171,11 +175,15 @@ impl SetDict {
 
     /// Member strings of set `id`.
     pub fn members_of(&self, id: u32) -> impl Iterator<Item = &str> + '_ {
-        self.members[id as usize].iter().map(move |m| self.names.get(*m))
+        self.members[id as usize]
+            .iter()
+            .map(move |m| self.names.get(*m))
     }
 
     fn heap_bytes(&self) -> usize {
-        self.raw.heap_bytes() + self.names.heap_bytes() + self.members.iter().map(|m| m.len() * 4 + 24).sum::<usize>()
+        self.raw.heap_bytes()
+            + self.names.heap_bytes()
+            + self.members.iter().map(|m| m.len() * 4 + 24).sum::<usize>()
     }
 }
 
@@ -274,7 +282,10 @@ pub struct Store {
 
 impl Store {
     pub fn new() -> Self {
-        Store { sorted: true, ..Default::default() }
+        Store {
+            sorted: true,
+            ..Default::default()
+        }
     }
 
     /// Number of events.
@@ -309,7 +320,12 @@ impl Store {
         f.records += 1;
         f.rejected += 1;
         if f.rejected <= MAX_KEPT_REJECTIONS {
-            self.rejections.push(Rejection { file, line, offset, reason: reason.into() });
+            self.rejections.push(Rejection {
+                file,
+                line,
+                offset,
+                reason: reason.into(),
+            });
         }
     }
 
@@ -352,12 +368,24 @@ impl Store {
             Some(u) => self.audit_id.push(u),
             None => {
                 flags |= F_AUDIT_SYM;
-                self.audit_id.push(self.dict.audit_id.intern(e.audit_id) as u128);
+                self.audit_id
+                    .push(self.dict.audit_id.intern(e.audit_id) as u128);
             }
         }
-        let path = e.request_uri.split_once('?').map_or(e.request_uri, |(p, _)| p);
+        let path = e
+            .request_uri
+            .split_once('?')
+            .map_or(e.request_uri, |(p, _)| p);
         let path_id = if e.resource_request && {
-            derive_path(&mut self.scratch, e.api_group, e.api_version, e.namespace, e.resource, e.name, e.subresource);
+            derive_path(
+                &mut self.scratch,
+                e.api_group,
+                e.api_version,
+                e.namespace,
+                e.resource,
+                e.name,
+                e.subresource,
+            );
             self.scratch == path
         } {
             flags |= F_PATH_DERIVED;
@@ -370,7 +398,8 @@ impl Store {
         s.path.push(path_id);
         s.verb.push(d.verb.intern(e.verb));
         s.user.push(d.user.intern(e.user));
-        s.impersonated_user.push(d.impersonated_user.intern(e.impersonated_user));
+        s.impersonated_user
+            .push(d.impersonated_user.intern(e.impersonated_user));
         s.user_agent.push(d.user_agent.intern(e.user_agent));
         s.api_group.push(d.api_group.intern(e.api_group));
         s.api_version.push(d.api_version.intern(e.api_version));
@@ -378,7 +407,8 @@ impl Store {
         s.subresource.push(d.subresource.intern(e.subresource));
         s.namespace.push(d.namespace.intern(e.namespace));
         s.name.push(d.name.intern(e.name));
-        s.status_reason.push(d.status_reason.intern(e.status_reason));
+        s.status_reason
+            .push(d.status_reason.intern(e.status_reason));
         s.decision.push(d.decision.intern(e.decision));
         s.authz_reason.push(d.authz_reason.intern(e.authz_reason));
         s.groups.push(d.groups.intern(e.groups_json));
@@ -445,7 +475,9 @@ impl Store {
 
     /// Total events, rejected records and records over all files.
     pub fn totals(&self) -> (u64, u64, u64) {
-        self.files.iter().fold((0, 0, 0), |(e, r, t), f| (e + f.events, r + f.rejected, t + f.records))
+        self.files.iter().fold((0, 0, 0), |(e, r, t), f| {
+            (e + f.events, r + f.rejected, t + f.records)
+        })
     }
 
     // ---- row accessors -------------------------------------------------------------
@@ -539,12 +571,19 @@ impl Store {
     }
     /// The first source IP (the client), or "".
     pub fn first_source_ip(&self, row: usize) -> &str {
-        self.dict.source_ips.members_of(self.source_ips_id(row)).next().unwrap_or("")
+        self.dict
+            .source_ips
+            .members_of(self.source_ips_id(row))
+            .next()
+            .unwrap_or("")
     }
     /// The audit ID as text.
     pub fn audit_id(&self, row: usize) -> String {
         if self.flags[row] & F_AUDIT_SYM != 0 {
-            self.dict.audit_id.get(self.audit_id[row] as u32).to_string()
+            self.dict
+                .audit_id
+                .get(self.audit_id[row] as u32)
+                .to_string()
         } else {
             format_uuid(self.audit_id[row])
         }
@@ -596,7 +635,9 @@ impl Store {
     /// (itself included), in stage order. O(n); use [`AuditIndex`] for many lookups.
     pub fn same_request(&self, row: usize) -> Vec<usize> {
         let k = self.audit_key(row);
-        let mut v: Vec<usize> = (0..self.len()).filter(|&r| self.audit_key(r) == k).collect();
+        let mut v: Vec<usize> = (0..self.len())
+            .filter(|&r| self.audit_key(r) == k)
+            .collect();
         v.sort_by_key(|&r| (self.stage[r], self.received[r]));
         v
     }
@@ -618,7 +659,11 @@ impl AuditIndex {
     pub fn group(&self, s: &Store, row: usize) -> Vec<usize> {
         let k = s.audit_key(row);
         let lo = self.rows.partition_point(|&r| s.audit_key(r as usize) < k);
-        self.rows[lo..].iter().take_while(|&&r| s.audit_key(r as usize) == k).map(|&r| r as usize).collect()
+        self.rows[lo..]
+            .iter()
+            .take_while(|&&r| s.audit_key(r as usize) == k)
+            .map(|&r| r as usize)
+            .collect()
     }
 
     /// Number of distinct audit IDs (requests).
@@ -638,7 +683,15 @@ impl AuditIndex {
 
 /// Builds the request path kube-apiserver would have for an `objectRef`
 /// (`/api/v1/namespaces/ns/pods/name/exec`, `/apis/apps/v1/deployments`).
-pub fn derive_path(out: &mut String, group: &str, version: &str, ns: &str, resource: &str, name: &str, sub: &str) {
+pub fn derive_path(
+    out: &mut String,
+    group: &str,
+    version: &str,
+    ns: &str,
+    resource: &str,
+    name: &str,
+    sub: &str,
+) {
     out.clear();
     if group.is_empty() {
         out.push_str("/api/");
@@ -672,11 +725,33 @@ mod tests {
     fn derive_path_table() {
         let mut s = String::new();
         let cases = [
-            (("", "v1", "kube-system", "pods", "p1", "exec"), "/api/v1/namespaces/kube-system/pods/p1/exec"),
-            (("apps", "v1", "", "deployments", "", ""), "/apis/apps/v1/deployments"),
-            (("", "v1", "", "nodes", "n1", "status"), "/api/v1/nodes/n1/status"),
-            (("", "v1", "foo", "namespaces", "foo", ""), "/api/v1/namespaces/foo"),
-            (("coordination.k8s.io", "v1", "kube-system", "leases", "x", ""), "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/x"),
+            (
+                ("", "v1", "kube-system", "pods", "p1", "exec"),
+                "/api/v1/namespaces/kube-system/pods/p1/exec",
+            ),
+            (
+                ("apps", "v1", "", "deployments", "", ""),
+                "/apis/apps/v1/deployments",
+            ),
+            (
+                ("", "v1", "", "nodes", "n1", "status"),
+                "/api/v1/nodes/n1/status",
+            ),
+            (
+                ("", "v1", "foo", "namespaces", "foo", ""),
+                "/api/v1/namespaces/foo",
+            ),
+            (
+                (
+                    "coordination.k8s.io",
+                    "v1",
+                    "kube-system",
+                    "leases",
+                    "x",
+                    "",
+                ),
+                "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/x",
+            ),
         ];
         for ((g, v, ns, r, n, sub), want) in cases {
             derive_path(&mut s, g, v, ns, r, n, sub);
@@ -763,6 +838,9 @@ mod tests {
         }
         assert_eq!(s.files[0].rejected, MAX_KEPT_REJECTIONS + 10);
         assert_eq!(s.rejections.len() as u64, MAX_KEPT_REJECTIONS);
-        assert_eq!(s.totals(), (0, MAX_KEPT_REJECTIONS + 10, MAX_KEPT_REJECTIONS + 10));
+        assert_eq!(
+            s.totals(),
+            (0, MAX_KEPT_REJECTIONS + 10, MAX_KEPT_REJECTIONS + 10)
+        );
     }
 }

@@ -20,7 +20,10 @@ pub fn bytes(n: u64) -> String {
 
 /// A timestamp (µs since the epoch) as "2021-09-13 10:00:06" (UTC, no zone letter).
 pub fn time(us: i64) -> String {
-    format_rfc3339_secs(us).replace('T', " ").trim_end_matches('Z').to_string()
+    format_rfc3339_secs(us)
+        .replace('T', " ")
+        .trim_end_matches('Z')
+        .to_string()
 }
 
 /// "3 h 12 min"; "0 s" for an empty span.
@@ -39,7 +42,8 @@ pub fn duration_ms(ms: f64) -> String {
 
 /// Read rate in MB/s, `None` until enough time has passed to say.
 pub fn rate_mb_s(p: &Progress) -> Option<f64> {
-    (p.elapsed_ms >= 200.0 && p.bytes_done > 0).then(|| p.bytes_done as f64 / 1e6 / (p.elapsed_ms / 1000.0))
+    (p.elapsed_ms >= 200.0 && p.bytes_done > 0)
+        .then(|| p.bytes_done as f64 / 1e6 / (p.elapsed_ms / 1000.0))
 }
 
 /// Time left at the current rate, `None` when unknown.

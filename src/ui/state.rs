@@ -67,7 +67,9 @@ pub enum Action {
     /// A reply from the engine worker.
     Worker(Response),
     /// The page sent a load request (files or the sample); `policy` when it was "Load policy".
-    LoadStarted { policy: bool },
+    LoadStarted {
+        policy: bool,
+    },
     CancelRequested,
     ClearRequested,
     ShowTab(Tab),
@@ -87,11 +89,15 @@ impl Reducible for State {
             Action::Worker(Response::Ready { version }) => s.engine = Some(version),
             Action::Worker(Response::Progress(p)) => {
                 let cancelling = s.loading.as_ref().is_some_and(|l| l.cancelling);
-                s.loading = Some(Loading { progress: Some(p), cancelling });
+                s.loading = Some(Loading {
+                    progress: Some(p),
+                    cancelling,
+                });
             }
             Action::Worker(Response::Loaded(summary)) => {
                 s.loading = None;
-                s.summary = (!summary.files.is_empty() || summary.note.is_some()).then(|| Rc::new(summary));
+                s.summary =
+                    (!summary.files.is_empty() || summary.note.is_some()).then(|| Rc::new(summary));
                 if s.summary.is_none() && s.policy.is_some() {
                     s.tab = Tab::Policy;
                 }
@@ -113,7 +119,10 @@ impl Reducible for State {
                 }
             }
             Action::ClearRequested => {
-                s = State { engine: s.engine.take(), ..State::default() };
+                s = State {
+                    engine: s.engine.take(),
+                    ..State::default()
+                };
             }
             Action::ShowTab(t) => s.tab = t,
             Action::ToggleHelp => s.help_open = !s.help_open,

@@ -34,7 +34,10 @@ const PROGRESS_EVERY_MS: f64 = 100.0;
 enum Source {
     /// The generated sample log (and its policy).
     Sample,
-    File { file: FileRef, as_policy: bool },
+    File {
+        file: FileRef,
+        as_policy: bool,
+    },
 }
 
 impl Source {
@@ -77,7 +80,11 @@ struct Job {
 /// Messages the worker sends itself.
 pub enum Msg {
     /// Bytes `[.., end)` of the current source, or why they could not be read.
-    Slice { generation: u32, end: u64, bytes: Result<Vec<u8>, String> },
+    Slice {
+        generation: u32,
+        end: u64,
+        bytes: Result<Vec<u8>, String>,
+    },
 }
 
 /// The worker. See the module docs for the invariants.
@@ -98,16 +105,28 @@ impl Worker for Engine {
     type Output = Response;
 
     fn create(_scope: &WorkerScope<Self>) -> Self {
-        Engine { store: Store::new(), loaded: Vec::new(), job: None, generation: 0 }
+        Engine {
+            store: Store::new(),
+            loaded: Vec::new(),
+            job: None,
+            generation: 0,
+        }
     }
 
     fn update(&mut self, scope: &WorkerScope<Self>, msg: Msg) {
         match msg {
-            Msg::Slice { generation, end, bytes } if generation == self.generation => match bytes {
+            Msg::Slice {
+                generation,
+                end,
+                bytes,
+            } if generation == self.generation => match bytes {
                 Ok(bytes) => self.on_slice(scope, end, bytes),
                 Err(e) => {
                     let name = self.current_name();
-                    self.abort_current(scope, format!("Could not read {name}: {e}. It was not loaded."));
+                    self.abort_current(
+                        scope,
+                        format!("Could not read {name}: {e}. It was not loaded."),
+                    );
                 }
             },
             Msg::Slice { .. } => {} // from before a cancel or clear
@@ -116,9 +135,17 @@ impl Worker for Engine {
 
     fn received(&mut self, scope: &WorkerScope<Self>, msg: Request, id: HandlerId) {
         match msg {
-            Request::Hello => scope.respond(id, Response::Ready { version: env!("CARGO_PKG_VERSION").to_string() }),
+            Request::Hello => scope.respond(
+                id,
+                Response::Ready {
+                    version: env!("CARGO_PKG_VERSION").to_string(),
+                },
+            ),
             Request::Load { files, as_policy } => {
-                let sources = files.into_iter().map(|file| Source::File { file, as_policy }).collect();
+                let sources = files
+                    .into_iter()
+                    .map(|file| Source::File { file, as_policy })
+                    .collect();
                 self.enqueue(scope, id, sources);
             }
             Request::LoadSample => self.enqueue(scope, id, vec![Source::Sample]),
@@ -177,7 +204,11 @@ impl Engine {
         };
         let (size, data) = match &source {
             Source::Sample => {
-                job.phase = if job.phase == Phase::Restoring { Phase::Restoring } else { Phase::Generating };
+                job.phase = if job.phase == Phase::Restoring {
+                    Phase::Restoring
+                } else {
+                    Phase::Generating
+                };
                 let client = job.client;
                 self.progress(scope, true);
                 let bytes = gen::sample_log();
@@ -193,7 +224,13 @@ impl Engine {
             Source::File { file, .. } => (file.size, None),
         };
         let job = self.job.as_mut().expect("job is running");
-        job.current = Some(Current { source, size, offset: 0, ingester: None, data });
+        job.current = Some(Current {
+            source,
+            size,
+            offset: 0,
+            ingester: None,
+            data,
+        });
         if size == 0 {
             // Nothing to read: still register the file so the summary lists it.
             self.on_slice(scope, 0, Vec::new());
@@ -204,24 +241,41 @@ impl Engine {
 
     /// Asks for the slice of the current source starting at `start`.
     fn request_slice(&self, scope: &WorkerScope<Self>, start: u64) {
-        let Some(cur) = self.job.as_ref().and_then(|j| j.current.as_ref()) else { return };
-        let Some((a, b)) = next_range(start, cur.size, SLICE) else { return };
+        let Some(cur) = self.job.as_ref().and_then(|j| j.current.as_ref()) else {
+            return;
+        };
+        let Some((a, b)) = next_range(start, cur.size, SLICE) else {
+            return;
+        };
         let generation = self.generation;
         match (&cur.data, &cur.source) {
             (Some(data), _) => {
                 let bytes = Ok(data[a as usize..b as usize].to_vec());
-                scope.send_message(Msg::Slice { generation, end: b, bytes });
+                scope.send_message(Msg::Slice {
+                    generation,
+                    end: b,
+                    bytes,
+                });
             }
             (None, Source::File { file, .. }) => {
-                let promise = file.blob.slice_with_f64_and_f64(a as f64, b as f64).map(|p| p.array_buffer());
+                let promise = file
+                    .blob
+                    .slice_with_f64_and_f64(a as f64, b as f64)
+                    .map(|p| p.array_buffer());
                 let scope = scope.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     let bytes = match promise {
-                        Ok(p) => JsFuture::from(p).await.map(|buf| Uint8Array::new(&buf).to_vec()),
+                        Ok(p) => JsFuture::from(p)
+                            .await
+                            .map(|buf| Uint8Array::new(&buf).to_vec()),
                         Err(e) => Err(e),
                     }
                     .map_err(|e| js_error_text(&e));
-                    scope.send_message(Msg::Slice { generation, end: b, bytes });
+                    scope.send_message(Msg::Slice {
+                        generation,
+                        end: b,
+                        bytes,
+                    });
                 });
             }
             (None, Source::Sample) => unreachable!("the sample always has its bytes"),
@@ -232,11 +286,21 @@ impl Engine {
     fn on_slice(&mut self, scope: &WorkerScope<Self>, end: u64, bytes: Vec<u8>) {
         let Some(job) = self.job.as_mut() else { return };
         let client = job.client;
-        let Some(cur) = job.current.as_mut() else { return };
+        let Some(cur) = job.current.as_mut() else {
+            return;
+        };
         if cur.ingester.is_none() {
-            let as_policy = matches!(cur.source, Source::File { as_policy: true, .. });
+            let as_policy = matches!(
+                cur.source,
+                Source::File {
+                    as_policy: true,
+                    ..
+                }
+            );
             let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
-            if as_policy || (!matches!(cur.source, Source::Sample) && sniff(head) == Sniffed::Policy) {
+            if as_policy
+                || (!matches!(cur.source, Source::Sample) && sniff(head) == Sniffed::Policy)
+            {
                 let name = cur.source.name().to_string();
                 let msg = if cur.size > MAX_POLICY_BYTES {
                     Response::Error(format!(
@@ -262,11 +326,16 @@ impl Engine {
         }
         let job = self.job.as_mut().expect("job is running");
         let cur = job.current.as_mut().expect("a source is being read");
-        cur.ingester.as_mut().expect("ingester created above").push(&mut self.store, &bytes);
+        cur.ingester
+            .as_mut()
+            .expect("ingester created above")
+            .push(&mut self.store, &bytes);
         cur.offset = end;
         if !more {
             let cur = job.current.take().expect("a source is being read");
-            cur.ingester.expect("ingester created above").finish(&mut self.store);
+            cur.ingester
+                .expect("ingester created above")
+                .finish(&mut self.store);
             job.bytes_finished += cur.size;
             job.index += 1;
             self.loaded.push(cur.source);
@@ -304,7 +373,9 @@ impl Engine {
 
     /// Ends the job: sorts the store by time and sends the summary.
     fn finish_job(&mut self, scope: &WorkerScope<Self>) {
-        let Some(mut job) = self.job.take() else { return };
+        let Some(mut job) = self.job.take() else {
+            return;
+        };
         job.phase = Phase::Sorting;
         self.job = Some(job);
         self.progress(scope, true);
@@ -316,13 +387,23 @@ impl Engine {
     }
 
     fn current_name(&self) -> String {
-        self.job.as_ref().and_then(|j| j.current.as_ref()).map_or_else(String::new, |c| c.source.name().to_string())
+        self.job
+            .as_ref()
+            .and_then(|j| j.current.as_ref())
+            .map_or_else(String::new, |c| c.source.name().to_string())
     }
 
     /// "a.log", "a.log and b.log was/were" ... for the cancel note.
     fn pending_names(&self) -> String {
-        let Some(job) = self.job.as_ref() else { return String::new() };
-        let names: Vec<&str> = job.current.iter().map(|c| c.source.name()).chain(job.queue.iter().map(Source::name)).collect();
+        let Some(job) = self.job.as_ref() else {
+            return String::new();
+        };
+        let names: Vec<&str> = job
+            .current
+            .iter()
+            .map(|c| c.source.name())
+            .chain(job.queue.iter().map(Source::name))
+            .collect();
         match names.as_slice() {
             [] => "nothing was".into(),
             [one] => format!("{one} was"),

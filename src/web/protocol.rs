@@ -25,7 +25,11 @@ pub struct FileRef {
 impl FileRef {
     /// Wraps a browser `File`.
     pub fn from_file(file: web_sys::File) -> Self {
-        FileRef { name: file.name(), size: file.size() as u64, blob: file.into() }
+        FileRef {
+            name: file.name(),
+            size: file.size() as u64,
+            blob: file.into(),
+        }
     }
 }
 
@@ -36,7 +40,10 @@ pub enum Request {
     Hello,
     /// Adds files to the loaded set. Logs and policies are told apart by content
     /// (the first 64 KiB); with `as_policy` every file is read as a policy.
-    Load { files: Vec<FileRef>, as_policy: bool },
+    Load {
+        files: Vec<FileRef>,
+        as_policy: bool,
+    },
     /// Adds the generated sample log and its policy.
     LoadSample,
     /// Stops the running load between two slices. The file being read is dropped whole.

@@ -27,30 +27,45 @@ pub fn next_range(offset: u64, size: u64, slice: u64) -> Option<(u64, u64)> {
 
 /// Reads bytes `[start, end)` of `blob`.
 pub async fn read_slice(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, String> {
-    let part = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| js_error_text(&e))?;
-    let buf = JsFuture::from(part.array_buffer()).await.map_err(|e| js_error_text(&e))?;
+    let part = blob
+        .slice_with_f64_and_f64(start as f64, end as f64)
+        .map_err(|e| js_error_text(&e))?;
+    let buf = JsFuture::from(part.array_buffer())
+        .await
+        .map_err(|e| js_error_text(&e))?;
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
 /// Reads bytes `[start, end)` of `blob` synchronously. Works only inside a worker
 /// (`FileReaderSync` does not exist on the main thread).
 pub fn read_slice_sync(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, String> {
-    let part = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| js_error_text(&e))?;
+    let part = blob
+        .slice_with_f64_and_f64(start as f64, end as f64)
+        .map_err(|e| js_error_text(&e))?;
     let reader = web_sys::FileReaderSync::new().map_err(|e| js_error_text(&e))?;
-    let buf = reader.read_as_array_buffer(&part).map_err(|e| js_error_text(&e))?;
+    let buf = reader
+        .read_as_array_buffer(&part)
+        .map_err(|e| js_error_text(&e))?;
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
 /// Reads a whole blob into `store` as one file, `slice` bytes at a time, keeping the
 /// next read in flight while the current slice is parsed. Returns the file's index.
 /// The store is not finalized (call [`Store::finalize`] after the last file).
-pub async fn load_blob(store: &mut Store, name: &str, blob: &Blob, slice: u64) -> Result<u32, String> {
+pub async fn load_blob(
+    store: &mut Store,
+    name: &str,
+    blob: &Blob,
+    slice: u64,
+) -> Result<u32, String> {
     let size = blob.size() as u64;
     let mut ing = Ingester::new(store, name, size);
-    let mut pending = next_range(0, size, slice).map(|(a, b)| (b, read_slice_owned(blob.clone(), a, b)));
+    let mut pending =
+        next_range(0, size, slice).map(|(a, b)| (b, read_slice_owned(blob.clone(), a, b)));
     while let Some((end, fut)) = pending.take() {
         let bytes = fut.await?;
-        pending = next_range(end, size, slice).map(|(a, b)| (b, read_slice_owned(blob.clone(), a, b)));
+        pending =
+            next_range(end, size, slice).map(|(a, b)| (b, read_slice_owned(blob.clone(), a, b)));
         ing.push(store, &bytes);
     }
     let file = ing.file();
@@ -59,11 +74,19 @@ pub async fn load_blob(store: &mut Store, name: &str, blob: &Blob, slice: u64) -
 }
 
 /// Starts reading at once (the browser reads while we parse) and returns the result later.
-fn read_slice_owned(blob: Blob, start: u64, end: u64) -> impl std::future::Future<Output = Result<Vec<u8>, String>> {
-    let promise = blob.slice_with_f64_and_f64(start as f64, end as f64).map(|p| p.array_buffer());
+fn read_slice_owned(
+    blob: Blob,
+    start: u64,
+    end: u64,
+) -> impl std::future::Future<Output = Result<Vec<u8>, String>> {
+    let promise = blob
+        .slice_with_f64_and_f64(start as f64, end as f64)
+        .map(|p| p.array_buffer());
     async move {
         let promise = promise.map_err(|e| js_error_text(&e))?;
-        let buf = JsFuture::from(promise).await.map_err(|e| js_error_text(&e))?;
+        let buf = JsFuture::from(promise)
+            .await
+            .map_err(|e| js_error_text(&e))?;
         Ok(Uint8Array::new(&buf).to_vec())
     }
 }
@@ -74,8 +97,13 @@ pub fn js_error_text(e: &JsValue) -> String {
         let name: String = err.name().into();
         let msg: String = err.message().into();
         return match name.as_str() {
-            "NotFoundError" => "the file is gone (was it moved or deleted after you chose it?)".into(),
-            "NotReadableError" => "the browser could not read the file (was it changed or removed while loading?)".into(),
+            "NotFoundError" => {
+                "the file is gone (was it moved or deleted after you chose it?)".into()
+            }
+            "NotReadableError" => {
+                "the browser could not read the file (was it changed or removed while loading?)"
+                    .into()
+            }
             _ if msg.is_empty() => name,
             _ => format!("{name}: {msg}"),
         };

@@ -41,7 +41,10 @@ pub fn summarize(store: &Store, load_ms: f64, note: Option<String>) -> Summary {
         .iter()
         .take(MAX_REJECTIONS_SHOWN)
         .map(|r| RejectionView {
-            file: store.files.get(r.file as usize).map_or_else(|| "?".to_string(), |f| f.name.clone()),
+            file: store
+                .files
+                .get(r.file as usize)
+                .map_or_else(|| "?".to_string(), |f| f.name.clone()),
             line: r.line,
             reason: r.reason.clone(),
         })

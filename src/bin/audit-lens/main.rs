@@ -73,7 +73,9 @@ impl Args {
                 } else if switches.contains(&name) {
                     opts.push((name.to_string(), None));
                 } else {
-                    let v = a.get(i + 1).ok_or_else(|| format!("--{name} needs a value"))?;
+                    let v = a
+                        .get(i + 1)
+                        .ok_or_else(|| format!("--{name} needs a value"))?;
                     opts.push((name.to_string(), Some(v.clone())));
                     i += 1;
                 }
@@ -92,7 +94,11 @@ impl Args {
         self.opts.iter().any(|(n, _)| n == k)
     }
     pub fn get(&self, k: &str) -> Option<&str> {
-        self.opts.iter().rev().find(|(n, _)| n == k).and_then(|(_, v)| v.as_deref())
+        self.opts
+            .iter()
+            .rev()
+            .find(|(n, _)| n == k)
+            .and_then(|(_, v)| v.as_deref())
     }
 }
 
@@ -146,7 +152,9 @@ pub fn load_logs(paths: &[String]) -> Result<Store, String> {
 
 fn cmd_stats(a: &[String]) -> Result<ExitCode, String> {
     let args = Args::parse(a, &["json"])?;
-    let top: usize = args.get("top").map_or(Ok(10), |v| v.parse().map_err(|_| format!("--top: not a number: {v}")))?;
+    let top: usize = args.get("top").map_or(Ok(10), |v| {
+        v.parse().map_err(|_| format!("--top: not a number: {v}"))
+    })?;
     let store = load_logs(&args.pos)?;
     let st = stats(&store, top, 20);
     let mut out = std::io::stdout().lock();
@@ -161,8 +169,20 @@ fn cmd_stats(a: &[String]) -> Result<ExitCode, String> {
 
 fn print_stats(o: &mut impl Write, st: &Stats) -> std::io::Result<()> {
     for f in &st.files {
-        let gz = if f.gzip { format!(" (gzip, {} decoded)", human_bytes(f.decoded_bytes)) } else { String::new() };
-        writeln!(o, "{}: {}{gz}, {}, {} events, {} rejected", f.name, human_bytes(f.bytes), f.format, f.events, f.rejected)?;
+        let gz = if f.gzip {
+            format!(" (gzip, {} decoded)", human_bytes(f.decoded_bytes))
+        } else {
+            String::new()
+        };
+        writeln!(
+            o,
+            "{}: {}{gz}, {}, {} events, {} rejected",
+            f.name,
+            human_bytes(f.bytes),
+            f.format,
+            f.events,
+            f.rejected
+        )?;
         for (w, n) in &f.wrappers {
             writeln!(o, "  unwrapped {n} {w}")?;
         }
@@ -171,9 +191,17 @@ fn print_stats(o: &mut impl Write, st: &Stats) -> std::io::Result<()> {
         }
     }
     writeln!(o)?;
-    writeln!(o, "events     {} ({} requests), {} rejected of {} records", st.events, st.requests, st.rejected, st.records)?;
+    writeln!(
+        o,
+        "events     {} ({} requests), {} rejected of {} records",
+        st.events, st.requests, st.rejected, st.records
+    )?;
     if let (Some(a), Some(b)) = (&st.first, &st.last) {
-        writeln!(o, "time span  {a} .. {b} ({})", human_duration_micros((st.span_seconds * 1e6) as i64))?;
+        writeln!(
+            o,
+            "time span  {a} .. {b} ({})",
+            human_duration_micros((st.span_seconds * 1e6) as i64)
+        )?;
     }
     writeln!(
         o,
@@ -197,8 +225,19 @@ fn print_stats(o: &mut impl Write, st: &Stats) -> std::io::Result<()> {
     for (k, rows) in &st.top {
         writeln!(o, "\ntop {k}:")?;
         for r in rows {
-            let share = if st.events > 0 { r.events as f64 * 100.0 / st.events as f64 } else { 0.0 };
-            writeln!(o, "  {:>9} {:>5.1}% {:>9}  {}", human_count(r.events), share, human_bytes(r.bytes), r.value)?;
+            let share = if st.events > 0 {
+                r.events as f64 * 100.0 / st.events as f64
+            } else {
+                0.0
+            };
+            writeln!(
+                o,
+                "  {:>9} {:>5.1}% {:>9}  {}",
+                human_count(r.events),
+                share,
+                human_bytes(r.bytes),
+                r.value
+            )?;
         }
     }
     Ok(())
@@ -207,7 +246,9 @@ fn print_stats(o: &mut impl Write, st: &Stats) -> std::io::Result<()> {
 /// Parses "200MB", "1.5GB", "512k", "1000" (bytes).
 fn parse_size(s: &str) -> Option<u64> {
     let s = s.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let n: f64 = num.parse().ok()?;
     let m = match unit.trim().to_ascii_lowercase().as_str() {
@@ -226,34 +267,51 @@ fn parse_size(s: &str) -> Option<u64> {
 fn cmd_generate(a: &[String]) -> Result<ExitCode, String> {
     let args = Args::parse(a, &["sample", "no-request-received"])?;
     let mut out: Box<dyn Write> = match args.get("output") {
-        Some(p) => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(p).map_err(|e| format!("{p}: {e}"))?)),
-        None => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock())),
+        Some(p) => Box::new(std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(p).map_err(|e| format!("{p}: {e}"))?,
+        )),
+        None => Box::new(std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::io::stdout().lock(),
+        )),
     };
     if args.flag("sample") {
-        out.write_all(&audit_lens::gen::sample_log()).map_err(|e| e.to_string())?;
+        out.write_all(&audit_lens::gen::sample_log())
+            .map_err(|e| e.to_string())?;
         out.flush().map_err(|e| e.to_string())?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut o = GenOptions::default();
     if let Some(s) = args.get("size") {
-        o.max_bytes = parse_size(s).ok_or_else(|| format!("--size: cannot read '{s}' (try 200MB)"))?;
+        o.max_bytes =
+            parse_size(s).ok_or_else(|| format!("--size: cannot read '{s}' (try 200MB)"))?;
         o.duration_s = 0;
     }
     if let Some(h) = args.get("hours") {
-        let h: f64 = h.parse().map_err(|_| format!("--hours: not a number: {h}"))?;
+        let h: f64 = h
+            .parse()
+            .map_err(|_| format!("--hours: not a number: {h}"))?;
         o.duration_s = (h * 3600.0) as u64;
     }
     if let Some(v) = args.get("seed") {
-        o.seed = v.parse().map_err(|_| format!("--seed: not a number: {v}"))?;
+        o.seed = v
+            .parse()
+            .map_err(|_| format!("--seed: not a number: {v}"))?;
     }
     if let Some(v) = args.get("nodes") {
-        o.nodes = v.parse().map_err(|_| format!("--nodes: not a number: {v}"))?;
+        o.nodes = v
+            .parse()
+            .map_err(|_| format!("--nodes: not a number: {v}"))?;
     }
     if let Some(v) = args.get("activity") {
-        o.activity = v.parse().map_err(|_| format!("--activity: not a number: {v}"))?;
+        o.activity = v
+            .parse()
+            .map_err(|_| format!("--activity: not a number: {v}"))?;
     }
     if let Some(v) = args.get("start") {
-        o.start = parse_rfc3339_micros(v).ok_or_else(|| format!("--start: not an RFC 3339 time: {v}"))?;
+        o.start =
+            parse_rfc3339_micros(v).ok_or_else(|| format!("--start: not an RFC 3339 time: {v}"))?;
     }
     if args.flag("no-request-received") {
         o.request_received = false;

@@ -1,0 +1,635 @@
+//! Lint: things kube-apiserver accepts but an administrator probably does not want,
+//! and a short security checklist with a pass/warn outcome per check.
+//!
+//! Where a question is "what does the policy do with request X", the answer comes from
+//! the evaluator itself ([`CompiledPolicy::evaluate`]) on probe requests, so lint and
+//! the live evaluator can never disagree. Probes use an arbitrary authenticated user
+//! ([`PROBE_USER`], group `system:authenticated`) in namespace `default`; the
+//! sensitive-body check also builds, for each rule, a witness request made of that
+//! rule's own first user/group/verb/namespace, so rules aimed at specific users are
+//! caught too. Shadowing ("an earlier rule covers this one") is static and best effort:
+//! rule *i* covers rule *j* when each of *i*'s selectors is a superset of *j*'s.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::eval::{CompiledPolicy, Decision};
+use super::policy::{Diagnostic, GroupResources, LoadedPolicy, PolicyRule, RuleSpan};
+use super::yamlpos::Pos;
+use super::{Level, RequestAttrs, Stage};
+
+/// The user name lint probes with (no real user has it).
+pub const PROBE_USER: &str = "audit-lens:probe-user";
+const PROBE_GROUPS: &[&str] = &["system:authenticated"];
+
+/// Outcome of one checklist item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    Pass,
+    Warn,
+}
+
+/// One line of the security checklist.
+///
+/// `rules` are the 0-based rules that decide the check (the ones that pass it, or the
+/// ones at fault), possibly empty.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckItem {
+    pub id: String,
+    pub title: String,
+    pub outcome: Outcome,
+    pub rules: Vec<usize>,
+    pub detail: String,
+}
+
+impl fmt::Display for CheckItem {
+    /// `exec/attach/portforward recorded with ResponseStarted: PASS (rule 7)`.
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let o = match self.outcome {
+            Outcome::Pass => "PASS",
+            Outcome::Warn => "WARN",
+        };
+        write!(f, "{}: {o}", self.title)?;
+        match self.rules.as_slice() {
+            [] => Ok(()),
+            [r] => write!(f, " (rule {r})"),
+            rs => write!(f, " (rules {})", rs.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")),
+        }
+    }
+}
+
+/// A probe request for a resource.
+fn probe<'a>(group: &'a str, resource: &'a str, sub: &'a str, verb: &'a str, ns: &'a str) -> RequestAttrs<'a> {
+    RequestAttrs {
+        user: PROBE_USER,
+        groups: PROBE_GROUPS,
+        verb,
+        resource_request: true,
+        api_group: group,
+        resource,
+        subresource: sub,
+        namespace: ns,
+        name: "probe",
+        path: "",
+    }
+}
+
+fn pos_of(spans: &[RuleSpan], i: Option<usize>) -> Pos {
+    i.and_then(|i| spans.get(i))
+        .map(|s| Pos { line: s.start_line, col: s.start_col })
+        .unwrap_or_default()
+}
+
+fn warn(p: &LoadedPolicy, code: &str, rule: Option<usize>, msg: String) -> Diagnostic {
+    let path = rule.map(|r| format!("rules[{r}]")).unwrap_or_default();
+    Diagnostic::warning(code, msg, rule, pos_of(&p.rule_spans, rule), &path)
+}
+
+fn rule_name(rule: Option<usize>) -> String {
+    match rule {
+        Some(r) => format!("rule {r}"),
+        None => "no rule (the default, level None)".into(),
+    }
+}
+
+/// All findings: the loader's warnings (unknown keys, YAML 1.1 booleans, ...) first,
+/// then lint's own, each with a stable code.
+pub fn lint(p: &LoadedPolicy) -> Vec<Diagnostic> {
+    let mut out = p.warnings.clone();
+    sensitive_bodies(p, &mut out);
+    exec_attach(p, &mut out);
+    pod_bodies(p, &mut out);
+    request_received(p, &mut out);
+    catch_all_and_shadowing(p, &mut out);
+    groups(p, &mut out);
+    out
+}
+
+/// Sensitive resources: (group, resource, subresource, namespace to probe, label).
+const SENSITIVE: &[(&str, &str, &str, &str, &str)] = &[
+    ("", "secrets", "", "default", "secrets"),
+    ("", "configmaps", "", "default", "configmaps"),
+    ("authentication.k8s.io", "tokenreviews", "", "", "tokenreviews"),
+    ("", "serviceaccounts", "token", "default", "serviceaccounts/token"),
+];
+const ALL_VERBS: &[&str] = &["get", "list", "watch", "create", "update", "patch", "delete"];
+
+/// Sensitive resources rule `i` records with bodies, using witness requests built
+/// from the rule's own selectors.
+fn sensitive_hits(c: &CompiledPolicy, i: usize, r: &PolicyRule) -> Vec<&'static str> {
+    if r.level < Level::Request {
+        return Vec::new();
+    }
+    let user = r.users.first().map_or(PROBE_USER, |s| s.as_str());
+    let group_owned: Vec<&str> = match r.user_groups.first() {
+        Some(g) => vec![g.as_str()],
+        None => PROBE_GROUPS.to_vec(),
+    };
+    let verbs: Vec<&str> = if r.verbs.is_empty() { ALL_VERBS.to_vec() } else { r.verbs.iter().map(|s| s.as_str()).collect() };
+    let mut names: Vec<&str> = vec!["probe", ""];
+    names.extend(r.resources.iter().flat_map(|g| g.resource_names.iter().map(|s| s.as_str())));
+    let mut hits = Vec::new();
+    for &(group, resource, sub, default_ns, label) in SENSITIVE {
+        let ns = r.namespaces.first().map_or(default_ns, |s| s.as_str());
+        let found = verbs.iter().any(|verb| {
+            names.iter().any(|name| {
+                let a = RequestAttrs { user, groups: &group_owned, name, ..probe(group, resource, sub, verb, ns) };
+                c.evaluate(&a).rule == Some(i)
+            })
+        });
+        if found {
+            hits.push(label);
+        }
+    }
+    hits
+}
+
+fn sensitive_bodies(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
+    for (i, r) in p.policy.rules.iter().enumerate() {
+        let hits = sensitive_hits(&p.compiled, i, r);
+        if !hits.is_empty() {
+            out.push(warn(
+                p,
+                "sensitive-body",
+                Some(i),
+                format!(
+                    "rule {i} records {} at level {}: their bodies (secret values, tokens) are written to the audit log. Use Metadata for these resources",
+                    hits.join(", "),
+                    r.level.as_str()
+                ),
+            ));
+        }
+    }
+}
+
+const EXEC_LIKE: &[&str] = &["exec", "attach", "portforward"];
+
+/// Decisions for exec/attach/portforward by an arbitrary user (create, and get for
+/// websocket clients).
+fn exec_decisions(c: &CompiledPolicy) -> Vec<(&'static str, &'static str, Decision)> {
+    let mut v = Vec::new();
+    for sub in EXEC_LIKE {
+        for verb in ["create", "get"] {
+            v.push((*sub, verb, c.evaluate(&probe("", "pods", sub, verb, "default"))));
+        }
+    }
+    v
+}
+
+fn exec_attach(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
+    let mut seen = Vec::new();
+    for (sub, verb, d) in exec_decisions(&p.compiled) {
+        let key = (sub, d.rule);
+        if seen.contains(&key) {
+            continue;
+        }
+        if d.level == Level::None {
+            seen.push(key);
+            out.push(warn(
+                p,
+                "exec-not-recorded",
+                d.rule,
+                format!("pods/{sub} ({verb}) is not recorded ({} decides level None): interactive access to containers leaves no trace", rule_name(d.rule)),
+            ));
+        } else if d.omit_stages.contains(Stage::ResponseStarted) {
+            seen.push(key);
+            out.push(warn(
+                p,
+                "exec-responsestarted-omitted",
+                d.rule,
+                format!("pods/{sub} ({verb}) is recorded by {} but without the ResponseStarted stage, which is the event detection rules (e.g. Falco's) read for exec/attach sessions", rule_name(d.rule)),
+            ));
+        }
+    }
+}
+
+fn pod_decisions(c: &CompiledPolicy) -> Vec<(&'static str, Decision)> {
+    ["create", "update"].into_iter().map(|v| (v, c.evaluate(&probe("", "pods", "", v, "default")))).collect()
+}
+
+fn pod_bodies(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
+    for (verb, d) in pod_decisions(&p.compiled) {
+        if d.level < Level::Request {
+            out.push(warn(
+                p,
+                "pod-body-missing",
+                d.rule,
+                format!("pod {verb} is recorded at level {} by {}: without the request body, privileged or hostPath pods cannot be detected from the log. Record pod writes at Request", d.level.as_str(), rule_name(d.rule)),
+            ));
+        }
+    }
+}
+
+/// Rules at a level above None that do not omit RequestReceived.
+fn request_received_rules(p: &LoadedPolicy) -> Vec<usize> {
+    (0..p.compiled.rule_count())
+        .filter(|&i| p.compiled.rule_level(i) > Level::None && !p.compiled.rule_omit_stages(i).contains(Stage::RequestReceived))
+        .collect()
+}
+
+fn request_received(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
+    let rules = request_received_rules(p);
+    if let Some(&first) = rules.first() {
+        out.push(warn(
+            p,
+            "request-received",
+            Some(first),
+            format!(
+                "RequestReceived is not omitted for rule(s) {}: every such request is logged twice (RequestReceived and ResponseComplete), which roughly doubles the volume. Add `omitStages: [RequestReceived]` at the top of the policy",
+                rules.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+}
+
+fn first_catch_all(rules: &[PolicyRule]) -> Option<usize> {
+    rules.iter().position(PolicyRule::is_catch_all)
+}
+
+fn catch_all_and_shadowing(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
+    let rules = &p.policy.rules;
+    let n = rules.len();
+    let wildcard = p.kube_version.allows_group_wildcard();
+    match first_catch_all(rules) {
+        None => out.push(warn(
+            p,
+            "no-catch-all",
+            n.checked_sub(1),
+            "no rule matches every request: requests no rule matches are not recorded at all (level None). End the policy with a catch-all such as `- level: Metadata`".into(),
+        )),
+        Some(c) => {
+            for j in c + 1..n {
+                out.push(warn(
+                    p,
+                    "unreachable-after-catch-all",
+                    Some(j),
+                    format!("rule {j} can never match: rule {c} before it matches every request"),
+                ));
+            }
+        }
+    }
+    let last = first_catch_all(rules).map_or(n, |c| c + 1);
+    for j in 1..last {
+        if let Some(i) = (0..j).find(|&i| covers(&rules[i], &rules[j], wildcard)) {
+            out.push(warn(
+                p,
+                "shadowed-rule",
+                Some(j),
+                format!("rule {j} can never match: rule {i} before it matches every request rule {j} would match"),
+            ));
+        }
+    }
+}
+
+/// Every request `inner` could match is in `outer` (empty `outer` = everything).
+fn subset(inner: &[String], outer: &[String]) -> bool {
+    outer.is_empty() || (!inner.is_empty() && inner.iter().all(|x| outer.contains(x)))
+}
+
+/// Does rule `i` match every request rule `j` matches? (Best effort, never a false yes.)
+pub fn covers(i: &PolicyRule, j: &PolicyRule, group_wildcard: bool) -> bool {
+    if !subset(&j.users, &i.users) || !subset(&j.user_groups, &i.user_groups) || !subset(&j.verbs, &i.verbs) {
+        return false;
+    }
+    let i_res = !i.resources.is_empty() || !i.namespaces.is_empty();
+    let j_res = !j.resources.is_empty() || !j.namespaces.is_empty();
+    if i_res {
+        if !j_res || !subset(&j.namespaces, &i.namespaces) {
+            return false;
+        }
+        if i.resources.is_empty() {
+            return true;
+        }
+        return !j.resources.is_empty()
+            && j.resources.iter().all(|je| i.resources.iter().any(|ie| entry_covers(ie, je, group_wildcard)));
+    }
+    if !i.non_resource_urls.is_empty() {
+        return !j_res
+            && !j.non_resource_urls.is_empty()
+            && j.non_resource_urls.iter().all(|uj| i.non_resource_urls.iter().any(|ui| url_covers(ui, uj)));
+    }
+    true
+}
+
+fn entry_covers(ie: &GroupResources, je: &GroupResources, group_wildcard: bool) -> bool {
+    if ie.group != je.group && !(group_wildcard && ie.group == "*") {
+        return false;
+    }
+    if ie.resources.is_empty() {
+        return true;
+    }
+    if je.resources.is_empty() {
+        return ie.resource_names.is_empty() && ie.resources.iter().any(|r| r == "*");
+    }
+    subset(&je.resource_names, &ie.resource_names)
+        && je.resources.iter().all(|pj| ie.resources.iter().any(|pi| pattern_covers(pi, pj)))
+}
+
+fn pattern_covers(pi: &str, pj: &str) -> bool {
+    if pi == "*" || pi == pj {
+        return true;
+    }
+    if let Some(base) = pi.strip_suffix("/*") {
+        if pj == base || pj.strip_prefix(base).is_some_and(|rest| rest.starts_with('/')) {
+            return true;
+        }
+    }
+    if let Some(sub) = pi.strip_prefix("*/") {
+        if let Some((res, s)) = pj.split_once('/') {
+            return s == sub && res != "*" || pj == pi;
+        }
+    }
+    false
+}
+
+fn url_covers(ui: &str, uj: &str) -> bool {
+    if ui == "*" || ui == uj {
+        return true;
+    }
+    match ui.strip_suffix('*') {
+        Some(_) => uj != "*" && uj.starts_with(ui.trim_end_matches('*')),
+        None => false,
+    }
+}
+
+/// Core resources people put in the wrong group, and workload resources put in core.
+const WRONG_GROUP: &[(&str, &str, &str)] = &[
+    ("", "deployments", "apps"),
+    ("", "replicasets", "apps"),
+    ("", "daemonsets", "apps"),
+    ("", "statefulsets", "apps"),
+    ("", "ingresses", "networking.k8s.io"),
+    ("", "roles", "rbac.authorization.k8s.io"),
+    ("", "rolebindings", "rbac.authorization.k8s.io"),
+    ("", "clusterroles", "rbac.authorization.k8s.io"),
+    ("", "clusterrolebindings", "rbac.authorization.k8s.io"),
+    ("", "cronjobs", "batch"),
+    ("", "jobs", "batch"),
+    ("apps", "pods", ""),
+    ("apps", "secrets", ""),
+    ("apps", "configmaps", ""),
+    ("apps", "services", ""),
+];
+
+fn groups(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
+    for (i, r) in p.policy.rules.iter().enumerate() {
+        for g in &r.resources {
+            if matches!(g.group.as_str(), "core" | "v1") {
+                out.push(warn(
+                    p,
+                    "suspicious-group",
+                    Some(i),
+                    format!("rule {i}: group {:?} matches no request: the core API group is written \"\"", g.group),
+                ));
+            }
+            for res in &g.resources {
+                let base = res.split('/').next().unwrap_or("");
+                if let Some((_, _, right)) = WRONG_GROUP.iter().find(|(grp, rr, _)| *grp == g.group && *rr == base) {
+                    out.push(warn(
+                        p,
+                        "wrong-group-for-resource",
+                        Some(i),
+                        format!("rule {i}: {res} is not in group {:?} but in {right:?}, so this entry never matches it", g.group),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// The security checklist shown next to the policy.
+pub fn security_checklist(p: &LoadedPolicy) -> Vec<CheckItem> {
+    let c = &p.compiled;
+    let mut items = Vec::new();
+
+    let sensitive: Vec<usize> =
+        p.policy.rules.iter().enumerate().filter(|(i, r)| !sensitive_hits(c, *i, r).is_empty()).map(|(i, _)| i).collect();
+    let deciders: Vec<usize> = uniq(SENSITIVE.iter().filter_map(|&(g, r, s, ns, _)| c.evaluate(&probe(g, r, s, "get", ns)).rule));
+    items.push(CheckItem {
+        id: "sensitive-bodies".into(),
+        title: "secret, configmap and token bodies kept out of the log".into(),
+        outcome: if sensitive.is_empty() { Outcome::Pass } else { Outcome::Warn },
+        detail: if sensitive.is_empty() {
+            "no rule records secrets, configmaps, tokenreviews or serviceaccounts/token at Request or RequestResponse".into()
+        } else {
+            "these rules record sensitive bodies at Request or RequestResponse".into()
+        },
+        rules: if sensitive.is_empty() { deciders } else { sensitive },
+    });
+
+    let ex = exec_decisions(c);
+    let bad: Vec<_> = ex.iter().filter(|(_, _, d)| d.level == Level::None || d.omit_stages.contains(Stage::ResponseStarted)).collect();
+    items.push(CheckItem {
+        id: "exec-attach-visible".into(),
+        title: "exec/attach/portforward recorded with ResponseStarted".into(),
+        outcome: if bad.is_empty() { Outcome::Pass } else { Outcome::Warn },
+        rules: uniq(if bad.is_empty() { ex.iter().filter_map(|x| x.2.rule).collect::<Vec<_>>() } else { bad.iter().filter_map(|x| x.2.rule).collect() }),
+        detail: if bad.is_empty() {
+            "pods/exec, pods/attach and pods/portforward are recorded, ResponseStarted included".into()
+        } else {
+            bad.iter()
+                .map(|(s, v, d)| {
+                    let why = if d.level == Level::None { "not recorded" } else { "ResponseStarted omitted" };
+                    format!("pods/{s} ({v}): {why}")
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        },
+    });
+
+    let pods = pod_decisions(c);
+    let low: Vec<_> = pods.iter().filter(|(_, d)| d.level < Level::Request).collect();
+    items.push(CheckItem {
+        id: "pod-writes-with-body".into(),
+        title: "pod create/update recorded with the request body".into(),
+        outcome: if low.is_empty() { Outcome::Pass } else { Outcome::Warn },
+        rules: uniq(pods.iter().filter_map(|(_, d)| d.rule)),
+        detail: pods.iter().map(|(v, d)| format!("pod {v}: {}", d.level.as_str())).collect::<Vec<_>>().join("; "),
+    });
+
+    let rr = request_received_rules(p);
+    items.push(CheckItem {
+        id: "request-received-omitted".into(),
+        title: "RequestReceived stage omitted".into(),
+        outcome: if rr.is_empty() { Outcome::Pass } else { Outcome::Warn },
+        detail: if rr.is_empty() {
+            "no rule writes a separate RequestReceived event".into()
+        } else {
+            "these rules write every request twice".into()
+        },
+        rules: rr,
+    });
+
+    let ca = first_catch_all(&p.policy.rules);
+    items.push(CheckItem {
+        id: "catch-all".into(),
+        title: "catch-all rule at the end".into(),
+        outcome: if ca == p.policy.rules.len().checked_sub(1) { Outcome::Pass } else { Outcome::Warn },
+        rules: ca.into_iter().collect(),
+        detail: match ca {
+            None => "requests that no rule matches are not recorded".into(),
+            Some(i) if i + 1 == p.policy.rules.len() => format!("rule {i} records everything else at {}", p.policy.rules[i].level.as_str()),
+            Some(i) => format!("rule {i} matches everything, so the rules after it never apply"),
+        },
+    });
+
+    let dropped: Vec<usize> = uniq(p.warnings.iter().filter(|w| w.code == "unknown-field").map(|w| w.rule.unwrap_or(usize::MAX)))
+        .into_iter()
+        .filter(|&r| r != usize::MAX)
+        .collect();
+    let any_dropped = p.warnings.iter().any(|w| w.code == "unknown-field");
+    items.push(CheckItem {
+        id: "no-dropped-keys".into(),
+        title: "no keys silently dropped by kube-apiserver".into(),
+        outcome: if any_dropped { Outcome::Warn } else { Outcome::Pass },
+        rules: dropped,
+        detail: if any_dropped {
+            "unknown keys are dropped, which can widen a rule (see the unknown-field warnings)".into()
+        } else {
+            "every key is one kube-apiserver knows".into()
+        },
+    });
+    items
+}
+
+fn uniq(it: impl IntoIterator<Item = usize>) -> Vec<usize> {
+    let mut v: Vec<usize> = it.into_iter().collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::policy::{load_policy, LoadOptions};
+
+    fn load(rules: &str) -> LoadedPolicy {
+        let t = format!("apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n{rules}");
+        load_policy("t", &t, &LoadOptions::default()).unwrap()
+    }
+
+    fn codes(p: &LoadedPolicy) -> Vec<(String, Option<usize>)> {
+        lint(p).into_iter().map(|d| (d.code, d.rule)).collect()
+    }
+
+    fn has(p: &LoadedPolicy, code: &str, rule: Option<usize>) -> bool {
+        codes(p).contains(&(code.to_owned(), rule))
+    }
+
+    #[test]
+    fn pattern_and_url_cover() {
+        let cases = [
+            ("*", "pods", true),
+            ("pods/*", "pods", true),
+            ("pods/*", "pods/log", true),
+            ("pods/*", "podsx", false),
+            ("*/log", "pods/log", true),
+            ("*/log", "*/log", true),
+            ("*/log", "pods", false),
+            ("pods", "pods/log", false),
+            ("pods/log", "pods/*", false),
+        ];
+        for (i, j, want) in cases {
+            assert_eq!(pattern_covers(i, j), want, "{i} covers {j}");
+        }
+        assert!(url_covers("/healthz*", "/healthz"));
+        assert!(url_covers("/healthz*", "/healthz/etcd*"));
+        assert!(!url_covers("/healthz", "/healthz*"));
+        assert!(!url_covers("/a*", "*"));
+        assert!(url_covers("*", "*"));
+    }
+
+    #[test]
+    fn good_policy_is_quiet() {
+        let p = load(
+            "- level: Metadata\n  resources: [{group: \"\", resources: [secrets, configmaps, serviceaccounts/token]}, {group: authentication.k8s.io, resources: [tokenreviews]}]\n- level: Request\n  resources: [{group: \"\", resources: [pods, pods/exec, pods/attach, pods/portforward]}]\n- level: Metadata\n",
+        );
+        assert_eq!(codes(&p), Vec::<(String, Option<usize>)>::new());
+        assert!(security_checklist(&p).iter().all(|c| c.outcome == Outcome::Pass), "{:?}", security_checklist(&p));
+    }
+
+    #[test]
+    fn sensitive_bodies_found_even_for_specific_users() {
+        let p = load("- level: RequestResponse\n  users: [admin]\n  resources: [{group: \"\", resources: [secrets]}]\n- level: Request\n");
+        assert!(has(&p, "sensitive-body", Some(0)));
+        assert!(has(&p, "sensitive-body", Some(1)));
+        let item = &security_checklist(&p)[0];
+        assert_eq!(item.outcome, Outcome::Warn);
+        assert_eq!(item.rules, vec![0, 1]);
+    }
+
+    #[test]
+    fn exec_checks() {
+        let p = load("- level: None\n  resources: [{group: \"\", resources: [pods/exec]}]\n- level: Metadata\n  omitStages: [ResponseStarted]\n");
+        assert!(has(&p, "exec-not-recorded", Some(0)));
+        assert!(has(&p, "exec-responsestarted-omitted", Some(1)));
+        let c = &security_checklist(&p)[1];
+        assert_eq!(c.outcome, Outcome::Warn);
+        assert!(c.detail.contains("pods/exec (create): not recorded"));
+    }
+
+    #[test]
+    fn checklist_display() {
+        let p = load("- level: Request\n  resources: [{group: \"\", resources: [pods/exec, pods/attach, pods/portforward, pods]}]\n- level: Metadata\n");
+        let c = &security_checklist(&p)[1];
+        assert_eq!(c.to_string(), "exec/attach/portforward recorded with ResponseStarted: PASS (rule 0)");
+    }
+
+    #[test]
+    fn catch_all_and_shadowing() {
+        let p = load("- level: None\n  users: [a]\n- level: Metadata\n  users: [a]\n  verbs: [get]\n- level: Metadata\n- level: Request\n");
+        assert!(has(&p, "shadowed-rule", Some(1)));
+        assert!(has(&p, "unreachable-after-catch-all", Some(3)));
+        assert!(!has(&p, "no-catch-all", Some(3)));
+        let p = load("- level: None\n  verbs: [get]\n");
+        assert!(has(&p, "no-catch-all", Some(0)));
+    }
+
+    #[test]
+    fn shadowing_is_never_claimed_wrongly() {
+        let not: &[(&str, &str)] = &[
+            ("users: [a]", "users: [a, b]"),
+            ("verbs: [get]", "{}"),
+            ("namespaces: [x]", "nonResourceURLs: [/x]"),
+            ("nonResourceURLs: [/x]", "namespaces: [x]"),
+            ("resources: [{group: apps}]", "resources: [{group: \"\"}]"),
+            ("resources: [{resources: [pods]}]", "resources: [{resources: [pods/log]}]"),
+            ("resources: [{resources: [pods], resourceNames: [a]}]", "resources: [{resources: [pods]}]"),
+            ("resources: [{resources: [\"*\"], resourceNames: [a]}]", "resources: [{}]"),
+            ("nonResourceURLs: [/healthz]", "nonResourceURLs: [\"/healthz*\"]"),
+        ];
+        for (i, j) in not {
+            let ri = if i.starts_with('{') { String::new() } else { format!("  {i}\n") };
+            let rj = if j.starts_with('{') { String::new() } else { format!("  {j}\n") };
+            let p = load(&format!("- level: None\n{ri}- level: Request\n{rj}- level: Metadata\n"));
+            assert!(!has(&p, "shadowed-rule", Some(1)), "{i} vs {j}");
+        }
+        let yes: &[(&str, &str)] = &[
+            ("resources: [{resources: [\"pods/*\"]}]", "resources: [{resources: [pods, pods/log]}]"),
+            ("namespaces: [a, b]", "namespaces: [a]\n  resources: [{group: apps}]"),
+            ("nonResourceURLs: [\"/healthz*\"]", "nonResourceURLs: [/healthz, /healthzfoo]"),
+            ("userGroups: [g1, g2]", "userGroups: [g1]"),
+        ];
+        for (i, j) in yes {
+            let p = load(&format!("- level: None\n  {i}\n- level: Request\n  {j}\n- level: Metadata\n"));
+            assert!(has(&p, "shadowed-rule", Some(1)), "{i} vs {j}");
+        }
+    }
+
+    #[test]
+    fn request_received_and_pod_bodies() {
+        let t = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  verbs: [watch]\n- level: Metadata\n";
+        let p = load_policy("t", t, &LoadOptions::default()).unwrap();
+        assert!(has(&p, "request-received", Some(1)));
+        assert!(has(&p, "pod-body-missing", Some(1)));
+    }
+
+    #[test]
+    fn wrong_groups() {
+        let p = load("- level: Request\n  resources: [{group: \"\", resources: [pods, deployments]}, {group: core, resources: [pods]}]\n- level: Metadata\n");
+        assert!(has(&p, "wrong-group-for-resource", Some(0)));
+        assert!(has(&p, "suspicious-group", Some(0)));
+    }
+}

@@ -1,0 +1,229 @@
+//! The root component: owns the state and the worker bridge, lays out the page.
+//!
+//! Before anything is loaded the page is the landing view (a big drop zone); afterwards
+//! it is the workspace (compact drop bar, summary, tabs). Files dropped anywhere on the
+//! page are loaded; the drop zone handles its own drops.
+
+use crate::ui::drop_zone::{files_of, DropZone};
+use crate::ui::error_banner::ErrorBanner;
+use crate::ui::explore::ExploreView;
+use crate::ui::header::Header;
+use crate::ui::help::HelpDialog;
+use crate::ui::keys::use_global_keys;
+use crate::ui::load_summary::LoadSummary;
+use crate::ui::policy_view::PolicyView;
+use crate::ui::progress::ProgressPanel;
+use crate::ui::state::{Action, State, Tab};
+use crate::web::protocol::{FileRef, Request};
+use crate::web::spawn::spawn_engine;
+use web_sys::{DragEvent, File, HtmlElement, KeyboardEvent};
+use yew::prelude::*;
+
+/// Clicks the element with this id (the hidden file inputs).
+fn click_id(id: &str) {
+    let el = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id));
+    if let Some(el) = el.and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlElement>(e).ok()) {
+        el.click();
+    }
+}
+
+/// Focuses the Explore filter if the view has one.
+fn focus_filter() {
+    let doc = web_sys::window().and_then(|w| w.document());
+    let el = doc.and_then(|d| {
+        d.query_selector("[data-testid=filter-input]")
+            .ok()
+            .flatten()
+    });
+    if let Some(el) = el.and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlElement>(e).ok()) {
+        let _ = el.focus();
+    }
+}
+
+#[function_component]
+pub fn App() -> Html {
+    let state = use_reducer(State::default);
+
+    // The worker lives as long as the page; its replies become actions.
+    let bridge = {
+        let dispatcher = state.dispatcher();
+        use_memo((), move |_| {
+            spawn_engine(move |r| dispatcher.dispatch(Action::Worker(r)))
+        })
+    };
+    let send = {
+        let bridge = bridge.clone();
+        use_callback((), move |r: Request, _| bridge.send(r))
+    };
+
+    let on_files = {
+        let (send, dispatcher) = (send.clone(), state.dispatcher());
+        use_callback((), move |(files, as_policy): (Vec<File>, bool), _| {
+            if files.is_empty() {
+                dispatcher.dispatch(Action::Fail(
+                    "Nothing to load: the drop held no files. Drop files from your file manager (folders and text selections can't be read).".into(),
+                ));
+                return;
+            }
+            dispatcher.dispatch(Action::LoadStarted { policy: as_policy });
+            send.emit(Request::Load {
+                files: files.into_iter().map(FileRef::from_file).collect(),
+                as_policy,
+            });
+        })
+    };
+    let on_sample = {
+        let (send, dispatcher) = (send.clone(), state.dispatcher());
+        use_callback((), move |_: (), _| {
+            dispatcher.dispatch(Action::LoadStarted { policy: false });
+            send.emit(Request::LoadSample);
+        })
+    };
+    let on_cancel = {
+        let (send, dispatcher) = (send.clone(), state.dispatcher());
+        use_callback((), move |_: (), _| {
+            dispatcher.dispatch(Action::CancelRequested);
+            send.emit(Request::Cancel);
+        })
+    };
+    let on_clear = {
+        let (send, dispatcher) = (send.clone(), state.dispatcher());
+        use_callback((), move |_: (), _| {
+            dispatcher.dispatch(Action::ClearRequested);
+            send.emit(Request::Clear);
+        })
+    };
+    let on_tab = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |t: Tab, _| dispatcher.dispatch(Action::ShowTab(t)))
+    };
+    let on_help = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |_: (), _| dispatcher.dispatch(Action::ToggleHelp))
+    };
+    let close_help = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |_: (), _| dispatcher.dispatch(Action::CloseHelp))
+    };
+    let dismiss = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |_: (), _| {
+            dispatcher.dispatch(Action::DismissError)
+        })
+    };
+    let pick_policy = use_callback((), |_: (), _| click_id("policy-input"));
+
+    {
+        let (dispatcher, on_sample) = (state.dispatcher(), on_sample.clone());
+        use_global_keys(Callback::from(move |e: KeyboardEvent| {
+            let handled = match e.key().as_str() {
+                "?" => {
+                    dispatcher.dispatch(Action::ToggleHelp);
+                    true
+                }
+                "Escape" => {
+                    dispatcher.dispatch(Action::CloseHelp);
+                    false
+                }
+                "/" => {
+                    dispatcher.dispatch(Action::ShowTab(Tab::Explore));
+                    focus_filter();
+                    true
+                }
+                "o" => {
+                    click_id("file-input");
+                    true
+                }
+                "p" => {
+                    click_id("policy-input");
+                    true
+                }
+                "s" => {
+                    on_sample.emit(());
+                    true
+                }
+                "1" => {
+                    dispatcher.dispatch(Action::ShowTab(Tab::Explore));
+                    true
+                }
+                "2" => {
+                    dispatcher.dispatch(Action::ShowTab(Tab::Policy));
+                    true
+                }
+                _ => false,
+            };
+            if handled {
+                e.prevent_default();
+            }
+        }));
+    }
+
+    // Drops outside the drop zone: load them too, and never let the browser navigate away.
+    let page_dragover = Callback::from(|e: DragEvent| e.prevent_default());
+    let page_drop = {
+        let on_files = on_files.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            on_files.emit((files_of(e.data_transfer().and_then(|d| d.files())), false));
+        })
+    };
+
+    let s = &*state;
+    let progress = s
+        .loading
+        .clone()
+        .map(|l| html! { <ProgressPanel loading={l} on_cancel={on_cancel.clone()} /> });
+    let error = s
+        .error
+        .clone()
+        .map(|m| html! { <ErrorBanner message={m} on_dismiss={dismiss.clone()} /> });
+    let note = s.summary.as_ref().and_then(|x| x.note.clone()).map(|n| {
+        html! {
+            <div class="banner note" role="status">{ n }</div>
+        }
+    });
+
+    let body = if !s.has_data() {
+        html! {
+            <main class="landing">
+                { error }
+                <DropZone compact={false} on_files={on_files.clone()} on_sample={on_sample.clone()} />
+                <div class="status-slot">{ progress }</div>
+                <section class="facts">
+                    <div><h3>{"Logs"}</h3><p>{"kube-apiserver --audit-log-path output, rotated .gz files, EventList JSON, managed-cluster exports (AKS diagnostic records)."}</p></div>
+                    <div><h3>{"Policies"}</h3><p>{"audit.k8s.io Policy YAML, or a ConfigMap holding one. See what it records, drops and costs."}</p></div>
+                    <div><h3>{"Private"}</h3><p>{"Files are read by this page, in this tab. Nothing is uploaded; you can use it offline."}</p></div>
+                </section>
+            </main>
+        }
+    } else {
+        let view = match s.tab {
+            Tab::Explore => html! { <ExploreView summary={s.summary.clone()} /> },
+            Tab::Policy => {
+                html! { <PolicyView policy={s.policy.clone()} on_pick={pick_policy.clone()} /> }
+            }
+        };
+        html! {
+            <main class="workspace">
+                <DropZone compact={true} on_files={on_files.clone()} on_sample={on_sample.clone()} on_clear={Some(on_clear.clone())} />
+                { error }
+                <div class="status-slot">
+                    if let Some(p) = progress { { p } }
+                    else if let Some(sum) = s.summary.clone() { <LoadSummary summary={sum} /> }
+                </div>
+                { note }
+                <div class="view" role="tabpanel">{ view }</div>
+            </main>
+        }
+    };
+
+    html! {
+        <div class="app" ondragover={page_dragover} ondrop={page_drop}>
+            <Header tab={s.tab} show_tabs={s.has_data()} engine={s.engine.clone().map(AttrValue::from)} {on_tab} {on_help} />
+            { body }
+            if s.help_open { <HelpDialog on_close={close_help} /> }
+        </div>
+    }
+}

@@ -1,0 +1,116 @@
+//! Where files come in: the drop zone with "Open files…", "Load policy…" and "Load sample".
+//!
+//! Large on the landing view, a compact bar once something is loaded (dropping more files
+//! adds to the set). Only one drop zone is on the page at a time, so the element ids and
+//! `data-testid`s (`drop-zone`, `file-input`, `policy-input`, `load-sample`) are unique.
+
+use web_sys::{DragEvent, File, FileList, HtmlInputElement};
+use yew::prelude::*;
+
+/// The files of a `FileList`, in order.
+pub fn files_of(list: Option<FileList>) -> Vec<File> {
+    list.map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+        .unwrap_or_default()
+}
+
+#[derive(Properties, PartialEq)]
+pub struct DropZoneProps {
+    /// The bar variant (workspace) instead of the big landing zone.
+    pub compact: bool,
+    /// Files chosen or dropped; `true` when they came from "Load policy…".
+    pub on_files: Callback<(Vec<File>, bool)>,
+    pub on_sample: Callback<()>,
+    /// Shown as a "Clear" button when set.
+    #[prop_or_default]
+    pub on_clear: Option<Callback<()>>,
+}
+
+#[function_component]
+pub fn DropZone(props: &DropZoneProps) -> Html {
+    let over = use_state(|| false);
+    let file_ref = use_node_ref();
+    let policy_ref = use_node_ref();
+
+    let ondragenter = {
+        let over = over.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            over.set(true);
+        })
+    };
+    let ondragover = Callback::from(|e: DragEvent| {
+        e.prevent_default();
+        if let Some(dt) = e.data_transfer() {
+            dt.set_drop_effect("copy");
+        }
+    });
+    let ondragleave = {
+        let over = over.clone();
+        Callback::from(move |_: DragEvent| over.set(false))
+    };
+    let ondrop = {
+        let over = over.clone();
+        let on_files = props.on_files.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            e.stop_propagation();
+            over.set(false);
+            on_files.emit((files_of(e.data_transfer().and_then(|d| d.files())), false));
+        })
+    };
+    let picked = |as_policy: bool| {
+        let on_files = props.on_files.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let files = files_of(input.files());
+            input.set_value(""); // so that picking the same file again loads it again
+            if !files.is_empty() {
+                on_files.emit((files, as_policy));
+            }
+        })
+    };
+    let click = |r: &NodeRef| {
+        let r = r.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(input) = r.cast::<HtmlInputElement>() {
+                input.click();
+            }
+        })
+    };
+    let sample = props.on_sample.reform(|_: MouseEvent| ());
+    let class = classes!(
+        "drop-zone",
+        props.compact.then_some("compact"),
+        (*over).then_some("over")
+    );
+
+    html! {
+        <section {class} data-testid="drop-zone" aria-label="Drop audit logs and policies here"
+                 {ondragenter} {ondragover} {ondragleave} {ondrop}>
+            if props.compact {
+                <span class="drop-hint">{"Drop more logs or a policy anywhere to add them"}</span>
+            } else {
+                <h1 class="drop-title">{"Drop kube-apiserver audit logs and audit policies here"}</h1>
+                <p class="drop-sub">
+                    {"JSON lines, JSON arrays or EventLists, gzip-rotated files, AKS/Azure exports. "}
+                    {"Logs and policies are told apart by their content. Nothing leaves your browser."}
+                </p>
+            }
+            <div class="drop-actions">
+                <input ref={file_ref.clone()} id="file-input" class="visually-hidden" type="file" multiple=true
+                       tabindex="-1" aria-label="Audit log or policy files" data-testid="file-input" onchange={picked(false)} />
+                <input ref={policy_ref.clone()} id="policy-input" class="visually-hidden" type="file"
+                       accept=".yaml,.yml,.json,text/yaml,application/json" tabindex="-1"
+                       aria-label="Audit policy file" data-testid="policy-input" onchange={picked(true)} />
+                <button class="button primary" onclick={click(&file_ref)} title="Open files (o)">{"Open files…"}</button>
+                <button class="button" onclick={click(&policy_ref)} title="Load a policy (p)">{"Load policy…"}</button>
+                <button class="button" onclick={sample} data-testid="load-sample" title="Load the sample (s)">{"Load sample"}</button>
+                if let Some(clear) = &props.on_clear {
+                    <span class="spacer"></span>
+                    <button class="button ghost" data-testid="clear" onclick={clear.reform(|_: MouseEvent| ())}
+                            title="Forget all loaded files and the policy">{"Clear"}</button>
+                }
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,49 @@
+//! The loaded set in one line of key numbers (`load-summary`, exact counts in `data-*`).
+
+use crate::ui::format;
+use crate::web::protocol::Summary;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct LoadSummaryProps {
+    pub summary: Rc<Summary>,
+}
+
+#[function_component]
+pub fn LoadSummary(props: &LoadSummaryProps) -> Html {
+    let s = &*props.summary;
+    let span = match (s.first_us, s.last_us) {
+        (Some(a), Some(b)) => html! {
+            <div class="stat wide" title="requestReceivedTimestamp of the first and last event, UTC">
+                <span class="stat-label">{"Time span (UTC)"}</span>
+                <span class="stat-value">{ format!("{} → {}", format::time(a), format::time(b)) }
+                    <span class="muted">{ format!(" · {}", format::duration_us(b - a)) }</span></span>
+            </div>
+        },
+        _ => html! {
+            <div class="stat wide"><span class="stat-label">{"Time span"}</span><span class="stat-value muted">{"no events"}</span></div>
+        },
+    };
+    let per_event = (s.events > 0).then(|| s.memory_bytes / s.events);
+    html! {
+        <section class="load-summary" data-testid="load-summary" aria-label="Loaded files"
+                 data-events={s.events.to_string()} data-rejected={s.rejected.to_string()} data-files={s.files.len().to_string()}>
+            <div class="stat"><span class="stat-label">{"Files"}</span><span class="stat-value">{ s.files.len() }</span></div>
+            <div class="stat"><span class="stat-label">{"Events"}</span><span class="stat-value" title={s.events.to_string()}>{ crate::util::human_count(s.events) }</span></div>
+            <div class="stat"><span class="stat-label">{"Size"}</span><span class="stat-value">{ format::bytes(s.bytes) }</span></div>
+            { span }
+            <div class={classes!("stat", (s.rejected > 0).then_some("warn"))}>
+                <span class="stat-label">{"Rejected lines"}</span>
+                <span class="stat-value" title={s.rejected.to_string()}>{ crate::util::human_count(s.rejected) }</span>
+            </div>
+            <div class="stat" title="Memory the engine uses for the loaded events">
+                <span class="stat-label">{"Memory"}</span>
+                <span class="stat-value">{ format::bytes(s.memory_bytes) }
+                    if let Some(b) = per_event { <span class="muted">{ format!(" · {b} B/event") }</span> }
+                </span>
+            </div>
+            <div class="stat"><span class="stat-label">{"Loaded in"}</span><span class="stat-value">{ format::duration_ms(s.load_ms) }</span></div>
+        </section>
+    }
+}

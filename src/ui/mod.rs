@@ -1,0 +1,36 @@
+//! The page's user interface (Yew function components, main thread only).
+//!
+//! It renders and sends requests; the engine worker owns the data (see `crate::web`).
+//! One [`state::State`] with one reducer holds everything shown; each component is one
+//! file and receives what it shows plus callbacks.
+
+pub mod app;
+pub mod drop_zone;
+pub mod error_banner;
+pub mod explore;
+pub mod format;
+pub mod header;
+pub mod help;
+pub mod keys;
+pub mod load_summary;
+pub mod policy_view;
+pub mod progress;
+pub mod state;
+
+pub use app::App;
+
+/// Mounts the app into `#app` (replacing the static boot placeholder), or into `<body>`.
+pub fn mount() {
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app"));
+    match root {
+        Some(root) => {
+            root.set_inner_html("");
+            yew::Renderer::<App>::with_root(root).render();
+        }
+        None => {
+            yew::Renderer::<App>::new().render();
+        }
+    }
+}

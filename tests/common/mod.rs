@@ -1,0 +1,94 @@
+//! Shared helpers for the native integration tests.
+#![allow(dead_code)]
+
+use audit_lens::ingest::Ingester;
+use audit_lens::store::{Dim, Store};
+use std::path::PathBuf;
+
+/// `../shared/corpus` beside the checkout, or `None` (tests then print that they skip).
+pub fn corpus() -> Option<PathBuf> {
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipped: ../shared/corpus not found beside the checkout");
+        None
+    }
+}
+
+/// Loads `bytes` as one file, pushed in chunks of `chunk` bytes.
+pub fn load_chunked(store: &mut Store, name: &str, bytes: &[u8], chunk: usize) {
+    let mut ing = Ingester::new(store, name, bytes.len() as u64);
+    for c in bytes.chunks(chunk.max(1)) {
+        ing.push(store, c);
+    }
+    ing.finish(store);
+}
+
+/// Loads one in-memory file and finalizes.
+pub fn load(name: &str, bytes: &[u8]) -> Store {
+    let mut s = Store::new();
+    load_chunked(&mut s, name, bytes, bytes.len().max(1));
+    s.finalize();
+    s
+}
+
+/// Every row's observable fields as text, for comparing stores.
+pub fn digest(s: &Store) -> Vec<String> {
+    let dims = [
+        Dim::Verb,
+        Dim::User,
+        Dim::ImpersonatedUser,
+        Dim::UserAgent,
+        Dim::ApiGroup,
+        Dim::ApiVersion,
+        Dim::Resource,
+        Dim::Subresource,
+        Dim::Namespace,
+        Dim::Name,
+        Dim::StatusReason,
+        Dim::Decision,
+        Dim::AuthzReason,
+    ];
+    (0..s.len())
+        .map(|r| {
+            let mut v = format!(
+                "{} {} {:?} {:?} {} {} {} {} {} {} {} {} {}",
+                s.received(r),
+                s.latency(r),
+                s.stage(r),
+                s.level(r),
+                s.code(r),
+                s.file(r),
+                s.offset(r),
+                s.event_size(r),
+                s.request_object_size(r),
+                s.response_object_size(r),
+                s.audit_id(r),
+                s.path(r),
+                s.flags(r)
+            );
+            for d in dims {
+                v.push('|');
+                v.push_str(s.str(d, r));
+            }
+            v.push('|');
+            v.push_str(
+                &s.dict
+                    .groups
+                    .members_of(s.groups_id(r))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
+            v.push('|');
+            v.push_str(
+                &s.dict
+                    .source_ips
+                    .members_of(s.source_ips_id(r))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
+            v
+        })
+        .collect()
+}
