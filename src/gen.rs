@@ -37,6 +37,8 @@ pub struct GenOptions {
     pub request_received: bool,
     /// Scale of background activity: 1.0 = a small idle cluster.
     pub activity: f64,
+    /// Scale of request/response body sizes: 1.0 = objects of realistic size.
+    pub body_scale: f64,
 }
 
 impl Default for GenOptions {
@@ -49,17 +51,25 @@ impl Default for GenOptions {
             nodes: 3,
             request_received: true,
             activity: 1.0,
+            body_scale: 1.0,
         }
     }
 }
 
-/// The page's embedded sample: three hours of a three-node cluster (≈ 8 MB). Deterministic.
-pub fn sample_log() -> Vec<u8> {
-    let o = GenOptions {
+/// Options of the page's embedded sample.
+pub fn sample_options() -> GenOptions {
+    GenOptions {
         duration_s: 3 * 3600,
-        activity: 0.35,
+        activity: 0.12,
+        body_scale: 0.3,
         ..Default::default()
-    };
+    }
+}
+
+/// The page's embedded sample: three hours of a quiet three-node cluster (about 16 MB),
+/// generated on demand (nothing to download). Deterministic.
+pub fn sample_log() -> Vec<u8> {
+    let o = sample_options();
     let mut v = Vec::new();
     generate(&o, &mut |b| v.extend_from_slice(b));
     v
@@ -309,6 +319,7 @@ fn pod_name(rng: &mut Rng) -> String {
 /// A plausible object body of about `approx` bytes (JSON, with managedFields like real ones).
 fn body(
     rng: &mut Rng,
+    scale: f64,
     kind: &str,
     api_version: &str,
     ns: &str,
@@ -316,7 +327,7 @@ fn body(
     base: usize,
     spread: u64,
 ) -> String {
-    let approx = base + rng.below(spread) as usize;
+    let approx = ((base + rng.below(spread) as usize) as f64 * scale) as usize;
     let mut s = String::with_capacity(approx + 256);
     let uid = rng.uuid();
     let rv = 1_000_000 + rng.below(9_000_000);
@@ -436,6 +447,7 @@ impl Sim<'_> {
     }
 
     fn request(&mut self, a: Actor, _t: i64) -> Req {
+        let scale = self.o.body_scale;
         let rng = &mut self.rng;
         let node_ip = |n: u32| format!("10.0.0.{}", 10 + n);
         let mut r = Req {
@@ -462,6 +474,7 @@ impl Sim<'_> {
                     r.verb = if x < 22 { "get" } else { "update" };
                     let b = body(
                         rng,
+                        scale,
                         "Lease",
                         "coordination.k8s.io/v1",
                         "kube-node-lease",
@@ -478,14 +491,14 @@ impl Sim<'_> {
                     r.resource = "nodes";
                     r.sub = "status";
                     r.name = format!("node-{n}");
-                    let b = body(rng, "Node", "v1", "", &r.name, 2500, 4000);
-                    r.req_body = Some(body(rng, "Node", "v1", "", &r.name, 900, 0));
+                    let b = body(rng, scale, "Node", "v1", "", &r.name, 2500, 4000);
+                    r.req_body = Some(body(rng, scale, "Node", "v1", "", &r.name, 900, 0));
                     r.resp_body = Some(b);
                 } else if x < 75 {
                     r.verb = "get";
                     r.resource = "nodes";
                     r.name = format!("node-{n}");
-                    r.resp_body = Some(body(rng, "Node", "v1", "", &r.name, 3000, 3000));
+                    r.resp_body = Some(body(rng, scale, "Node", "v1", "", &r.name, 3000, 3000));
                 } else if x < 85 {
                     r.verb = "watch";
                     r.started = true;
@@ -508,15 +521,15 @@ impl Sim<'_> {
                     r.sub = "status";
                     r.ns = rng.pick(NAMESPACES).to_string();
                     r.name = pod_name(rng);
-                    r.req_body = Some(body(rng, "Pod", "v1", &r.ns, &r.name, 700, 0));
-                    r.resp_body = Some(body(rng, "Pod", "v1", &r.ns, &r.name, 3500, 2500));
+                    r.req_body = Some(body(rng, scale, "Pod", "v1", &r.ns, &r.name, 700, 0));
+                    r.resp_body = Some(body(rng, scale, "Pod", "v1", &r.ns, &r.name, 3500, 2500));
                 } else {
                     r.verb = "create";
                     r.resource = "events";
                     r.ns = rng.pick(NAMESPACES).to_string();
                     r.name = format!("{}.{:x}", pod_name(rng), rng.next_u64() & 0xffff_ffff_ffff);
                     r.code = 201;
-                    let b = body(rng, "Event", "v1", &r.ns, &r.name, 800, 0);
+                    let b = body(rng, scale, "Event", "v1", &r.ns, &r.name, 800, 0);
                     r.req_body = Some(b.clone());
                     r.resp_body = Some(b);
                 }
@@ -558,6 +571,7 @@ impl Sim<'_> {
                 r.verb = if rng.chance(0.5) { "get" } else { "update" };
                 let b = body(
                     rng,
+                    scale,
                     "Lease",
                     "coordination.k8s.io/v1",
                     "kube-system",
@@ -606,7 +620,7 @@ impl Sim<'_> {
                     if res == "namespaces" {
                         r.name = rng.pick(NAMESPACES).to_string();
                     }
-                    r.resp_body = Some(body(rng, "Object", "v1", &r.ns, &r.name, 1500, 2000));
+                    r.resp_body = Some(body(rng, scale, "Object", "v1", &r.ns, &r.name, 1500, 2000));
                     if rng.chance(0.08) {
                         r.code = 404;
                         r.resp_body = None;
@@ -619,7 +633,7 @@ impl Sim<'_> {
                     if res == "namespaces" {
                         r.name = rng.pick(NAMESPACES).to_string();
                     }
-                    let b = body(rng, "Object", "v1", &r.ns, &r.name, 1800, 2500);
+                    let b = body(rng, scale, "Object", "v1", &r.ns, &r.name, 1800, 2500);
                     r.req_body = Some(b.clone());
                     r.resp_body = Some(b);
                     if rng.chance(0.05) {
@@ -629,7 +643,7 @@ impl Sim<'_> {
                 } else {
                     r.verb = "list";
                     r.query = "?limit=500&resourceVersion=0".into();
-                    r.resp_body = Some(body(rng, "List", "v1", &r.ns, "", 6000, 20_000));
+                    r.resp_body = Some(body(rng, scale, "List", "v1", &r.ns, "", 6000, 20_000));
                     r.latency_us = 4000 + rng.below(40_000) as i64;
                 }
             }
@@ -655,7 +669,7 @@ impl Sim<'_> {
                     r.verb = "get";
                     r.resource = "namespaces";
                     r.name = rng.pick(NAMESPACES).to_string();
-                    r.resp_body = Some(body(rng, "Namespace", "v1", "", &r.name, 600, 0));
+                    r.resp_body = Some(body(rng, scale, "Namespace", "v1", "", &r.name, 600, 0));
                 } else {
                     r.verb = "update";
                     r.group = "coordination.k8s.io";
@@ -664,6 +678,7 @@ impl Sim<'_> {
                     r.name = format!("apiserver-{:x}", 0xa1b2c3u32);
                     let b = body(
                         rng,
+                        scale,
                         "Lease",
                         "coordination.k8s.io/v1",
                         "kube-system",
@@ -694,7 +709,7 @@ impl Sim<'_> {
                         "monitoring".into()
                     };
                     r.query = "?limit=500&resourceVersion=0".into();
-                    r.resp_body = Some(body(rng, "List", "v1", &r.ns, "", 4000, 12_000));
+                    r.resp_body = Some(body(rng, scale, "List", "v1", &r.ns, "", 4000, 12_000));
                 }
             }
             Actor::Alice | Actor::Bob => {
@@ -725,7 +740,7 @@ impl Sim<'_> {
                         r.group = "apps";
                     }
                     r.query = "?limit=500".into();
-                    r.resp_body = Some(body(rng, "List", "v1", &r.ns, "", 5000, 30_000));
+                    r.resp_body = Some(body(rng, scale, "List", "v1", &r.ns, "", 5000, 30_000));
                     if r.resource == "configmaps" {
                         r.level = "Metadata";
                         r.resp_body = None;
@@ -734,7 +749,7 @@ impl Sim<'_> {
                     r.verb = "get";
                     r.resource = "pods";
                     r.name = pod_name(rng);
-                    r.resp_body = Some(body(rng, "Pod", "v1", &r.ns, &r.name, 4000, 3000));
+                    r.resp_body = Some(body(rng, scale, "Pod", "v1", &r.ns, &r.name, 4000, 3000));
                 } else if x < 60 {
                     r.verb = "get";
                     r.resource = "pods";
@@ -785,9 +800,10 @@ impl Sim<'_> {
                     r.name = rng.pick(APPS).to_string();
                     r.query =
                         "?fieldManager=kubectl-client-side-apply&fieldValidation=Strict".into();
-                    r.req_body = Some(body(rng, "Deployment", "apps/v1", &r.ns, &r.name, 1200, 0));
+                    r.req_body = Some(body(rng, scale, "Deployment", "apps/v1", &r.ns, &r.name, 1200, 0));
                     r.resp_body = Some(body(
                         rng,
+                        scale,
                         "Deployment",
                         "apps/v1",
                         &r.ns,
@@ -800,7 +816,7 @@ impl Sim<'_> {
                     r.resource = "pods";
                     r.name = pod_name(rng);
                     r.req_body = Some(r#"{"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Background"}"#.into());
-                    r.resp_body = Some(body(rng, "Pod", "v1", &r.ns, &r.name, 4500, 0));
+                    r.resp_body = Some(body(rng, scale, "Pod", "v1", &r.ns, &r.name, 4500, 0));
                 } else {
                     // Bob impersonates a service account to check its permissions.
                     r.verb = "list";
@@ -810,7 +826,7 @@ impl Sim<'_> {
                         "system:serviceaccount:shop:web",
                         r#"["system:serviceaccounts","system:serviceaccounts:shop","system:authenticated"]"#,
                     ));
-                    r.resp_body = Some(body(rng, "List", "v1", &r.ns, "", 8000, 0));
+                    r.resp_body = Some(body(rng, scale, "List", "v1", &r.ns, "", 8000, 0));
                 }
             }
             Actor::Deployer => {
@@ -825,7 +841,7 @@ impl Sim<'_> {
                     r.group = "apps";
                     r.resource = "deployments";
                     r.name = rng.pick(APPS).to_string();
-                    let b = body(rng, "Deployment", "apps/v1", &r.ns, &r.name, 6000, 4000);
+                    let b = body(rng, scale, "Deployment", "apps/v1", &r.ns, &r.name, 6000, 4000);
                     r.req_body = Some(b.clone());
                     r.resp_body = Some(b);
                 } else if x < 70 {
@@ -850,6 +866,7 @@ impl Sim<'_> {
                     }
                     let b = body(
                         rng,
+                        scale,
                         "RoleBinding",
                         "rbac.authorization.k8s.io/v1",
                         &r.ns,

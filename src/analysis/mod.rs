@@ -1,5 +1,9 @@
-//! Analyses over the store: top-N, summary statistics, and (with a policy) coverage and
-//! what-if volume. All pure functions of a [`Store`](crate::store::Store).
+//! Analyses over the store: top-N, summary statistics, and with a policy: the evaluation
+//! of every event, coverage, and what-if volume and retention. All pure functions of a
+//! [`Store`](crate::store::Store).
 
+pub mod coverage;
+pub mod evaluate;
 pub mod stats;
 pub mod topn;
+pub mod volume;

@@ -4,6 +4,12 @@
 //! Everything here mirrors kube-apiserver (`k8s.io/apiserver/pkg/apis/audit` and
 //! `pkg/audit/policy`): names and orderings are the wire names of `audit.k8s.io/v1`.
 
+pub mod eval;
+pub mod lint;
+pub mod policy;
+pub mod validate;
+pub mod yamlpos;
+
 use serde::{Deserialize, Serialize};
 
 /// An audit level. Ordered: `None < Metadata < Request < RequestResponse`.

@@ -440,6 +440,31 @@ impl Store {
         self.sorted = true;
     }
 
+    /// Drops every row, file counter and rejection but keeps the files and dictionaries
+    /// (for tools that evaluate one record at a time).
+    pub fn clear_rows(&mut self) {
+        self.received.clear();
+        self.latency.clear();
+        self.stage.clear();
+        self.level.clear();
+        self.flags.clear();
+        self.code.clear();
+        self.audit_id.clear();
+        self.offset.clear();
+        self.len.clear();
+        self.req_size.clear();
+        self.resp_size.clear();
+        self.file = SymCol::default();
+        self.syms = SymCols::default();
+        self.rejections.clear();
+        for f in &mut self.files {
+            f.records = 0;
+            f.events = 0;
+            f.rejected = 0;
+        }
+        self.sorted = true;
+    }
+
     /// Releases spare capacity (call once loading is done).
     pub fn shrink_to_fit(&mut self) {
         self.received.shrink_to_fit();

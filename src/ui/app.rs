@@ -179,9 +179,9 @@ pub fn App() -> Html {
         .error
         .clone()
         .map(|m| html! { <ErrorBanner message={m} on_dismiss={dismiss.clone()} /> });
-    let note = s.summary.as_ref().and_then(|x| x.note.clone()).map(|n| {
+    let note = s.notice.clone().map(|n| {
         html! {
-            <div class="banner note" role="status">{ n }</div>
+            <div class="banner note" role="status" data-testid="notice">{ n }</div>
         }
     });
 
@@ -189,6 +189,7 @@ pub fn App() -> Html {
         html! {
             <main class="landing">
                 { error }
+                { note }
                 <DropZone compact={false} on_files={on_files.clone()} on_sample={on_sample.clone()} />
                 <div class="status-slot">{ progress }</div>
                 <section class="facts">

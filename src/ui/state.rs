@@ -50,6 +50,8 @@ pub struct State {
     pub policy: Option<Rc<PolicyReport>>,
     /// A problem to show until dismissed or until the next load starts.
     pub error: Option<String>,
+    /// What the last load wants the user to know (e.g. what a cancel left out).
+    pub notice: Option<String>,
     pub tab: Tab,
     pub help_open: bool,
 }
@@ -108,6 +110,7 @@ impl Reducible for State {
             Action::Worker(Response::Error(e)) => s.error = Some(e),
             Action::LoadStarted { policy } => {
                 s.error = None;
+                s.notice = None;
                 s.loading = Some(Loading::default());
                 if policy {
                     s.tab = Tab::Policy;

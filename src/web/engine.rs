@@ -13,6 +13,7 @@
 //! - a file is either complete in the store or not in it at all: a cancelled or failed file
 //!   makes the worker rebuild the store from `loaded` (phase `Restoring`).
 
+use crate::audit::policy::LoadedPolicy;
 use crate::gen;
 use crate::ingest::{sniff, Ingester, Sniffed};
 use crate::store::Store;
@@ -93,6 +94,8 @@ pub struct Engine {
     loaded: Vec<Source>,
     job: Option<Job>,
     generation: u32,
+    /// The last policy that loaded without errors (for evaluation).
+    policy: Option<LoadedPolicy>,
 }
 
 fn now_ms() -> f64 {
@@ -110,6 +113,7 @@ impl Worker for Engine {
             loaded: Vec::new(),
             job: None,
             generation: 0,
+            policy: None,
         }
     }
 
@@ -161,6 +165,7 @@ impl Worker for Engine {
                 self.job = None;
                 self.store = Store::new();
                 self.loaded.clear();
+                self.policy = None;
                 scope.respond(id, Response::Loaded(Summary::default()));
             }
         }
@@ -212,8 +217,7 @@ impl Engine {
                 let client = job.client;
                 self.progress(scope, true);
                 let bytes = gen::sample_log();
-                let report = policy::check("sample-policy.yaml", gen::sample_policy());
-                scope.respond(client, Response::Policy(report));
+                self.load_policy(scope, client, "sample-policy.yaml", gen::sample_policy());
                 let job = self.job.as_mut().expect("job is running");
                 if job.phase == Phase::Generating {
                     job.phase = Phase::Reading;
@@ -302,16 +306,18 @@ impl Engine {
                 || (!matches!(cur.source, Source::Sample) && sniff(head) == Sniffed::Policy)
             {
                 let name = cur.source.name().to_string();
-                let msg = if cur.size > MAX_POLICY_BYTES {
-                    Response::Error(format!(
+                if cur.size > MAX_POLICY_BYTES {
+                    let msg = format!(
                         "{name} is {} — too large to be an audit policy. Drop it without \"Load policy\" to read it as a log.",
                         crate::util::human_bytes(cur.size)
-                    ))
+                    );
+                    scope.respond(client, Response::Error(msg));
                 } else {
-                    Response::Policy(policy::check(&name, &String::from_utf8_lossy(&bytes)))
-                };
-                scope.respond(client, msg);
-                job.bytes_finished += cur.size;
+                    self.load_policy(scope, client, &name, &String::from_utf8_lossy(&bytes));
+                }
+                let job = self.job.as_mut().expect("job is running");
+                let size = job.current.as_ref().map_or(0, |c| c.size);
+                job.bytes_finished += size;
                 job.index += 1;
                 job.current = None;
                 self.advance(scope);
@@ -344,6 +350,15 @@ impl Engine {
         } else {
             self.progress(scope, false);
         }
+    }
+
+    /// Reads a policy, keeps it when usable, and sends the report.
+    fn load_policy(&mut self, scope: &WorkerScope<Self>, client: HandlerId, name: &str, text: &str) {
+        let (report, loaded) = policy::check(name, text);
+        if loaded.is_some() {
+            self.policy = loaded;
+        }
+        scope.respond(client, Response::Policy(report));
     }
 
     /// Sends a progress message unless one went out less than [`PROGRESS_EVERY_MS`] ago.

@@ -46,6 +46,8 @@ fn main() -> ExitCode {
     };
     match r {
         Ok(c) => c,
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        Err(e) if e.contains("Broken pipe") => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("audit-lens: {e}");
             ExitCode::from(2)
