@@ -5,5 +5,6 @@
 pub mod coverage;
 pub mod evaluate;
 pub mod stats;
+pub mod timeline;
 pub mod topn;
 pub mod volume;

@@ -1,1 +1,423 @@
-//! The filter language.
+//! The filter language: one line of `field:value` terms that selects events.
+//!
+//! ```text
+//! user:alice*  -verb:get,list  resource:pods/exec  ns:kube-system  code:>=400  code:5xx
+//! stage:ResponseStarted  level:RequestResponse  ip:10.0.*  agent:kubectl*  decision:forbid
+//! rule:3  rule:none  uri:/api/v1/*  auditid:f9e9*  after:2026-11-02T08:00  before:...  latency:>1s
+//! "free text"  secrets        (bare words search the request path and object names)
+//! ```
+//! Terms are ANDed; `,` separates alternatives within a term; a leading `-` negates a
+//! term; `*` matches any run of characters (without `*` a field value must match whole);
+//! matching ignores ASCII case. Values with spaces go in double quotes.
+//!
+//! Compiling resolves every string term against the store's dictionaries once, so testing
+//! a row is a few array lookups. Errors carry the byte range of the offending text.
+
+pub mod complete;
+pub mod parse;
+
+use crate::analysis::evaluate::Evaluation;
+use crate::audit::{Level, Stage};
+use crate::store::{derive_path, Dim, Store, F_PATH_DERIVED};
+use crate::util::parse_rfc3339_micros;
+pub use parse::{parse, Field, ParseError, Term};
+use serde::{Deserialize, Serialize};
+
+/// A compiled test of one term.
+enum Test {
+    /// Bit set over a dictionary of `dim`.
+    Sym(Dim, Vec<bool>),
+    /// Resource term: (resource id set, subresource id set; None = any subresource;
+    /// Some(empty-allowed) = must be empty).
+    Resource(Vec<(Vec<bool>, SubTest)>),
+    Groups(Vec<bool>),
+    Ips(Vec<bool>),
+    Code(Vec<(u16, u16)>),
+    Latency(Vec<(u64, u64)>),
+    Stage(u8),
+    Level(u8),
+    Rule(Vec<bool>, bool),
+    AuditId(Vec<String>),
+    Uri(Vec<String>),
+    After(i64),
+    Before(i64),
+    Text(Vec<String>),
+    Never,
+}
+
+enum SubTest {
+    Any,
+    Set(Vec<bool>),
+}
+
+struct Compiled {
+    negate: bool,
+    test: Test,
+}
+
+/// A compiled filter for one store (and optionally one policy evaluation).
+pub struct Filter {
+    terms: Vec<Compiled>,
+}
+
+/// Where a compiled filter needs the policy: a `rule:` term without a loaded policy.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CompileError {
+    pub message: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Case-insensitive glob: `*` matches any run; no `*` means whole-string equality.
+pub fn glob(pat: &str, s: &str) -> bool {
+    let (p, t) = (pat.as_bytes(), s.as_bytes());
+    if !p.contains(&b'*') {
+        return p.eq_ignore_ascii_case(t);
+    }
+    let parts: Vec<&[u8]> = p.split(|&c| c == b'*').collect();
+    let mut pos = 0usize;
+    for (i, part) in parts.iter().enumerate() {
+        if part.is_empty() {
+            continue;
+        }
+        if i == 0 {
+            if t.len() < part.len() || !t[..part.len()].eq_ignore_ascii_case(part) {
+                return false;
+            }
+            pos = part.len();
+        } else if i == parts.len() - 1 {
+            return t.len() >= pos + part.len() && t[t.len() - part.len()..].eq_ignore_ascii_case(part);
+        } else {
+            match find_ci(&t[pos..], part) {
+                Some(k) => pos += k + part.len(),
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// Case-insensitive substring search.
+pub fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    if hay.len() < needle.len() {
+        return None;
+    }
+    (0..=hay.len() - needle.len()).find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
+}
+
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    find_ci(hay.as_bytes(), needle.as_bytes()).is_some()
+}
+
+fn dict_set(s: &Store, d: Dim, pats: &[String]) -> Vec<bool> {
+    s.dict.of(d).iter().map(|(_, v)| pats.iter().any(|p| glob(p, v))).collect()
+}
+
+/// Parses "403", ">=400", "<300", "5xx", "400-499" into inclusive ranges.
+fn code_range(v: &str) -> Option<(u16, u16)> {
+    let v = v.trim();
+    let num = |x: &str| x.trim().parse::<u16>().ok();
+    if let Some(x) = v.strip_prefix(">=") {
+        return Some((num(x)?, u16::MAX));
+    }
+    if let Some(x) = v.strip_prefix("<=") {
+        return Some((0, num(x)?));
+    }
+    if let Some(x) = v.strip_prefix('>') {
+        return Some((num(x)?.checked_add(1)?, u16::MAX));
+    }
+    if let Some(x) = v.strip_prefix('<') {
+        return Some((0, num(x)?.checked_sub(1)?));
+    }
+    let lower = v.to_ascii_lowercase();
+    if lower.len() == 3 && lower.ends_with("xx") {
+        let d = lower.as_bytes()[0];
+        if d.is_ascii_digit() {
+            let base = (d - b'0') as u16 * 100;
+            return Some((base, base + 99));
+        }
+    }
+    if let Some((a, b)) = v.split_once('-') {
+        return Some((num(a)?, num(b)?));
+    }
+    if lower == "none" {
+        return Some((0, 0));
+    }
+    num(v).map(|c| (c, c))
+}
+
+/// Parses "1s", "250ms", "2m", "1h", "500us" into microseconds.
+pub fn parse_duration_us(v: &str) -> Option<u64> {
+    let v = v.trim();
+    let split = v.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(v.len());
+    let (n, u) = v.split_at(split);
+    let n: f64 = n.parse().ok()?;
+    let m = match u.trim().to_ascii_lowercase().as_str() {
+        "us" | "µs" => 1.0,
+        "ms" => 1e3,
+        "" | "s" => 1e6,
+        "m" | "min" => 6e7,
+        "h" => 3.6e9,
+        _ => return None,
+    };
+    Some((n * m) as u64)
+}
+
+fn latency_range(v: &str) -> Option<(u64, u64)> {
+    let v = v.trim();
+    if let Some(x) = v.strip_prefix(">=") {
+        return Some((parse_duration_us(x)?, u64::MAX));
+    }
+    if let Some(x) = v.strip_prefix("<=") {
+        return Some((0, parse_duration_us(x)?));
+    }
+    if let Some(x) = v.strip_prefix('>') {
+        return Some((parse_duration_us(x)? + 1, u64::MAX));
+    }
+    if let Some(x) = v.strip_prefix('<') {
+        return Some((0, parse_duration_us(x)?.saturating_sub(1)));
+    }
+    let d = parse_duration_us(v)?;
+    Some((d, d))
+}
+
+/// Parses a time for `after:`/`before:`: RFC 3339, or a prefix of it in UTC
+/// (`2026-11-02`, `2026-11-02T08`, `2026-11-02T08:30`).
+pub fn parse_time(v: &str) -> Option<i64> {
+    if let Some(t) = parse_rfc3339_micros(v) {
+        return Some(t);
+    }
+    let v = v.trim().replace(' ', "T");
+    let full = match v.len() {
+        10 => format!("{v}T00:00:00Z"),
+        13 => format!("{v}:00:00Z"),
+        16 => format!("{v}:00Z"),
+        19 => format!("{v}Z"),
+        _ => return None,
+    };
+    parse_rfc3339_micros(&full)
+}
+
+impl Filter {
+    /// Compiles parsed terms against `s`. `ev` is the loaded policy's evaluation, needed
+    /// only by `rule:` terms.
+    pub fn compile(s: &Store, terms: &[Term], ev: Option<&Evaluation>) -> Result<Filter, CompileError> {
+        let mut out = Vec::new();
+        for t in terms {
+            let err = |m: String| CompileError { message: m, start: t.start, end: t.end };
+            let vals = &t.values;
+            let test = match t.field {
+                Field::User => Test::Sym(Dim::User, dict_set(s, Dim::User, vals)),
+                Field::Impersonated => Test::Sym(Dim::ImpersonatedUser, dict_set(s, Dim::ImpersonatedUser, vals)),
+                Field::Verb => Test::Sym(Dim::Verb, dict_set(s, Dim::Verb, vals)),
+                Field::Namespace => Test::Sym(Dim::Namespace, dict_set(s, Dim::Namespace, vals)),
+                Field::Name => Test::Sym(Dim::Name, dict_set(s, Dim::Name, vals)),
+                Field::Agent => Test::Sym(Dim::UserAgent, dict_set(s, Dim::UserAgent, vals)),
+                Field::Group => Test::Groups(
+                    (0..s.dict.groups.members.len() as u32)
+                        .map(|id| s.dict.groups.members_of(id).any(|m| vals.iter().any(|p| glob(p, m))))
+                        .collect(),
+                ),
+                Field::Ip => Test::Ips(
+                    (0..s.dict.source_ips.members.len() as u32)
+                        .map(|id| s.dict.source_ips.members_of(id).any(|m| vals.iter().any(|p| glob(p, m))))
+                        .collect(),
+                ),
+                Field::ApiGroup => Test::Sym(Dim::ApiGroup, dict_set(s, Dim::ApiGroup, vals)),
+                Field::Reason => Test::Sym(Dim::StatusReason, dict_set(s, Dim::StatusReason, vals)),
+                Field::Decision => Test::Sym(Dim::Decision, dict_set(s, Dim::Decision, vals)),
+                Field::Resource => Test::Resource(
+                    vals.iter()
+                        .map(|v| {
+                            let (r, sub) = match v.split_once('/') {
+                                Some((r, sub)) => (r, Some(sub)),
+                                None => (v.as_str(), None),
+                            };
+                            let r = r.split_once('.').map_or(r, |(r, _)| r);
+                            let rs = dict_set(s, Dim::Resource, &[r.to_string()]);
+                            let st = match sub {
+                                None => SubTest::Any,
+                                Some(sub) => SubTest::Set(dict_set(s, Dim::Subresource, &[sub.to_string()])),
+                            };
+                            (rs, st)
+                        })
+                        .collect(),
+                ),
+                Field::Code => Test::Code(
+                    vals.iter()
+                        .map(|v| code_range(v).ok_or_else(|| err(format!("code: cannot read \"{v}\" (try 403, >=400, 5xx, 400-499)"))))
+                        .collect::<Result<_, _>>()?,
+                ),
+                Field::Latency => Test::Latency(
+                    vals.iter()
+                        .map(|v| latency_range(v).ok_or_else(|| err(format!("latency: cannot read \"{v}\" (try >1s, <=250ms)"))))
+                        .collect::<Result<_, _>>()?,
+                ),
+                Field::Stage => {
+                    let mut bits = 0u8;
+                    for v in vals {
+                        let hits: Vec<Stage> = Stage::ALL.into_iter().filter(|st| glob(v, st.as_str())).collect();
+                        if hits.is_empty() {
+                            return Err(err(format!("stage: unknown stage \"{v}\" (RequestReceived, ResponseStarted, ResponseComplete, Panic)")));
+                        }
+                        hits.iter().for_each(|st| bits |= st.bit());
+                    }
+                    Test::Stage(bits)
+                }
+                Field::Level => {
+                    let mut bits = 0u8;
+                    for v in vals {
+                        let hits: Vec<Level> = Level::ALL.into_iter().filter(|l| glob(v, l.as_str())).collect();
+                        if hits.is_empty() {
+                            return Err(err(format!("level: unknown level \"{v}\" (None, Metadata, Request, RequestResponse)")));
+                        }
+                        hits.iter().for_each(|l| bits |= 1 << (*l as u8));
+                    }
+                    Test::Level(bits)
+                }
+                Field::Rule => {
+                    let Some(ev) = ev else {
+                        return Err(err("rule: load a policy first (the Policy tab) to filter by the rule that decides each event".into()));
+                    };
+                    let max = ev.key_decision.iter().filter_map(|d| d.rule).max().map_or(0, |m| m + 1);
+                    let mut set = vec![false; max.max(1)];
+                    let mut none = false;
+                    for v in vals {
+                        if v.eq_ignore_ascii_case("none") {
+                            none = true;
+                        } else {
+                            let i: usize = v.parse().map_err(|_| err(format!("rule: \"{v}\" is not a rule number (0-based) or none")))?;
+                            if i >= set.len() {
+                                set.resize(i + 1, false);
+                            }
+                            set[i] = true;
+                        }
+                    }
+                    Test::Rule(set, none)
+                }
+                Field::AuditId => Test::AuditId(vals.clone()),
+                Field::Uri => Test::Uri(vals.clone()),
+                Field::After => Test::After(
+                    parse_time(&vals[0]).ok_or_else(|| err(format!("after: cannot read time \"{}\" (try 2026-11-02T08:30 or RFC 3339)", vals[0])))?,
+                ),
+                Field::Before => Test::Before(
+                    parse_time(&vals[0]).ok_or_else(|| err(format!("before: cannot read time \"{}\" (try 2026-11-02T08:30 or RFC 3339)", vals[0])))?,
+                ),
+                Field::Text => Test::Text(vals.clone()),
+            };
+            let test = match test {
+                Test::Sym(_, ref set) if set.iter().all(|b| !b) => Test::Never,
+                t => t,
+            };
+            out.push(Compiled { negate: t.negate, test });
+        }
+        Ok(Filter { terms: out })
+    }
+
+    /// True when the filter has no terms (every row matches).
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Does row `r` match every term?
+    pub fn matches(&self, s: &Store, r: usize, ev: Option<&Evaluation>) -> bool {
+        self.terms.iter().all(|c| test(&c.test, s, r, ev) != c.negate)
+    }
+
+    /// Rows (in store order) that match and whose received time is in `[from, to)`.
+    pub fn select(&self, s: &Store, range: Option<(i64, i64)>, ev: Option<&Evaluation>) -> Vec<u32> {
+        let ts = s.received_col();
+        let (lo, hi) = match range {
+            Some((a, b)) if s.is_sorted() => (ts.partition_point(|&t| t < a), ts.partition_point(|&t| t < b)),
+            _ => (0, s.len()),
+        };
+        let in_range = |r: usize| range.is_none_or(|(a, b)| ts[r] >= a && ts[r] < b);
+        (lo..hi).filter(|&r| in_range(r) && self.matches(s, r, ev)).map(|r| r as u32).collect()
+    }
+}
+
+fn test(t: &Test, s: &Store, r: usize, ev: Option<&Evaluation>) -> bool {
+    match t {
+        Test::Sym(d, set) => set[s.sym(*d, r) as usize],
+        Test::Resource(alts) => {
+            let (res, sub) = (s.sym(Dim::Resource, r) as usize, s.sym(Dim::Subresource, r) as usize);
+            alts.iter().any(|(rs, st)| {
+                rs[res]
+                    && match st {
+                        SubTest::Any => true,
+                        SubTest::Set(ss) => ss[sub],
+                    }
+            })
+        }
+        Test::Groups(set) => set[s.groups_id(r) as usize],
+        Test::Ips(set) => set[s.source_ips_id(r) as usize],
+        Test::Code(rs) => {
+            let c = s.code(r);
+            rs.iter().any(|&(a, b)| c >= a && c <= b)
+        }
+        Test::Latency(rs) => {
+            let l = s.latency(r) as u64;
+            rs.iter().any(|&(a, b)| l >= a && l <= b)
+        }
+        Test::Stage(bits) => {
+            let b = s.stage_byte(r);
+            b < 8 && bits & (1 << b) != 0
+        }
+        Test::Level(bits) => {
+            let b = s.level_byte(r);
+            b < 8 && bits & (1 << b) != 0
+        }
+        Test::Rule(set, none) => match ev.map(|e| e.decision(r).rule) {
+            Some(Some(i)) => set.get(i).copied().unwrap_or(false),
+            Some(None) => *none,
+            None => false,
+        },
+        Test::AuditId(pats) => {
+            let id = s.audit_id(r);
+            pats.iter().any(|p| glob(p, &id))
+        }
+        Test::Uri(pats) => {
+            let p = s.path(r);
+            pats.iter().any(|pat| glob(pat, &p))
+        }
+        Test::After(t) => s.received(r) >= *t,
+        Test::Before(t) => s.received(r) < *t,
+        Test::Text(words) => words.iter().all(|w| text_match(s, r, w)),
+        Test::Never => false,
+    }
+}
+
+/// Bare word: a substring of the request path or the object name (ASCII case ignored).
+fn text_match(s: &Store, r: usize, w: &str) -> bool {
+    if contains_ci(s.str(Dim::Name, r), w) {
+        return true;
+    }
+    if s.flags(r) & F_PATH_DERIVED == 0 {
+        return contains_ci(s.str(Dim::Path, r), w);
+    }
+    if !w.contains('/') {
+        // A derived path is its components joined by '/': a word without '/' lies in one.
+        let parts = [Dim::ApiGroup, Dim::ApiVersion, Dim::Namespace, Dim::Resource, Dim::Subresource];
+        return parts.iter().any(|d| contains_ci(s.str(*d, r), w)) || ["api", "apis", "namespaces"].iter().any(|c| contains_ci(c, w));
+    }
+    let mut p = String::new();
+    derive_path(
+        &mut p,
+        s.str(Dim::ApiGroup, r),
+        s.str(Dim::ApiVersion, r),
+        s.str(Dim::Namespace, r),
+        s.str(Dim::Resource, r),
+        s.str(Dim::Name, r),
+        s.str(Dim::Subresource, r),
+    );
+    contains_ci(&p, w)
+}
+
+/// Parses and compiles in one step; errors carry byte ranges into `text`.
+pub fn compile(s: &Store, text: &str, ev: Option<&Evaluation>) -> Result<Filter, CompileError> {
+    let terms = parse(text).map_err(|e| CompileError { message: e.message, start: e.start, end: e.end })?;
+    Filter::compile(s, &terms, ev)
+}

@@ -141,6 +141,7 @@ test('a large file shows progress and can be cancelled', async () => {
   await screenshot(page, 'progress');
   await page.getByTestId('cancel').click();
   await progress.waitFor({ state: 'detached', timeout: 30_000 });
+  await screenshot(page, 'cancelled');
   // Nothing was loaded before: back to the landing view, saying what happened.
   await page.getByTestId('notice').filter({ hasText: /Loading cancelled: big-audit\.log was not loaded/ }).waitFor();
   assert.equal(await page.getByTestId('load-summary').count(), 0);

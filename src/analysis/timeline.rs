@@ -1,0 +1,202 @@
+//! Timeline binning: event counts over time in bins whose width adapts to the range,
+//! stacked by a dimension (top series plus "other"), with a latency histogram per bin
+//! for the heat strip and watch-like long-running requests counted apart.
+//!
+//! Invariants: `bins == counts.len()` for every series; for each bin, the series counts
+//! plus `other` equal `totals`; bin `i` covers `[start + i*bin_us, start + (i+1)*bin_us)`.
+
+use super::evaluate::Evaluation;
+use super::topn::{key, label, TopDim};
+use crate::store::Store;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// What the timeline is stacked by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StackBy {
+    None,
+    Dim(TopDim),
+    /// Response code class (2xx, 3xx, 4xx, 5xx, none).
+    CodeClass,
+    /// The policy rule deciding each event (needs an evaluation).
+    Rule,
+}
+
+/// One stacked series.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub label: String,
+    pub total: u64,
+    pub counts: Vec<u32>,
+}
+
+/// Latency histogram buckets: bucket `k` holds latencies in `[2^(k-1), 2^k)` µs
+/// (bucket 0: under 1 µs); the last bucket is open-ended.
+pub const LATENCY_BUCKETS: usize = 34;
+
+/// A binned timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub start: i64,
+    pub bin_us: i64,
+    pub bins: usize,
+    pub series: Vec<Series>,
+    pub other: Vec<u32>,
+    pub totals: Vec<u32>,
+    /// Per bin: latency histogram (see [`LATENCY_BUCKETS`]).
+    pub latency: Vec<Vec<u32>>,
+    /// Per bin: events whose latency exceeds a minute (watches, exec sessions).
+    pub long_running: Vec<u32>,
+    /// Events counted.
+    pub events: u64,
+}
+
+/// Nice bin widths in µs, from 1 ms to 30 days.
+const WIDTHS: &[i64] = &[
+    1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000,
+    15_000_000, 30_000_000, 60_000_000, 120_000_000, 300_000_000, 600_000_000, 900_000_000, 1_800_000_000, 3_600_000_000,
+    7_200_000_000, 10_800_000_000, 21_600_000_000, 43_200_000_000, 86_400_000_000, 172_800_000_000, 604_800_000_000,
+    2_592_000_000_000,
+];
+
+/// The smallest nice width giving at most `target` bins over `span` µs.
+pub fn bin_width(span: i64, target: usize) -> i64 {
+    let target = target.max(1) as i64;
+    WIDTHS.iter().copied().find(|w| span / w < target).unwrap_or(*WIDTHS.last().unwrap_or(&1))
+}
+
+/// The latency bucket of `us` microseconds.
+#[inline]
+pub fn latency_bucket(us: u32) -> usize {
+    ((32 - us.leading_zeros()) as usize).min(LATENCY_BUCKETS - 1)
+}
+
+/// An approximate percentile (`q` in 0..=1) from a latency histogram: the upper edge of the
+/// bucket holding it, in µs. `None` for an empty histogram.
+pub fn latency_percentile(hist: &[u32], q: f64) -> Option<u64> {
+    let n: u64 = hist.iter().map(|&c| c as u64).sum();
+    if n == 0 {
+        return None;
+    }
+    let want = ((n as f64 * q).ceil() as u64).max(1);
+    let mut acc = 0u64;
+    for (k, &c) in hist.iter().enumerate() {
+        acc += c as u64;
+        if acc >= want {
+            return Some(if k == 0 { 1 } else { 1u64 << k });
+        }
+    }
+    None
+}
+
+fn code_class(c: u16) -> u64 {
+    if c == 0 {
+        0
+    } else {
+        (c / 100) as u64
+    }
+}
+
+/// Bins `rows` (which must lie in `[from, to)`) into about `target` bins stacked by
+/// `stack`, keeping the `top` largest series and summing the rest into `other`.
+pub fn timeline(
+    s: &Store,
+    rows: &[u32],
+    (from, to): (i64, i64),
+    target: usize,
+    stack: StackBy,
+    top: usize,
+    ev: Option<&Evaluation>,
+) -> Timeline {
+    let span = (to - from).max(1);
+    let bin_us = bin_width(span, target);
+    let start = from.div_euclid(bin_us) * bin_us;
+    let bins = ((to - start + bin_us - 1) / bin_us).max(1) as usize;
+    let key_of = |r: usize| -> u64 {
+        match stack {
+            StackBy::None => 0,
+            StackBy::Dim(d) => key(s, d, r),
+            StackBy::CodeClass => code_class(s.code(r)),
+            StackBy::Rule => ev.and_then(|e| e.decision(r).rule).map_or(0, |i| i as u64 + 1),
+        }
+    };
+    let mut totals_by_key: HashMap<u64, u64> = HashMap::new();
+    if stack != StackBy::None {
+        for &r in rows {
+            *totals_by_key.entry(key_of(r as usize)).or_insert(0) += 1;
+        }
+    }
+    let label_of = |k: u64| -> String {
+        match stack {
+            StackBy::None => "events".into(),
+            StackBy::Dim(d) => label(s, d, k),
+            StackBy::CodeClass => if k == 0 { "no code".into() } else { format!("{k}xx") },
+            StackBy::Rule => if k == 0 { "no rule (None)".into() } else { format!("rule {}", k - 1) },
+        }
+    };
+    // Merge keys sharing a label (as top-N does), then keep the largest.
+    let mut by_label: HashMap<String, (u64, Vec<u64>)> = HashMap::new();
+    for (k, n) in &totals_by_key {
+        let e = by_label.entry(label_of(*k)).or_insert((0, Vec::new()));
+        e.0 += n;
+        e.1.push(*k);
+    }
+    let mut ranked: Vec<(String, u64, Vec<u64>)> = by_label.into_iter().map(|(l, (n, ks))| (l, n, ks)).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    ranked.truncate(if stack == StackBy::None { 0 } else { top });
+    let mut series_of: HashMap<u64, usize> = HashMap::new();
+    let mut series: Vec<Series> = Vec::new();
+    for (i, (l, n, ks)) in ranked.into_iter().enumerate() {
+        for k in ks {
+            series_of.insert(k, i);
+        }
+        series.push(Series { label: l, total: n, counts: vec![0; bins] });
+    }
+    let mut other = vec![0u32; bins];
+    let mut totals = vec![0u32; bins];
+    let mut latency = vec![vec![0u32; LATENCY_BUCKETS]; bins];
+    let mut long_running = vec![0u32; bins];
+    for &r in rows {
+        let r = r as usize;
+        let t = s.received(r);
+        let b = (((t - start) / bin_us).max(0) as usize).min(bins - 1);
+        totals[b] += 1;
+        match series_of.get(&key_of(r)) {
+            Some(&i) if stack != StackBy::None => series[i].counts[b] += 1,
+            _ => other[b] += 1,
+        }
+        let l = s.latency(r);
+        latency[b][latency_bucket(l)] += 1;
+        if l > 60_000_000 {
+            long_running[b] += 1;
+        }
+    }
+    Timeline { start, bin_us, bins, series, other, totals, latency, long_running, events: rows.len() as u64 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_table() {
+        assert_eq!(bin_width(60_000_000, 60), 2_000_000); // 60 s in ≤60 bins: 2 s
+        assert_eq!(bin_width(3 * 3_600_000_000, 120), 120_000_000); // 3 h in ≤120: 2 min
+        assert_eq!(bin_width(1, 100), 1_000);
+    }
+
+    #[test]
+    fn buckets_and_percentiles() {
+        assert_eq!(latency_bucket(0), 0);
+        assert_eq!(latency_bucket(1), 1);
+        assert_eq!(latency_bucket(1023), 10);
+        assert_eq!(latency_bucket(1024), 11);
+        assert_eq!(latency_bucket(u32::MAX), 32);
+        let mut h = vec![0u32; LATENCY_BUCKETS];
+        h[10] = 99;
+        h[20] = 1;
+        assert_eq!(latency_percentile(&h, 0.5), Some(1024));
+        assert_eq!(latency_percentile(&h, 1.0), Some(1 << 20));
+        assert_eq!(latency_percentile(&[0; 4], 0.5), None);
+    }
+}
