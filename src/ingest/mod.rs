@@ -14,6 +14,7 @@
 
 pub mod gzip;
 pub mod record;
+mod scan;
 
 use crate::store::{Format, Store};
 use gzip::GzipStream;

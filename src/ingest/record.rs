@@ -15,127 +15,147 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
-type Str<'a> = Cow<'a, str>;
+pub(crate) type Str<'a> = Cow<'a, str>;
+
+/// The raw text of a JSON value, borrowed from the input (never built, only measured or
+/// decoded later). Deserializes like `&RawValue`; the fast scanner fills it directly.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Span<'a>(pub(crate) &'a str);
+
+impl<'a> Span<'a> {
+    pub(crate) fn get(&self) -> &'a str {
+        self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Span<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'a RawValue>::deserialize(d).map(|r| Span(r.get()))
+    }
+}
 
 #[derive(Deserialize, Default)]
-struct User<'a> {
+pub(crate) struct User<'a> {
     #[serde(borrow, default)]
-    username: Option<Str<'a>>,
+    pub(crate) username: Option<Str<'a>>,
     #[serde(borrow, default)]
-    groups: Option<&'a RawValue>,
+    pub(crate) groups: Option<Span<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct ObjectRef<'a> {
+pub(crate) struct ObjectRef<'a> {
     #[serde(borrow, default)]
-    resource: Option<Str<'a>>,
+    pub(crate) resource: Option<Str<'a>>,
     #[serde(borrow, default)]
-    namespace: Option<Str<'a>>,
+    pub(crate) namespace: Option<Str<'a>>,
     #[serde(borrow, default)]
-    name: Option<Str<'a>>,
+    pub(crate) name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    api_group: Option<Str<'a>>,
+    pub(crate) api_group: Option<Str<'a>>,
     #[serde(borrow, default)]
-    api_version: Option<Str<'a>>,
+    pub(crate) api_version: Option<Str<'a>>,
     #[serde(borrow, default)]
-    subresource: Option<Str<'a>>,
+    pub(crate) subresource: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-struct Status<'a> {
+pub(crate) struct Status<'a> {
     #[serde(default)]
-    code: Option<f64>,
+    pub(crate) code: Option<f64>,
     #[serde(borrow, default)]
-    reason: Option<Str<'a>>,
+    pub(crate) reason: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-struct Annotations<'a> {
+pub(crate) struct Annotations<'a> {
     #[serde(borrow, default, rename = "authorization.k8s.io/decision")]
-    decision: Option<Str<'a>>,
+    pub(crate) decision: Option<Str<'a>>,
     #[serde(borrow, default, rename = "authorization.k8s.io/reason")]
-    reason: Option<Str<'a>>,
+    pub(crate) reason: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct Meta<'a> {
+pub(crate) struct Meta<'a> {
     #[serde(borrow, default)]
-    creation_timestamp: Option<Str<'a>>,
+    pub(crate) creation_timestamp: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-struct AzureProps<'a> {
+pub(crate) struct AzureProps<'a> {
     #[serde(borrow, default)]
-    log: Option<&'a RawValue>,
+    pub(crate) log: Option<Span<'a>>,
 }
 
 /// The union of every shape we recognise; unknown keys are skipped.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct Rec<'a> {
+pub(crate) struct Rec<'a> {
     #[serde(borrow, default)]
-    kind: Option<Str<'a>>,
+    pub(crate) kind: Option<Str<'a>>,
     #[serde(borrow, default)]
-    api_version: Option<Str<'a>>,
+    pub(crate) api_version: Option<Str<'a>>,
     #[serde(borrow, default)]
-    level: Option<Str<'a>>,
+    pub(crate) level: Option<Str<'a>>,
     #[serde(borrow, default, rename = "auditID")]
-    audit_id: Option<Str<'a>>,
+    pub(crate) audit_id: Option<Str<'a>>,
     #[serde(borrow, default)]
-    stage: Option<Str<'a>>,
+    pub(crate) stage: Option<Str<'a>>,
     #[serde(borrow, default, rename = "requestURI")]
-    request_uri: Option<Str<'a>>,
+    pub(crate) request_uri: Option<Str<'a>>,
     #[serde(borrow, default)]
-    verb: Option<Str<'a>>,
+    pub(crate) verb: Option<Str<'a>>,
     #[serde(borrow, default)]
-    user: Option<User<'a>>,
+    pub(crate) user: Option<User<'a>>,
     #[serde(borrow, default)]
-    impersonated_user: Option<User<'a>>,
+    pub(crate) impersonated_user: Option<User<'a>>,
     #[serde(borrow, default, rename = "sourceIPs")]
-    source_ips: Option<&'a RawValue>,
+    pub(crate) source_ips: Option<Span<'a>>,
     #[serde(borrow, default)]
-    user_agent: Option<Str<'a>>,
+    pub(crate) user_agent: Option<Str<'a>>,
     #[serde(borrow, default)]
-    object_ref: Option<ObjectRef<'a>>,
+    pub(crate) object_ref: Option<ObjectRef<'a>>,
     #[serde(borrow, default)]
-    response_status: Option<Status<'a>>,
+    pub(crate) response_status: Option<Status<'a>>,
     #[serde(borrow, default)]
-    request_object: Option<&'a RawValue>,
+    pub(crate) request_object: Option<Span<'a>>,
     #[serde(borrow, default)]
-    response_object: Option<&'a RawValue>,
+    pub(crate) response_object: Option<Span<'a>>,
     #[serde(borrow, default)]
-    request_received_timestamp: Option<Str<'a>>,
+    pub(crate) request_received_timestamp: Option<Str<'a>>,
     #[serde(borrow, default)]
-    stage_timestamp: Option<Str<'a>>,
+    pub(crate) stage_timestamp: Option<Str<'a>>,
     /// v1alpha1/v1beta1 events.
     #[serde(borrow, default)]
-    timestamp: Option<&'a RawValue>,
+    pub(crate) timestamp: Option<Span<'a>>,
     #[serde(borrow, default)]
-    metadata: Option<Meta<'a>>,
+    pub(crate) metadata: Option<Meta<'a>>,
     #[serde(borrow, default)]
-    annotations: Option<Annotations<'a>>,
+    pub(crate) annotations: Option<Annotations<'a>>,
     // ---- wrappers ----
     #[serde(borrow, default)]
-    items: Option<&'a RawValue>,
+    pub(crate) items: Option<Span<'a>>,
     #[serde(borrow, default)]
-    records: Option<&'a RawValue>,
+    pub(crate) records: Option<Span<'a>>,
     #[serde(borrow, default)]
-    properties: Option<AzureProps<'a>>,
+    pub(crate) properties: Option<AzureProps<'a>>,
     #[serde(borrow, default)]
-    category: Option<Str<'a>>,
+    pub(crate) category: Option<Str<'a>>,
     #[serde(borrow, default)]
-    message: Option<&'a RawValue>,
+    pub(crate) message: Option<Span<'a>>,
     #[serde(borrow, default, rename = "@message")]
-    at_message: Option<&'a RawValue>,
+    pub(crate) at_message: Option<Span<'a>>,
     #[serde(borrow, default)]
-    log_events: Option<&'a RawValue>,
+    pub(crate) log_events: Option<Span<'a>>,
     #[serde(borrow, default)]
-    events: Option<&'a RawValue>,
+    pub(crate) events: Option<Span<'a>>,
     #[serde(borrow, default)]
-    proto_payload: Option<&'a RawValue>,
+    pub(crate) proto_payload: Option<Span<'a>>,
 }
+
+/// Whether the fast scanner is used (tests turn it off to compare with serde_json alone).
+pub static FAST_PATH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
 
 /// Where a record sits in its file.
 #[derive(Clone, Copy, Debug)]
@@ -167,6 +187,13 @@ fn ingest_nested(store: &mut Store, text: &str, pos: RecordPos, wrapped: bool, d
     if !text.trim_start().starts_with('{') {
         store.reject(pos.file, pos.line, pos.offset, not_json(text));
         return;
+    }
+    // Fast path for plain events; serde_json for everything else (and for every error).
+    if let Some(rec) = if FAST_PATH.load(std::sync::atomic::Ordering::Relaxed) { super::scan::scan(text) } else { None } {
+        if rec.items.is_none() {
+            push_event(store, &rec, text, pos, wrapped);
+            return;
+        }
     }
     let rec: Rec = match serde_json::from_str(text) {
         Ok(r) => r,
@@ -232,7 +259,7 @@ fn ingest_nested(store: &mut Store, text: &str, pos: RecordPos, wrapped: bool, d
 }
 
 /// A wrapper's embedded event: a JSON string holding the event text, or the event object.
-fn ingest_embedded(store: &mut Store, raw: &RawValue, pos: RecordPos, depth: u32) {
+fn ingest_embedded(store: &mut Store, raw: Span, pos: RecordPos, depth: u32) {
     let t = raw.get().trim_start();
     if t.starts_with('"') {
         match serde_json::from_str::<Cow<str>>(t) {

@@ -98,8 +98,8 @@ impl Reducible for State {
             }
             Action::Worker(Response::Loaded(summary)) => {
                 s.loading = None;
-                s.summary =
-                    (!summary.files.is_empty() || summary.note.is_some()).then(|| Rc::new(summary));
+                s.notice = summary.note.clone();
+                s.summary = (!summary.files.is_empty()).then(|| Rc::new(summary));
                 if s.summary.is_none() && s.policy.is_some() {
                     s.tab = Tab::Policy;
                 }
