@@ -23,7 +23,7 @@ const REFUSED: &[(&str, PolicyErrorKind, &str, &str, u32, u32)] = &[
     ("- level: Metadata\n  resources:\n  - group: rbac.authorization.k8s.io/v1beta1\n", PolicyErrorKind::Invalid, "invalid-group", "rules[0].resources[0].group", 6, 12),
     ("- level: Metadata\n  nonResourceURLs:\n  - logs\n", PolicyErrorKind::Invalid, "invalid-nonresource-url", "rules[0].nonResourceURLs[0]", 6, 5),
     ("- level: Metadata\n  nonResourceURLs: [\"/logs/*.log\"]\n", PolicyErrorKind::Invalid, "invalid-nonresource-url", "rules[0].nonResourceURLs[0]", 5, 21),
-    ("- level: Metadata\n  resources: [{resourceNames: [leader]}]\n", PolicyErrorKind::Invalid, "resource-names-without-resources", "rules[0].resources[0].resourceNames", 5, 30),
+    ("- level: Metadata\n  resources: [{resourceNames: [leader]}]\n", PolicyErrorKind::Invalid, "resource-names-without-resources", "rules[0].resources[0].resourceNames", 5, 31),
     ("- level: Metadata\n  omitStages: [RequestRecieved]\n", PolicyErrorKind::Invalid, "invalid-stage", "rules[0].omitStages[0]", 5, 16),
     ("- level: None\n  namespaces: [no]\n", PolicyErrorKind::Decode, "yaml11-bool", "rules[0].namespaces[0]", 5, 16),
     ("- level: None\n  users:\n  - y\n", PolicyErrorKind::Decode, "yaml11-bool", "rules[0].users[0]", 6, 5),

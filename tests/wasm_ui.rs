@@ -7,7 +7,9 @@ use audit_lens::ui::format;
 use audit_lens::ui::state::{Action, State, Tab};
 use audit_lens::ui::App;
 use audit_lens::web::codec::JsCodec;
-use audit_lens::web::protocol::{FileRef, FileSummary, Phase, PolicyReport, Progress, Request, Response, Summary};
+use audit_lens::web::protocol::{
+    FileRef, FileSummary, Phase, PolicyReport, Progress, Request, Response, Summary,
+};
 use gloo_worker::Codec;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -18,13 +20,25 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 async fn sleep_ms(ms: i32) {
     let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
 }
 
 fn progress(done: u64, total: u64, elapsed_ms: f64) -> Progress {
-    Progress { phase: Phase::Reading, file: "a.log".into(), file_index: 0, files: 1, bytes_done: done, bytes_total: total, events: 10, elapsed_ms }
+    Progress {
+        phase: Phase::Reading,
+        file: "a.log".into(),
+        file_index: 0,
+        files: 1,
+        bytes_done: done,
+        bytes_total: total,
+        events: 10,
+        elapsed_ms,
+    }
 }
 
 fn summary(files: usize, note: Option<&str>) -> Summary {
@@ -42,15 +56,29 @@ fn summary(files: usize, note: Option<&str>) -> Summary {
         first_us: Some(0),
         last_us: Some(1),
     };
-    Summary { files: vec![f; files], events: 2 * files as u64, rejected: files as u64, note: note.map(String::from), ..Summary::default() }
+    Summary {
+        files: vec![f; files],
+        events: 2 * files as u64,
+        rejected: files as u64,
+        note: note.map(String::from),
+        ..Summary::default()
+    }
 }
 
 fn policy() -> PolicyReport {
-    PolicyReport { name: "p.yaml".into(), text: "rules: []".into(), rules: Some(0), valid: true, diagnostics: vec![] }
+    PolicyReport {
+        name: "p.yaml".into(),
+        text: "rules: []".into(),
+        rules: Some(0),
+        valid: true,
+        diagnostics: vec![],
+    }
 }
 
 fn run(actions: Vec<Action>) -> Rc<State> {
-    actions.into_iter().fold(Rc::new(State::default()), |s, a| s.reduce(a))
+    actions
+        .into_iter()
+        .fold(Rc::new(State::default()), |s, a| s.reduce(a))
 }
 
 #[wasm_bindgen_test]
@@ -61,21 +89,54 @@ async fn app_mounts_with_its_test_hooks() {
     yew::Renderer::<App>::with_root(root.clone()).render();
     sleep_ms(50).await;
     for id in ["drop-zone", "file-input", "policy-input", "load-sample"] {
-        assert!(root.query_selector(&format!("[data-testid={id}]")).unwrap().is_some(), "{id} is rendered");
+        assert!(
+            root.query_selector(&format!("[data-testid={id}]"))
+                .unwrap()
+                .is_some(),
+            "{id} is rendered"
+        );
     }
-    let input: web_sys::HtmlInputElement = root.query_selector("[data-testid=file-input]").unwrap().unwrap().dyn_into().unwrap();
+    let input: web_sys::HtmlInputElement = root
+        .query_selector("[data-testid=file-input]")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     assert_eq!(input.type_(), "file");
     assert!(input.multiple(), "several files can be picked");
-    assert!(root.query_selector("[data-testid=load-summary]").unwrap().is_none(), "nothing loaded yet");
-    assert!(root.query_selector("[data-testid=progress]").unwrap().is_none(), "nothing loading yet");
+    assert!(
+        root.query_selector("[data-testid=load-summary]")
+            .unwrap()
+            .is_none(),
+        "nothing loaded yet"
+    );
+    assert!(
+        root.query_selector("[data-testid=progress]")
+            .unwrap()
+            .is_none(),
+        "nothing loading yet"
+    );
 }
 
 #[wasm_bindgen_test]
 fn reducer_load_progress_then_summary() {
     let s = run(vec![Action::LoadStarted { policy: false }]);
-    assert_eq!(s.loading.as_ref().map(|l| l.progress.is_none()), Some(true), "loading shows at once");
+    assert_eq!(
+        s.loading.as_ref().map(|l| l.progress.is_none()),
+        Some(true),
+        "loading shows at once"
+    );
     let s = s.reduce(Action::Worker(Response::Progress(progress(5, 10, 100.0))));
-    assert_eq!(s.loading.as_ref().unwrap().progress.as_ref().unwrap().bytes_done, 5);
+    assert_eq!(
+        s.loading
+            .as_ref()
+            .unwrap()
+            .progress
+            .as_ref()
+            .unwrap()
+            .bytes_done,
+        5
+    );
     let s = s.reduce(Action::Worker(Response::Loaded(summary(1, None))));
     assert!(s.loading.is_none());
     assert_eq!(s.summary.as_ref().unwrap().events, 2);
@@ -89,25 +150,42 @@ fn reducer_cancel_keeps_the_cancel_flag_and_ends_with_a_notice() {
         Action::CancelRequested,
         Action::Worker(Response::Progress(progress(1, 10, 1.0))),
     ]);
-    assert!(s.loading.as_ref().unwrap().cancelling, "a late progress message keeps 'Cancelling…'");
-    let s = s.reduce(Action::Worker(Response::Loaded(summary(0, Some("Loading cancelled: a.log was not loaded.")))));
+    assert!(
+        s.loading.as_ref().unwrap().cancelling,
+        "a late progress message keeps 'Cancelling…'"
+    );
+    let s = s.reduce(Action::Worker(Response::Loaded(summary(
+        0,
+        Some("Loading cancelled: a.log was not loaded."),
+    ))));
     assert!(s.loading.is_none());
     assert!(s.summary.is_none(), "no files: back to the landing view");
-    assert_eq!(s.notice.as_deref(), Some("Loading cancelled: a.log was not loaded."));
+    assert_eq!(
+        s.notice.as_deref(),
+        Some("Loading cancelled: a.log was not loaded.")
+    );
     assert!(!s.has_data());
 }
 
 #[wasm_bindgen_test]
 fn reducer_clear_keeps_only_the_engine_version() {
     let s = run(vec![
-        Action::Worker(Response::Ready { version: "1".into() }),
+        Action::Worker(Response::Ready {
+            version: "1".into(),
+        }),
         Action::Worker(Response::Loaded(summary(2, None))),
         Action::Worker(Response::Policy(policy())),
         Action::ShowTab(Tab::Policy),
         Action::Fail("x".into()),
         Action::ClearRequested,
     ]);
-    assert_eq!(*s, State { engine: Some("1".into()), ..State::default() });
+    assert_eq!(
+        *s,
+        State {
+            engine: Some("1".into()),
+            ..State::default()
+        }
+    );
 }
 
 #[wasm_bindgen_test]
@@ -126,15 +204,23 @@ fn reducer_policy_alone_opens_the_policy_tab() {
         Action::Worker(Response::Loaded(summary(1, None))),
     ]);
     assert_eq!(s.tab, Tab::Explore);
-    assert_eq!(run(vec![Action::LoadStarted { policy: true }]).tab, Tab::Policy);
+    assert_eq!(
+        run(vec![Action::LoadStarted { policy: true }]).tab,
+        Tab::Policy
+    );
 }
 
 #[wasm_bindgen_test]
 fn reducer_errors_show_until_dismissed_or_next_load() {
-    let s = run(vec![Action::Worker(Response::Error("Could not read a.log".into()))]);
+    let s = run(vec![Action::Worker(Response::Error(
+        "Could not read a.log".into(),
+    ))]);
     assert_eq!(s.error.as_deref(), Some("Could not read a.log"));
     assert!(s.clone().reduce(Action::DismissError).error.is_none());
-    assert!(s.reduce(Action::LoadStarted { policy: false }).error.is_none());
+    assert!(s
+        .reduce(Action::LoadStarted { policy: false })
+        .error
+        .is_none());
     let s = run(vec![Action::ToggleHelp]);
     assert!(s.help_open);
     assert!(!s.reduce(Action::CloseHelp).help_open);
@@ -144,14 +230,24 @@ fn reducer_errors_show_until_dismissed_or_next_load() {
 fn codec_keeps_the_blob_itself() {
     let parts = js_sys::Array::of1(&"hello".into());
     let blob = web_sys::Blob::new_with_str_sequence(&parts).unwrap();
-    let req = Request::Load { files: vec![FileRef { name: "a.log".into(), size: 5, blob: blob.clone() }], as_policy: false };
+    let req = Request::Load {
+        files: vec![FileRef {
+            name: "a.log".into(),
+            size: 5,
+            blob: blob.clone(),
+        }],
+        as_policy: false,
+    };
     let back: Request = JsCodec::decode(JsCodec::encode(&req));
     match back {
         Request::Load { files, as_policy } => {
             assert!(!as_policy);
             assert_eq!(files[0].name, "a.log");
             assert_eq!(files[0].size, 5);
-            assert!(js_sys::Object::is(&files[0].blob, &blob), "the very same Blob object");
+            assert!(
+                js_sys::Object::is(&files[0].blob, &blob),
+                "the very same Blob object"
+            );
         }
         other => panic!("decoded {other:?}"),
     }
@@ -164,12 +260,19 @@ fn formatting_for_people() {
     assert_eq!(format::events(1), "1 event");
     assert_eq!(format::events(1_234_567), "1.2 M events");
     assert_eq!(format::bytes(340_000_000), "340 MB");
-    assert_eq!(format::duration_us((3 * 3600 + 12 * 60) * 1_000_000), "3 h 12 min");
+    assert_eq!(
+        format::duration_us((3 * 3600 + 12 * 60) * 1_000_000),
+        "3 h 12 min"
+    );
     assert_eq!(format::duration_us(0), "0 s");
     assert_eq!(format::time(1_631_527_206_493_243), "2021-09-13 10:00:06");
     // Rate and time left: 50 MB in 1 s of 150 MB -> 50 MB/s, 2 s left.
     let p = progress(50_000_000, 150_000_000, 1000.0);
     assert_eq!(format::rate_mb_s(&p), Some(50.0));
     assert_eq!(format::eta(&p).as_deref(), Some("2.0 s"));
-    assert_eq!(format::rate_mb_s(&progress(10, 100, 50.0)), None, "too early to tell");
+    assert_eq!(
+        format::rate_mb_s(&progress(10, 100, 50.0)),
+        None,
+        "too early to tell"
+    );
 }

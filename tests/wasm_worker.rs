@@ -37,7 +37,11 @@ fn slice_ranges() {
     assert_eq!(next_range(0, 25, 10), Some((0, 10)));
     assert_eq!(next_range(20, 25, 10), Some((20, 25)));
     assert_eq!(next_range(25, 25, 10), None);
-    assert_eq!(next_range(0, 3, 0), Some((0, 1)), "a zero slice size still advances");
+    assert_eq!(
+        next_range(0, 3, 0),
+        Some((0, 1)),
+        "a zero slice size still advances"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -47,7 +51,10 @@ async fn async_and_sync_slices_read_the_same_bytes() {
     let n = text.len() as u64;
     assert_eq!(read_slice(&b, 0, n).await.unwrap(), text.as_bytes());
     assert_eq!(read_slice_sync(&b, 5, 40).unwrap(), &text.as_bytes()[5..40]);
-    assert_eq!(read_slice(&b, 5, 40).await.unwrap(), &text.as_bytes()[5..40]);
+    assert_eq!(
+        read_slice(&b, 5, 40).await.unwrap(),
+        &text.as_bytes()[5..40]
+    );
 }
 
 #[wasm_bindgen_test]
@@ -55,10 +62,16 @@ async fn any_slice_size_gives_the_same_counts() {
     let text = log_text();
     for slice in [1, 7, 64, 333, SLICE] {
         let mut store = Store::new();
-        let f = load_blob(&mut store, "few.log", &blob(&text), slice).await.unwrap();
+        let f = load_blob(&mut store, "few.log", &blob(&text), slice)
+            .await
+            .unwrap();
         store.finalize();
         assert_eq!(f, 0);
-        assert_eq!(store.totals(), (3, 1, 4), "events, rejected, records with {slice}-byte slices");
+        assert_eq!(
+            store.totals(),
+            (3, 1, 4),
+            "events, rejected, records with {slice}-byte slices"
+        );
         assert_eq!(store.files[0].bytes, text.len() as u64);
     }
 }
@@ -66,8 +79,12 @@ async fn any_slice_size_gives_the_same_counts() {
 #[wasm_bindgen_test]
 async fn summary_of_two_files() {
     let mut store = Store::new();
-    load_blob(&mut store, "few.log", &blob(&log_text()), 16).await.unwrap();
-    load_blob(&mut store, "empty.log", &blob(""), 16).await.unwrap();
+    load_blob(&mut store, "few.log", &blob(&log_text()), 16)
+        .await
+        .unwrap();
+    load_blob(&mut store, "empty.log", &blob(""), 16)
+        .await
+        .unwrap();
     store.finalize();
     let s = summarize(&store, 12.0, None);
     assert_eq!((s.events, s.rejected, s.records), (3, 1, 4));
@@ -76,10 +93,16 @@ async fn summary_of_two_files() {
     assert_eq!(s.files[1].first_us, None);
     // 09:00 .. 13:12 on 2024-05-01 (1714554000 = 2024-05-01T09:00:00Z).
     assert_eq!(s.first_us, Some(1_714_554_000_000_000));
-    assert_eq!(s.last_us, Some(1_714_554_000_000_000 + (4 * 3600 + 12 * 60) * 1_000_000));
+    assert_eq!(
+        s.last_us,
+        Some(1_714_554_000_000_000 + (4 * 3600 + 12 * 60) * 1_000_000)
+    );
     assert_eq!(s.files[0].first_us, s.first_us);
     assert_eq!(s.rejections.len(), 1);
-    assert_eq!((s.rejections[0].file.as_str(), s.rejections[0].line), ("few.log", 3));
+    assert_eq!(
+        (s.rejections[0].file.as_str(), s.rejections[0].line),
+        ("few.log", 3)
+    );
     assert!(!s.rejections[0].reason.is_empty());
     assert!(s.memory_bytes > 0);
 }

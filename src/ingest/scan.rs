@@ -14,6 +14,30 @@
 use super::record::{Annotations, Meta, ObjectRef, Rec, Span, Status, Str, User};
 use std::borrow::Cow;
 
+const C_BAD: u8 = 0;
+const C_OK: u8 = 1;
+const C_QUOTE: u8 = 2;
+const C_OPEN: u8 = 3;
+const C_CLOSE: u8 = 4;
+
+/// Byte classes outside strings: numbers, literals and punctuation are fine; anything else
+/// (control bytes, stray symbols, non-ASCII) means "not plain JSON" and gives up.
+const CLASS: [u8; 256] = {
+    let mut t = [C_BAD; 256];
+    let ok = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-+.,: \t\n\r";
+    let mut k = 0;
+    while k < ok.len() {
+        t[ok[k] as usize] = C_OK;
+        k += 1;
+    }
+    t[b'"' as usize] = C_QUOTE;
+    t[b'{' as usize] = C_OPEN;
+    t[b'[' as usize] = C_OPEN;
+    t[b'}' as usize] = C_CLOSE;
+    t[b']' as usize] = C_CLOSE;
+    t
+};
+
 struct Sc<'a> {
     s: &'a str,
     b: &'a [u8],
@@ -52,25 +76,47 @@ impl<'a> Sc<'a> {
     }
 
     /// The raw contents of a string at `self.i` (which is its opening quote), and whether
-    /// it holds escapes. Leaves `self.i` after the closing quote.
+    /// it holds escapes or control bytes (then the caller decodes or gives up). Leaves
+    /// `self.i` after the closing quote.
     #[inline]
     fn raw_str(&mut self) -> R<(&'a str, bool)> {
         if self.b.get(self.i) != Some(&b'"') {
             return None;
         }
         let start = self.i + 1;
+        let b = self.b;
+        // Fast path: most strings are short; a byte loop beats a memchr call there.
         let mut j = start;
-        let mut esc = false;
-        loop {
-            let k = memchr::memchr2(b'"', b'\\', &self.b[j..])?;
-            j += k;
-            if self.b[j] == b'"' {
+        let short_end = (start + 24).min(b.len());
+        while j < short_end {
+            let c = b[j];
+            if c == b'"' {
                 self.i = j + 1;
-                return Some((&self.s[start..j], esc));
+                return Some((&self.s[start..j], false));
             }
-            esc = true;
+            if c == b'\\' || c < 0x20 {
+                break;
+            }
+            j += 1;
+        }
+        let mut special = false;
+        loop {
+            let k = memchr::memchr2(b'"', b'\\', &b[j..])?;
+            let seg = &b[j..j + k];
+            if !special && seg.iter().any(|&c| c < 0x20) {
+                special = true;
+            }
+            j += k;
+            if b[j] == b'"' {
+                if !special && b[start..j].iter().any(|&c| c < 0x20) {
+                    special = true;
+                }
+                self.i = j + 1;
+                return Some((&self.s[start..j], special));
+            }
+            special = true;
             j += 2;
-            if j > self.b.len() {
+            if j > b.len() {
                 return None;
             }
         }
@@ -80,11 +126,8 @@ impl<'a> Sc<'a> {
     #[inline]
     fn string(&mut self) -> R<Str<'a>> {
         self.ws();
-        let (raw, esc) = self.raw_str()?;
-        if !esc {
-            if raw.bytes().any(|c| c < 0x20) {
-                return None;
-            }
+        let (raw, special) = self.raw_str()?;
+        if !special {
             return Some(Cow::Borrowed(raw));
         }
         unescape(raw).map(Cow::Owned)
@@ -119,43 +162,31 @@ impl<'a> Sc<'a> {
                 self.raw_str()?;
             }
             b'{' | b'[' => {
-                // Jump between quotes and braces; brackets are counted in the gaps.
+                // One pass over structure bytes; strings are jumped over with memchr2.
                 let mut depth = 0usize;
+                let b = self.b;
+                let mut i = self.i;
                 loop {
-                    let k = memchr::memchr3(b'"', b'{', b'}', &self.b[self.i..])?;
-                    let gap_end = self.i + k;
-                    for j in self.i..gap_end {
-                        match self.b[j] {
-                            b'[' => depth += 1,
-                            b']' => {
-                                depth = depth.checked_sub(1)?;
-                                if depth == 0 {
-                                    self.i = j + 1;
-                                    return Some(&self.s[start..self.i]);
-                                }
-                            }
-                            // Between strings only numbers, literals and punctuation.
-                            b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'+' | b'.' | b',' | b':' | b' ' | b'\t' | b'\n' | b'\r' => {}
-                            _ => return None,
-                        }
-                    }
-                    self.i = gap_end;
-                    match self.b[self.i] {
-                        b'"' => {
+                    let c = *b.get(i)?;
+                    match CLASS[c as usize] {
+                        C_QUOTE => {
+                            self.i = i;
                             self.raw_str()?;
+                            i = self.i;
+                            continue;
                         }
-                        b'{' => {
-                            depth += 1;
-                            self.i += 1;
-                        }
-                        _ => {
+                        C_OPEN => depth += 1,
+                        C_CLOSE => {
                             depth = depth.checked_sub(1)?;
-                            self.i += 1;
                             if depth == 0 {
+                                self.i = i + 1;
                                 break;
                             }
                         }
+                        C_OK => {}
+                        _ => return None,
                     }
+                    i += 1;
                 }
             }
             _ => {

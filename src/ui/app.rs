@@ -191,7 +191,11 @@ pub fn App() -> Html {
                 { error }
                 { note }
                 <DropZone compact={false} on_files={on_files.clone()} on_sample={on_sample.clone()} />
-                <div class="status-slot">{ progress }</div>
+                <div class="status-slot">
+                    if let Some(p) = progress { { p } } else {
+                        <p class="slot-hint">{"Tip: drop several files at once — rotated logs are merged in time order. Press "}<kbd>{"?"}</kbd>{" for keyboard shortcuts."}</p>
+                    }
+                </div>
                 <section class="facts">
                     <div><h3>{"Logs"}</h3><p>{"kube-apiserver --audit-log-path output, rotated .gz files, EventList JSON, managed-cluster exports (AKS diagnostic records)."}</p></div>
                     <div><h3>{"Policies"}</h3><p>{"audit.k8s.io Policy YAML, or a ConfigMap holding one. See what it records, drops and costs."}</p></div>
@@ -210,10 +214,12 @@ pub fn App() -> Html {
             <main class="workspace">
                 <DropZone compact={true} on_files={on_files.clone()} on_sample={on_sample.clone()} on_clear={Some(on_clear.clone())} />
                 { error }
-                <div class="status-slot">
-                    if let Some(p) = progress { { p } }
-                    else if let Some(sum) = s.summary.clone() { <LoadSummary summary={sum} /> }
-                </div>
+                // A policy alone has no summary: no empty band then.
+                if let Some(p) = progress {
+                    <div class="status-slot">{ p }</div>
+                } else if let Some(sum) = s.summary.clone() {
+                    <div class="status-slot"><LoadSummary summary={sum} /></div>
+                }
                 { note }
                 <div class="view" role="tabpanel">{ view }</div>
             </main>

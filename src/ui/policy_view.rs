@@ -53,11 +53,14 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
         .iter()
         .filter(|d| d.severity == "error")
         .count();
+    let n_errors = match errors {
+        1 => "1 error".to_string(),
+        n => format!("{n} errors"),
+    };
     let status = match (p.rules, p.valid) {
         (Some(n), true) => format!("{n} rules · valid"),
-        (Some(n), false) => format!("{n} rules · {errors} errors"),
-        (None, _) if errors > 0 => format!("could not be read · {errors} errors"),
-        (None, _) => "not checked".to_string(),
+        (Some(n), false) => format!("{n} rules · {n_errors}"),
+        (None, _) => format!("not usable · {n_errors}"),
     };
     html! {
         <div class="policy">

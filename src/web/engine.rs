@@ -353,7 +353,13 @@ impl Engine {
     }
 
     /// Reads a policy, keeps it when usable, and sends the report.
-    fn load_policy(&mut self, scope: &WorkerScope<Self>, client: HandlerId, name: &str, text: &str) {
+    fn load_policy(
+        &mut self,
+        scope: &WorkerScope<Self>,
+        client: HandlerId,
+        name: &str,
+        text: &str,
+    ) {
         let (report, loaded) = policy::check(name, text);
         if loaded.is_some() {
             self.policy = loaded;

@@ -28,10 +28,25 @@ fn view(d: &Diagnostic) -> DiagnosticView {
 /// Reads `text` (named `name`) as an audit policy, as kube-apiserver would. Returns what to
 /// show and, when the policy is usable, the loaded policy. Findings are sorted by line.
 pub fn check(name: &str, text: &str) -> (PolicyReport, Option<LoadedPolicy>) {
-    let (rules, valid, mut diagnostics, loaded) = match load_policy(name, text, &LoadOptions::default()) {
-        Ok(p) => (Some(p.policy.rules.len()), true, p.warnings.iter().map(view).collect::<Vec<_>>(), Some(p)),
-        Err(e) => (None, false, e.diagnostics.iter().map(view).collect(), None),
-    };
+    let (rules, valid, mut diagnostics, loaded) =
+        match load_policy(name, text, &LoadOptions::default()) {
+            Ok(p) => (
+                Some(p.policy.rules.len()),
+                true,
+                p.warnings.iter().map(view).collect::<Vec<_>>(),
+                Some(p),
+            ),
+            Err(e) => (None, false, e.diagnostics.iter().map(view).collect(), None),
+        };
     diagnostics.sort_by_key(|d| (d.line == 0, d.line, d.column));
-    (PolicyReport { name: name.to_string(), text: text.to_string(), rules, valid, diagnostics }, loaded)
+    (
+        PolicyReport {
+            name: name.to_string(),
+            text: text.to_string(),
+            rules,
+            valid,
+            diagnostics,
+        },
+        loaded,
+    )
 }

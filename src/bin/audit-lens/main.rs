@@ -9,6 +9,7 @@ use audit_lens::util::{human_bytes, human_count, human_duration_micros, parse_rf
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
+mod bench;
 mod cli_policy;
 
 const USAGE: &str = "audit-lens — Kubernetes audit logs and audit policies, locally
@@ -23,6 +24,8 @@ USAGE:
                                                       volume kept by NEW vs OLD (or vs as recorded)
   audit-lens generate [--size 200MB] [--hours H] [--seed N] [--nodes N] [--sample] [-o FILE]
                                                       write a realistic, deterministic audit log
+  audit-lens bench [--size 200MB] [--rounds 5] [--policy P]
+                                                      measure ingest, filters, timeline, policy evaluation
 
 Common options: --kube-version 1.35 (policy features of that Kubernetes version)
 Logs may be JSON lines, pretty JSON, EventList, Azure/AWS exports, gzip; detected from content.";
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
     let r = match cmd.as_str() {
         "stats" => cmd_stats(rest),
         "generate" => cmd_generate(rest),
+        "bench" => bench::run(rest),
         "validate" | "lint" | "eval" | "coverage" | "whatif" => cli_policy::run(cmd, rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
@@ -246,7 +250,7 @@ fn print_stats(o: &mut impl Write, st: &Stats) -> std::io::Result<()> {
 }
 
 /// Parses "200MB", "1.5GB", "512k", "1000" (bytes).
-fn parse_size(s: &str) -> Option<u64> {
+pub fn parse_size(s: &str) -> Option<u64> {
     let s = s.trim();
     let split = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
