@@ -317,6 +317,7 @@ fn pod_name(rng: &mut Rng) -> String {
 }
 
 /// A plausible object body of about `approx` bytes (JSON, with managedFields like real ones).
+#[allow(clippy::too_many_arguments)]
 fn body(
     rng: &mut Rng,
     scale: f64,
@@ -620,7 +621,8 @@ impl Sim<'_> {
                     if res == "namespaces" {
                         r.name = rng.pick(NAMESPACES).to_string();
                     }
-                    r.resp_body = Some(body(rng, scale, "Object", "v1", &r.ns, &r.name, 1500, 2000));
+                    r.resp_body =
+                        Some(body(rng, scale, "Object", "v1", &r.ns, &r.name, 1500, 2000));
                     if rng.chance(0.08) {
                         r.code = 404;
                         r.resp_body = None;
@@ -800,7 +802,16 @@ impl Sim<'_> {
                     r.name = rng.pick(APPS).to_string();
                     r.query =
                         "?fieldManager=kubectl-client-side-apply&fieldValidation=Strict".into();
-                    r.req_body = Some(body(rng, scale, "Deployment", "apps/v1", &r.ns, &r.name, 1200, 0));
+                    r.req_body = Some(body(
+                        rng,
+                        scale,
+                        "Deployment",
+                        "apps/v1",
+                        &r.ns,
+                        &r.name,
+                        1200,
+                        0,
+                    ));
                     r.resp_body = Some(body(
                         rng,
                         scale,
@@ -841,7 +852,16 @@ impl Sim<'_> {
                     r.group = "apps";
                     r.resource = "deployments";
                     r.name = rng.pick(APPS).to_string();
-                    let b = body(rng, scale, "Deployment", "apps/v1", &r.ns, &r.name, 6000, 4000);
+                    let b = body(
+                        rng,
+                        scale,
+                        "Deployment",
+                        "apps/v1",
+                        &r.ns,
+                        &r.name,
+                        6000,
+                        4000,
+                    );
                     r.req_body = Some(b.clone());
                     r.resp_body = Some(b);
                 } else if x < 70 {
@@ -1006,9 +1026,7 @@ impl Sim<'_> {
             }
         }
         let decision = if r.code == 403 { "forbid" } else { "allow" };
-        let reason = if r.code == 403 {
-            String::new()
-        } else if r.user.starts_with("system:node:") {
+        let reason = if r.code == 403 || r.user.starts_with("system:node:") {
             String::new()
         } else {
             format!(

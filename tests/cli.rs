@@ -8,7 +8,13 @@ use std::process::{Command, Stdio};
 const BIN: &str = env!("CARGO_BIN_EXE_audit-lens");
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
-    let mut c = Command::new(BIN).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut c = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     {
         let mut i = c.stdin.take().unwrap();
         if let Some(b) = stdin {
@@ -17,7 +23,11 @@ fn run(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
         }
     }
     let o = c.wait_with_output().unwrap();
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
 }
 
 fn tmp(name: &str, content: &[u8]) -> String {
@@ -43,7 +53,15 @@ fn stats_json_shape_and_stdin() {
     assert_eq!(v["rejected"], 1);
     assert_eq!(v["first"], "2026-01-01T00:00:00.000000Z");
     assert_eq!(v["last"], "2026-01-01T01:00:00.000000Z");
-    for k in ["user", "verb", "resource", "namespace", "code", "userAgent", "sourceIP"] {
+    for k in [
+        "user",
+        "verb",
+        "resource",
+        "namespace",
+        "code",
+        "userAgent",
+        "sourceIP",
+    ] {
         assert!(v["top"][k].is_array(), "{k}");
     }
     let users = v["top"]["user"].as_array().unwrap();
@@ -56,7 +74,10 @@ fn stats_json_shape_and_stdin() {
     let (code, out2, _) = run(&["stats", "--json"], Some(log.as_bytes()));
     assert_eq!(code, 0);
     let v2: serde_json::Value = serde_json::from_str(&out2).unwrap();
-    assert_eq!((v2["events"].clone(), v2["rejected"].clone()), (v["events"].clone(), v["rejected"].clone()));
+    assert_eq!(
+        (v2["events"].clone(), v2["rejected"].clone()),
+        (v["events"].clone(), v["rejected"].clone())
+    );
 }
 
 #[test]
@@ -65,17 +86,29 @@ fn eval_prints_one_object_per_non_blank_line() {
     let log = format!("{LINE1}\n\n{LINE2}\n{{\"kind\":\"Pod\"}}\n");
     let (code, out, err) = run(&["eval", "--policy", &p], Some(log.as_bytes()));
     assert_eq!(code, 0, "{err}");
-    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 3);
-    assert_eq!(lines[0], serde_json::json!({"line":1,"level":"Metadata","rule":1,"omitStages":["RequestReceived"],"omitManagedFields":true}));
-    assert_eq!(lines[1], serde_json::json!({"line":3,"level":"None","rule":0,"omitStages":["RequestReceived"],"omitManagedFields":false}));
+    assert_eq!(
+        lines[0],
+        serde_json::json!({"line":1,"level":"Metadata","rule":1,"omitStages":["RequestReceived"],"omitManagedFields":true})
+    );
+    assert_eq!(
+        lines[1],
+        serde_json::json!({"line":3,"level":"None","rule":0,"omitStages":["RequestReceived"],"omitManagedFields":false})
+    );
     assert_eq!(lines[2]["line"], 4);
     assert!(lines[2]["error"].as_str().unwrap().contains("Pod"));
 }
 
 #[test]
 fn refused_policy_exits_1_with_nothing_on_stdout() {
-    let bad = tmp("bad.yaml", b"apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Loud\n");
+    let bad = tmp(
+        "bad.yaml",
+        b"apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Loud\n",
+    );
     let (code, out, err) = run(&["eval", "--policy", &bad], Some(LINE1.as_bytes()));
     assert_eq!((code, out.as_str()), (1, ""));
     assert!(err.contains("bad.yaml:4:"), "{err}");
@@ -97,7 +130,18 @@ fn coverage_and_whatif_json() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["rules"][0]["events"], 1);
     assert_eq!(v["rules"][1]["events"], 1);
-    let (code, out, err) = run(&["whatif", "--policy", &p, "--json", "--audit-log-maxbackup", "3", &f], None);
+    let (code, out, err) = run(
+        &[
+            "whatif",
+            "--policy",
+            &p,
+            "--json",
+            "--audit-log-maxbackup",
+            "3",
+            &f,
+        ],
+        None,
+    );
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["whatIf"]["baseline"]["events"], 2);

@@ -184,7 +184,7 @@ fn cases() -> Vec<(&'static str, Vec<u8>, u64, u64, &'static str)> {
         ("whitespace only", b"\n \n\t\n".to_vec(), 0, 0, ""),
         (
             "truncated pretty",
-            pretty(E2)[..300].as_bytes().to_vec(),
+            pretty(E2).as_bytes()[..300].to_vec(),
             0,
             1,
             "truncated",

@@ -14,7 +14,13 @@ fn sample() -> &'static [u8] {
     static S: OnceLock<Vec<u8>> = OnceLock::new();
     S.get_or_init(|| {
         let mut v = Vec::new();
-        generate(&GenOptions { duration_s: 90, ..Default::default() }, &mut |b| v.extend_from_slice(b));
+        generate(
+            &GenOptions {
+                duration_s: 90,
+                ..Default::default()
+            },
+            &mut |b| v.extend_from_slice(b),
+        );
         v
     })
 }

@@ -11,7 +11,17 @@ use audit_lens::audit::Level;
 use common::load;
 
 /// One event line; `extra` is spliced in before the timestamps.
-fn ev(id: u32, stage: &str, level: &str, user: &str, verb: &str, objref: &str, uri: &str, extra: &str) -> String {
+#[allow(clippy::too_many_arguments)]
+fn ev(
+    id: u32,
+    stage: &str,
+    level: &str,
+    user: &str,
+    verb: &str,
+    objref: &str,
+    uri: &str,
+    extra: &str,
+) -> String {
     format!(
         r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"{level}","auditID":"00000000-0000-4000-8000-{id:012}","stage":"{stage}","requestURI":"{uri}","verb":"{verb}","user":{{"username":"{user}","groups":["system:authenticated"]}}{objref},{extra}"requestReceivedTimestamp":"2026-01-01T00:{:02}:00Z","stageTimestamp":"2026-01-01T00:{:02}:01Z"}}"#,
         id % 60,
@@ -40,21 +50,76 @@ rules:
 
 fn log() -> String {
     let pods = r#","objectRef":{"resource":"pods","namespace":"a","name":"p","apiVersion":"v1"}"#;
-    let secrets = r#","objectRef":{"resource":"secrets","namespace":"a","name":"s","apiVersion":"v1"}"#;
+    let secrets =
+        r#","objectRef":{"resource":"secrets","namespace":"a","name":"s","apiVersion":"v1"}"#;
     let body = r#""requestObject":{"kind":"Pod","x":"0123456789"},"responseObject":{"kind":"Pod","y":"01234567890123456789"},"#;
     [
         // 1: kube-proxy watch -> rule 0 (None)
-        ev(1, "ResponseComplete", "Metadata", "system:kube-proxy", "watch", pods, "/api/v1/namespaces/a/pods?watch=1", ""),
+        ev(
+            1,
+            "ResponseComplete",
+            "Metadata",
+            "system:kube-proxy",
+            "watch",
+            pods,
+            "/api/v1/namespaces/a/pods?watch=1",
+            "",
+        ),
         // 2: get secret -> rule 1 (Metadata); rule 2 (get) and rule 3 (secrets) and 4 would also match
-        ev(2, "ResponseComplete", "Metadata", "alice", "get", secrets, "/api/v1/namespaces/a/secrets/s", ""),
+        ev(
+            2,
+            "ResponseComplete",
+            "Metadata",
+            "alice",
+            "get",
+            secrets,
+            "/api/v1/namespaces/a/secrets/s",
+            "",
+        ),
         // 3: RequestReceived of a get pod -> rule 2, stage omitted
-        ev(3, "RequestReceived", "RequestResponse", "alice", "get", pods, "/api/v1/namespaces/a/pods/p", ""),
+        ev(
+            3,
+            "RequestReceived",
+            "RequestResponse",
+            "alice",
+            "get",
+            pods,
+            "/api/v1/namespaces/a/pods/p",
+            "",
+        ),
         // 4: get pod with bodies -> rule 2 (Request): keeps the request body only
-        ev(3, "ResponseComplete", "RequestResponse", "alice", "get", pods, "/api/v1/namespaces/a/pods/p", body),
+        ev(
+            3,
+            "ResponseComplete",
+            "RequestResponse",
+            "alice",
+            "get",
+            pods,
+            "/api/v1/namespaces/a/pods/p",
+            body,
+        ),
         // 5: create pod with bodies -> rule 4 (RequestResponse)
-        ev(5, "ResponseComplete", "RequestResponse", "bob", "create", pods, "/api/v1/namespaces/a/pods", body),
+        ev(
+            5,
+            "ResponseComplete",
+            "RequestResponse",
+            "bob",
+            "create",
+            pods,
+            "/api/v1/namespaces/a/pods",
+            body,
+        ),
         // 6: non-resource /healthz -> rule 2 (get)
-        ev(6, "ResponseComplete", "Metadata", "system:anonymous", "get", "", "/healthz", ""),
+        ev(
+            6,
+            "ResponseComplete",
+            "Metadata",
+            "system:anonymous",
+            "get",
+            "",
+            "/healthz",
+            "",
+        ),
     ]
     .join("\n")
 }
@@ -106,14 +171,23 @@ fn volume_estimates_drop_bodies_by_level() {
     // response body and its key), event 5 (RequestResponse, full), event 6 (full).
     let lines: Vec<&str> = text.lines().collect();
     let resp = r#","responseObject":{"kind":"Pod","y":"01234567890123456789"}"#.len() as u64;
-    let want = lines[1].len() as u64 + (lines[3].len() as u64 - resp) + lines[4].len() as u64 + lines[5].len() as u64;
+    let want = lines[1].len() as u64
+        + (lines[3].len() as u64 - resp)
+        + lines[4].len() as u64
+        + lines[5].len() as u64;
     assert_eq!((v.events, v.bytes), (4, want));
-    assert_eq!(v.per_rule[2], (2, lines[3].len() as u64 - resp + lines[5].len() as u64));
+    assert_eq!(
+        v.per_rule[2],
+        (2, lines[3].len() as u64 - resp + lines[5].len() as u64)
+    );
     assert_eq!(v.lower_bound_events, 0);
     let wi = what_if(&s, (&p.compiled, &ev, "p"), None);
     assert_eq!(wi.baseline.bytes, total);
     assert_eq!(wi.candidate.bytes, want);
-    assert!(wi.caveats.iter().any(|c| c.contains("cannot show what its own policy dropped")));
+    assert!(wi
+        .caveats
+        .iter()
+        .any(|c| c.contains("cannot show what its own policy dropped")));
 }
 
 #[test]
@@ -121,7 +195,12 @@ fn raising_the_level_of_metadata_events_is_a_lower_bound() {
     // Event 2 was recorded at Metadata; a policy logging everything at RequestResponse
     // cannot know the secret's response body.
     let s = load("t.log", log().as_bytes());
-    let p = load_policy("rr.yaml", "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: RequestResponse\n", &LoadOptions::default()).unwrap();
+    let p = load_policy(
+        "rr.yaml",
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: RequestResponse\n",
+        &LoadOptions::default(),
+    )
+    .unwrap();
     let ev = evaluate(&s, &AttrIndex::build(&s), &p.compiled);
     let v = under_policy(&s, &p.compiled, &ev, "rr");
     // Events 1 (watch: no body possible), 2 (get secret: response unknown), 6 (get /healthz:
@@ -132,12 +211,41 @@ fn raising_the_level_of_metadata_events_is_a_lower_bound() {
 
 #[test]
 fn resource_names_policies_are_evaluated_per_name() {
-    let pods_a = r#","objectRef":{"resource":"pods","namespace":"a","name":"keep-me","apiVersion":"v1"}"#;
-    let pods_b = r#","objectRef":{"resource":"pods","namespace":"a","name":"other","apiVersion":"v1"}"#;
+    let pods_a =
+        r#","objectRef":{"resource":"pods","namespace":"a","name":"keep-me","apiVersion":"v1"}"#;
+    let pods_b =
+        r#","objectRef":{"resource":"pods","namespace":"a","name":"other","apiVersion":"v1"}"#;
     let text = [
-        ev(1, "ResponseComplete", "Metadata", "u", "get", pods_a, "/api/v1/namespaces/a/pods/keep-me", ""),
-        ev(2, "ResponseComplete", "Metadata", "u", "get", pods_b, "/api/v1/namespaces/a/pods/other", ""),
-        ev(3, "ResponseComplete", "Metadata", "u", "get", pods_a, "/api/v1/namespaces/a/pods/keep-me", ""),
+        ev(
+            1,
+            "ResponseComplete",
+            "Metadata",
+            "u",
+            "get",
+            pods_a,
+            "/api/v1/namespaces/a/pods/keep-me",
+            "",
+        ),
+        ev(
+            2,
+            "ResponseComplete",
+            "Metadata",
+            "u",
+            "get",
+            pods_b,
+            "/api/v1/namespaces/a/pods/other",
+            "",
+        ),
+        ev(
+            3,
+            "ResponseComplete",
+            "Metadata",
+            "u",
+            "get",
+            pods_a,
+            "/api/v1/namespaces/a/pods/keep-me",
+            "",
+        ),
     ]
     .join("\n");
     let s = load("n.log", text.as_bytes());

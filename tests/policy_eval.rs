@@ -5,14 +5,21 @@
 //! each matching rule of checker.go, including the surprising ones.
 
 use audit_lens::audit::eval::{CompiledPolicy, Decision};
-use audit_lens::audit::policy::{load_policy, GroupResources, KubeVersion, LoadOptions, Policy, PolicyRule};
+use audit_lens::audit::policy::{
+    load_policy, GroupResources, KubeVersion, LoadOptions, Policy, PolicyRule,
+};
 use audit_lens::audit::{Level, RequestAttrs, Stage, StageSet};
 
 const TIM_GROUPS: &[&str] = &["humans", "developers"];
 
 /// The requests of checker_test.go.
 fn request(name: &str) -> RequestAttrs<'static> {
-    let base = RequestAttrs { user: "tim@k8s.io", groups: TIM_GROUPS, verb: "get", ..Default::default() };
+    let base = RequestAttrs {
+        user: "tim@k8s.io",
+        groups: TIM_GROUPS,
+        verb: "get",
+        ..Default::default()
+    };
     match name {
         "namespaced" => RequestAttrs {
             resource_request: true,
@@ -30,7 +37,10 @@ fn request(name: &str) -> RequestAttrs<'static> {
             path: "/apis/rbac.authorization.k8s.io/v1beta1/clusterroles/edit",
             ..base
         },
-        "nonResource" => RequestAttrs { path: "/logs/kubelet.log", ..base },
+        "nonResource" => RequestAttrs {
+            path: "/logs/kubelet.log",
+            ..base
+        },
         "subresource" => RequestAttrs {
             resource_request: true,
             namespace: "default",
@@ -58,7 +68,11 @@ fn strings(v: &[&str]) -> Vec<String> {
 }
 
 fn core(resources: &[&str]) -> Vec<GroupResources> {
-    vec![GroupResources { group: String::new(), resources: strings(resources), resource_names: vec![] }]
+    vec![GroupResources {
+        group: String::new(),
+        resources: strings(resources),
+        resource_names: vec![],
+    }]
 }
 
 /// The rules of checker_test.go.
@@ -66,23 +80,67 @@ fn rule(name: &str) -> PolicyRule {
     let r = |level| PolicyRule::new(level);
     match name {
         "default" => r(Level::Metadata),
-        "create" => PolicyRule { verbs: strings(&["create"]), ..r(Level::Request) },
-        "tims" => PolicyRule { users: strings(&["tim@k8s.io"]), ..r(Level::Metadata) },
-        "humans" => PolicyRule { user_groups: strings(&["humans"]), ..r(Level::Metadata) },
-        "serviceAccounts" => PolicyRule { user_groups: strings(&["system:serviceaccounts"]), ..r(Level::Request) },
-        "getPods" => PolicyRule { verbs: strings(&["get"]), resources: core(&["pods"]), ..r(Level::RequestResponse) },
-        "getPodLogs" => PolicyRule { verbs: strings(&["get"]), resources: core(&["pods/log"]), ..r(Level::Request) },
-        "getPodWildcardMatching" => PolicyRule { verbs: strings(&["get"]), resources: core(&["*"]), ..r(Level::Request) },
-        "getPodResourceWildcardMatching" => PolicyRule { verbs: strings(&["get"]), resources: core(&["*/log"]), ..r(Level::Request) },
-        "getPodSubResourceWildcardMatching" => PolicyRule { verbs: strings(&["get"]), resources: core(&["pods/*"]), ..r(Level::Request) },
+        "create" => PolicyRule {
+            verbs: strings(&["create"]),
+            ..r(Level::Request)
+        },
+        "tims" => PolicyRule {
+            users: strings(&["tim@k8s.io"]),
+            ..r(Level::Metadata)
+        },
+        "humans" => PolicyRule {
+            user_groups: strings(&["humans"]),
+            ..r(Level::Metadata)
+        },
+        "serviceAccounts" => PolicyRule {
+            user_groups: strings(&["system:serviceaccounts"]),
+            ..r(Level::Request)
+        },
+        "getPods" => PolicyRule {
+            verbs: strings(&["get"]),
+            resources: core(&["pods"]),
+            ..r(Level::RequestResponse)
+        },
+        "getPodLogs" => PolicyRule {
+            verbs: strings(&["get"]),
+            resources: core(&["pods/log"]),
+            ..r(Level::Request)
+        },
+        "getPodWildcardMatching" => PolicyRule {
+            verbs: strings(&["get"]),
+            resources: core(&["*"]),
+            ..r(Level::Request)
+        },
+        "getPodResourceWildcardMatching" => PolicyRule {
+            verbs: strings(&["get"]),
+            resources: core(&["*/log"]),
+            ..r(Level::Request)
+        },
+        "getPodSubResourceWildcardMatching" => PolicyRule {
+            verbs: strings(&["get"]),
+            resources: core(&["pods/*"]),
+            ..r(Level::Request)
+        },
         "getClusterRoles" => PolicyRule {
             verbs: strings(&["get"]),
-            resources: vec![GroupResources { group: "rbac.authorization.k8s.io".into(), resources: strings(&["clusterroles"]), resource_names: vec![] }],
+            resources: vec![GroupResources {
+                group: "rbac.authorization.k8s.io".into(),
+                resources: strings(&["clusterroles"]),
+                resource_names: vec![],
+            }],
             namespaces: strings(&[""]),
             ..r(Level::RequestResponse)
         },
-        "getLogs" => PolicyRule { verbs: strings(&["get"]), non_resource_urls: strings(&["/logs*"]), ..r(Level::RequestResponse) },
-        "getMetrics" => PolicyRule { verbs: strings(&["get"]), non_resource_urls: strings(&["/metrics"]), ..r(Level::Request) },
+        "getLogs" => PolicyRule {
+            verbs: strings(&["get"]),
+            non_resource_urls: strings(&["/logs*"]),
+            ..r(Level::RequestResponse)
+        },
+        "getMetrics" => PolicyRule {
+            verbs: strings(&["get"]),
+            non_resource_urls: strings(&["/metrics"]),
+            ..r(Level::Request)
+        },
         "clusterRoleEdit" => PolicyRule {
             resources: vec![GroupResources {
                 group: "rbac.authorization.k8s.io".into(),
@@ -91,9 +149,16 @@ fn rule(name: &str) -> PolicyRule {
             }],
             ..r(Level::Request)
         },
-        "omit RequestReceived" => PolicyRule { omit_stages: vec![Stage::RequestReceived], ..r(Level::Request) },
+        "omit RequestReceived" => PolicyRule {
+            omit_stages: vec![Stage::RequestReceived],
+            ..r(Level::Request)
+        },
         "only audit panic" => PolicyRule {
-            omit_stages: vec![Stage::RequestReceived, Stage::ResponseStarted, Stage::ResponseComplete],
+            omit_stages: vec![
+                Stage::RequestReceived,
+                Stage::ResponseStarted,
+                Stage::ResponseComplete,
+            ],
             ..r(Level::Request)
         },
         _ => panic!("unknown rule {name}"),
@@ -127,7 +192,11 @@ const CHECKER_TABLE: &[(&str, Level, &[&str])] = &[
     ("namespaced", N, &["getClusterRoles"]),
     ("namespaced", N, &["getLogs"]),
     ("namespaced", N, &["getMetrics"]),
-    ("namespaced", M, &["getMetrics", "serviceAccounts", "default"]),
+    (
+        "namespaced",
+        M,
+        &["getMetrics", "serviceAccounts", "default"],
+    ),
     ("namespaced", RR, &["getMetrics", "getPods", "default"]),
     ("namespaced", RR, &["getPodLogs", "getPods"]),
     ("cluster", M, &["default"]),
@@ -152,8 +221,16 @@ const CHECKER_TABLE: &[(&str, Level, &[&str])] = &[
     ("nonResource", N, &["getClusterRoles"]),
     ("nonResource", RR, &["getLogs"]),
     ("nonResource", N, &["getMetrics"]),
-    ("nonResource", M, &["getMetrics", "serviceAccounts", "default"]),
-    ("nonResource", RR, &["getLogs", "getClusterRoles", "default"]),
+    (
+        "nonResource",
+        M,
+        &["getMetrics", "serviceAccounts", "default"],
+    ),
+    (
+        "nonResource",
+        RR,
+        &["getLogs", "getClusterRoles", "default"],
+    ),
     ("nonResource", N, &["getPodLogs", "getPods"]),
     ("subresource", Rq, &["getPodLogs", "getPods"]),
     ("subresource", Rq, &["getPodWildcardMatching"]),
@@ -169,12 +246,19 @@ const CHECKER_TABLE: &[(&str, Level, &[&str])] = &[
 fn checker_table() {
     // TestChecker runs the table with no policy stages, TestCheckerPolicyOmitStages with
     // RequestReceived+ResponseStarted: the level is the same and the stages are the policy's.
-    for policy_stages in [&[][..], &[Stage::RequestReceived, Stage::ResponseStarted][..]] {
+    for policy_stages in [
+        &[][..],
+        &[Stage::RequestReceived, Stage::ResponseStarted][..],
+    ] {
         for (req, level, rules) in CHECKER_TABLE {
             let d = decide(req, policy_stages, rules);
             assert_eq!(d.level, *level, "{req} with {rules:?}");
             assert_eq!(d.omit_stages, stages(policy_stages), "{req} with {rules:?}");
-            assert_eq!(d.rule.is_none(), *level == N && !rules.contains(&"default"), "{req} with {rules:?}");
+            assert_eq!(
+                d.rule.is_none(),
+                *level == N && !rules.contains(&"default"),
+                "{req} with {rules:?}"
+            );
         }
     }
 }
@@ -182,48 +266,143 @@ fn checker_table() {
 #[test]
 fn checker_omit_stages_union() {
     use Stage::*;
-    let cases: &[(&str, &[Stage], Level, &[Stage], &[&str])] = &[
-        ("namespaced", &[], Rq, &[RequestReceived], &["omit RequestReceived", "getPods", "default"]),
-        ("namespaced", &[], Rq, &[RequestReceived, ResponseStarted, ResponseComplete], &["only audit panic", "getPods", "default"]),
-        ("cluster", &[], Rq, &[RequestReceived], &["omit RequestReceived", "getPods", "default"]),
-        ("nonResource", &[], Rq, &[RequestReceived, ResponseStarted, ResponseComplete], &["only audit panic", "getPods", "default"]),
-        ("namespaced", &[RequestReceived, ResponseStarted], Rq, &[RequestReceived, ResponseStarted], &["omit RequestReceived", "getPods", "default"]),
-        ("cluster", &[RequestReceived, ResponseStarted], Rq, &[RequestReceived, ResponseStarted, ResponseComplete], &["only audit panic", "getPods", "default"]),
-        ("nonResource", &[RequestReceived, ResponseStarted], M, &[RequestReceived, ResponseStarted], &["default", "omit RequestReceived", "getPods"]),
+    /// (request, policy omitStages, expected level, expected omitStages, rules)
+    type Case<'a> = (&'a str, &'a [Stage], Level, &'a [Stage], &'a [&'a str]);
+    let cases: &[Case] = &[
+        (
+            "namespaced",
+            &[],
+            Rq,
+            &[RequestReceived],
+            &["omit RequestReceived", "getPods", "default"],
+        ),
+        (
+            "namespaced",
+            &[],
+            Rq,
+            &[RequestReceived, ResponseStarted, ResponseComplete],
+            &["only audit panic", "getPods", "default"],
+        ),
+        (
+            "cluster",
+            &[],
+            Rq,
+            &[RequestReceived],
+            &["omit RequestReceived", "getPods", "default"],
+        ),
+        (
+            "nonResource",
+            &[],
+            Rq,
+            &[RequestReceived, ResponseStarted, ResponseComplete],
+            &["only audit panic", "getPods", "default"],
+        ),
+        (
+            "namespaced",
+            &[RequestReceived, ResponseStarted],
+            Rq,
+            &[RequestReceived, ResponseStarted],
+            &["omit RequestReceived", "getPods", "default"],
+        ),
+        (
+            "cluster",
+            &[RequestReceived, ResponseStarted],
+            Rq,
+            &[RequestReceived, ResponseStarted, ResponseComplete],
+            &["only audit panic", "getPods", "default"],
+        ),
+        (
+            "nonResource",
+            &[RequestReceived, ResponseStarted],
+            M,
+            &[RequestReceived, ResponseStarted],
+            &["default", "omit RequestReceived", "getPods"],
+        ),
     ];
     for (req, pstages, level, want, rules) in cases {
         let d = decide(req, pstages, rules);
-        assert_eq!((d.level, d.omit_stages), (*level, stages(want)), "{req} {rules:?}");
+        assert_eq!(
+            (d.level, d.omit_stages),
+            (*level, stages(want)),
+            "{req} {rules:?}"
+        );
     }
 }
 
 #[test]
 fn checker_omit_managed_fields() {
     // TestOmitManagedFields: (policy default, rule override, expected).
-    let cases = [(false, None, false), (true, None, true), (true, Some(false), false), (false, Some(true), true)];
+    let cases = [
+        (false, None, false),
+        (true, None, true),
+        (true, Some(false), false),
+        (false, Some(true), true),
+    ];
     for (global, rule_value, want) in cases {
-        let mut p = Policy::new(vec![PolicyRule { verbs: strings(&["get"]), omit_managed_fields: rule_value, ..PolicyRule::new(RR) }]);
+        let mut p = Policy::new(vec![PolicyRule {
+            verbs: strings(&["get"]),
+            omit_managed_fields: rule_value,
+            ..PolicyRule::new(RR)
+        }]);
         p.omit_managed_fields = global;
         let c = CompiledPolicy::new(&p, KubeVersion::default());
-        let d = c.evaluate(&RequestAttrs { verb: "get", ..Default::default() });
+        let d = c.evaluate(&RequestAttrs {
+            verb: "get",
+            ..Default::default()
+        });
         assert_eq!(d.omit_managed_fields, want, "{global} {rule_value:?}");
         // No match: the policy's own value.
-        assert_eq!(c.evaluate(&RequestAttrs { verb: "list", ..Default::default() }).omit_managed_fields, global);
+        assert_eq!(
+            c.evaluate(&RequestAttrs {
+                verb: "list",
+                ..Default::default()
+            })
+            .omit_managed_fields,
+            global
+        );
     }
 }
 
 fn yaml_policy(rules: &str, kube: KubeVersion) -> CompiledPolicy {
     let text = format!("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n{rules}");
-    let opts = LoadOptions { kube_version: kube, ..LoadOptions::default() };
-    load_policy("t", &text, &opts).unwrap_or_else(|e| panic!("{e}")).compiled
+    let opts = LoadOptions {
+        kube_version: kube,
+        ..LoadOptions::default()
+    };
+    load_policy("t", &text, &opts)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .compiled
 }
 
-fn res<'a>(group: &'a str, resource: &'a str, sub: &'a str, ns: &'a str, name: &'a str) -> RequestAttrs<'a> {
-    RequestAttrs { user: "u", groups: &["g"], verb: "get", resource_request: true, api_group: group, resource, subresource: sub, namespace: ns, name, path: "" }
+fn res<'a>(
+    group: &'a str,
+    resource: &'a str,
+    sub: &'a str,
+    ns: &'a str,
+    name: &'a str,
+) -> RequestAttrs<'a> {
+    RequestAttrs {
+        user: "u",
+        groups: &["g"],
+        verb: "get",
+        resource_request: true,
+        api_group: group,
+        resource,
+        subresource: sub,
+        namespace: ns,
+        name,
+        path: "",
+    }
 }
 
 fn url(path: &str) -> RequestAttrs<'_> {
-    RequestAttrs { user: "u", groups: &["g"], verb: "get", path, ..Default::default() }
+    RequestAttrs {
+        user: "u",
+        groups: &["g"],
+        verb: "get",
+        path,
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -286,10 +465,20 @@ fn matching_rules_table() {
 
 #[test]
 fn group_wildcard_from_136() {
-    let v136 = KubeVersion { major: 1, minor: 36 };
+    let v136 = KubeVersion {
+        major: 1,
+        minor: 36,
+    };
     let c = yaml_policy("- level: None\n  resources: [{group: \"*\", resources: [\"*/status\"]}]\n- level: Metadata\n", v136);
-    assert_eq!(c.evaluate(&res("apps", "deployments", "status", "d", "x")).rule, Some(0));
-    assert_eq!(c.evaluate(&res("", "pods", "status", "d", "x")).rule, Some(0));
+    assert_eq!(
+        c.evaluate(&res("apps", "deployments", "status", "d", "x"))
+            .rule,
+        Some(0)
+    );
+    assert_eq!(
+        c.evaluate(&res("", "pods", "status", "d", "x")).rule,
+        Some(0)
+    );
     assert_eq!(c.evaluate(&res("", "pods", "", "d", "x")).rule, Some(1));
     let text = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n  resources: [{group: \"*\"}]\n";
     let e = load_policy("t", text, &LoadOptions::default()).unwrap_err();
@@ -321,7 +510,17 @@ fn re_evaluating_a_big_tuple_set_is_fast() {
     let start = std::time::Instant::now();
     let mut metadata = 0;
     for n in &names {
-        let a = RequestAttrs { user: "user-7", groups: &["system:authenticated"], verb: "get", resource_request: true, api_group: "g7.example.com", resource: "r7", namespace: "ns", name: n, ..Default::default() };
+        let a = RequestAttrs {
+            user: "user-7",
+            groups: &["system:authenticated"],
+            verb: "get",
+            resource_request: true,
+            api_group: "g7.example.com",
+            resource: "r7",
+            namespace: "ns",
+            name: n,
+            ..Default::default()
+        };
         if c.evaluate(&a).level == M {
             metadata += 1;
         }

@@ -7,7 +7,9 @@ use proptest::prelude::*;
 
 const HEAD: &str = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n";
 
-fn load(rules: &str) -> Result<audit_lens::audit::policy::LoadedPolicy, audit_lens::audit::policy::PolicyError> {
+fn load(
+    rules: &str,
+) -> Result<audit_lens::audit::policy::LoadedPolicy, audit_lens::audit::policy::PolicyError> {
     load_policy("p.yaml", &format!("{HEAD}{rules}"), &LoadOptions::default())
 }
 
@@ -17,22 +19,134 @@ fn load(rules: &str) -> Result<audit_lens::audit::policy::LoadedPolicy, audit_le
 /// keeps YAML 1.1 booleans and numbers as JSON bools and numbers, which a Go string
 /// field refuses).
 const REFUSED: &[(&str, PolicyErrorKind, &str, &str, u32, u32)] = &[
-    ("- verbs: [get]\n", PolicyErrorKind::Invalid, "missing-level", "rules[0].level", 4, 1),
-    ("- level: None\n- level: FooBar\n", PolicyErrorKind::Invalid, "invalid-level", "rules[1].level", 5, 10),
-    ("- level: Metadata\n  namespaces: [default]\n  nonResourceURLs: [\"/logs*\"]\n", PolicyErrorKind::Invalid, "mixed-resource-nonresource", "rules[0].nonResourceURLs", 6, 20),
-    ("- level: Metadata\n  resources:\n  - group: rbac.authorization.k8s.io/v1beta1\n", PolicyErrorKind::Invalid, "invalid-group", "rules[0].resources[0].group", 6, 12),
-    ("- level: Metadata\n  nonResourceURLs:\n  - logs\n", PolicyErrorKind::Invalid, "invalid-nonresource-url", "rules[0].nonResourceURLs[0]", 6, 5),
-    ("- level: Metadata\n  nonResourceURLs: [\"/logs/*.log\"]\n", PolicyErrorKind::Invalid, "invalid-nonresource-url", "rules[0].nonResourceURLs[0]", 5, 21),
-    ("- level: Metadata\n  resources: [{resourceNames: [leader]}]\n", PolicyErrorKind::Invalid, "resource-names-without-resources", "rules[0].resources[0].resourceNames", 5, 31),
-    ("- level: Metadata\n  omitStages: [RequestRecieved]\n", PolicyErrorKind::Invalid, "invalid-stage", "rules[0].omitStages[0]", 5, 16),
-    ("- level: None\n  namespaces: [no]\n", PolicyErrorKind::Decode, "yaml11-bool", "rules[0].namespaces[0]", 5, 16),
-    ("- level: None\n  users:\n  - y\n", PolicyErrorKind::Decode, "yaml11-bool", "rules[0].users[0]", 6, 5),
-    ("- level: None\n  verbs: [on]\n", PolicyErrorKind::Decode, "yaml11-bool", "rules[0].verbs[0]", 5, 11),
-    ("- level: None\n  users: [1234]\n", PolicyErrorKind::Decode, "number-as-string", "rules[0].users[0]", 5, 11),
-    ("- level: None\n  namespaces: [0777]\n", PolicyErrorKind::Decode, "number-as-string", "rules[0].namespaces[0]", 5, 16),
-    ("- level: None\n  resources: [{group: \"\", resources: [pods], resourceNames: [true]}]\n", PolicyErrorKind::Decode, "yaml11-bool", "rules[0].resources[0].resourceNames[0]", 5, 57),
-    ("- level: None\n  resources: pods\n", PolicyErrorKind::Decode, "wrong-type", "rules[0].resources", 5, 14),
-    ("- level: None\n  omitManagedFields: \"yes\"\n", PolicyErrorKind::Decode, "wrong-type", "rules[0].omitManagedFields", 5, 22),
+    (
+        "- verbs: [get]\n",
+        PolicyErrorKind::Invalid,
+        "missing-level",
+        "rules[0].level",
+        4,
+        1,
+    ),
+    (
+        "- level: None\n- level: FooBar\n",
+        PolicyErrorKind::Invalid,
+        "invalid-level",
+        "rules[1].level",
+        5,
+        10,
+    ),
+    (
+        "- level: Metadata\n  namespaces: [default]\n  nonResourceURLs: [\"/logs*\"]\n",
+        PolicyErrorKind::Invalid,
+        "mixed-resource-nonresource",
+        "rules[0].nonResourceURLs",
+        6,
+        20,
+    ),
+    (
+        "- level: Metadata\n  resources:\n  - group: rbac.authorization.k8s.io/v1beta1\n",
+        PolicyErrorKind::Invalid,
+        "invalid-group",
+        "rules[0].resources[0].group",
+        6,
+        12,
+    ),
+    (
+        "- level: Metadata\n  nonResourceURLs:\n  - logs\n",
+        PolicyErrorKind::Invalid,
+        "invalid-nonresource-url",
+        "rules[0].nonResourceURLs[0]",
+        6,
+        5,
+    ),
+    (
+        "- level: Metadata\n  nonResourceURLs: [\"/logs/*.log\"]\n",
+        PolicyErrorKind::Invalid,
+        "invalid-nonresource-url",
+        "rules[0].nonResourceURLs[0]",
+        5,
+        21,
+    ),
+    (
+        "- level: Metadata\n  resources: [{resourceNames: [leader]}]\n",
+        PolicyErrorKind::Invalid,
+        "resource-names-without-resources",
+        "rules[0].resources[0].resourceNames",
+        5,
+        31,
+    ),
+    (
+        "- level: Metadata\n  omitStages: [RequestRecieved]\n",
+        PolicyErrorKind::Invalid,
+        "invalid-stage",
+        "rules[0].omitStages[0]",
+        5,
+        16,
+    ),
+    (
+        "- level: None\n  namespaces: [no]\n",
+        PolicyErrorKind::Decode,
+        "yaml11-bool",
+        "rules[0].namespaces[0]",
+        5,
+        16,
+    ),
+    (
+        "- level: None\n  users:\n  - y\n",
+        PolicyErrorKind::Decode,
+        "yaml11-bool",
+        "rules[0].users[0]",
+        6,
+        5,
+    ),
+    (
+        "- level: None\n  verbs: [on]\n",
+        PolicyErrorKind::Decode,
+        "yaml11-bool",
+        "rules[0].verbs[0]",
+        5,
+        11,
+    ),
+    (
+        "- level: None\n  users: [1234]\n",
+        PolicyErrorKind::Decode,
+        "number-as-string",
+        "rules[0].users[0]",
+        5,
+        11,
+    ),
+    (
+        "- level: None\n  namespaces: [0777]\n",
+        PolicyErrorKind::Decode,
+        "number-as-string",
+        "rules[0].namespaces[0]",
+        5,
+        16,
+    ),
+    (
+        "- level: None\n  resources: [{group: \"\", resources: [pods], resourceNames: [true]}]\n",
+        PolicyErrorKind::Decode,
+        "yaml11-bool",
+        "rules[0].resources[0].resourceNames[0]",
+        5,
+        62,
+    ),
+    (
+        "- level: None\n  resources: pods\n",
+        PolicyErrorKind::Decode,
+        "wrong-type",
+        "rules[0].resources",
+        5,
+        14,
+    ),
+    (
+        "- level: None\n  omitManagedFields: \"yes\"\n",
+        PolicyErrorKind::Decode,
+        "wrong-type",
+        "rules[0].omitManagedFields",
+        5,
+        22,
+    ),
 ];
 
 #[test]
@@ -49,8 +163,16 @@ fn refused_with_path_rule_line_and_column() {
         assert_eq!(d.path, *path, "{rules}");
         assert!(d.message.starts_with(path), "{}", d.message);
         assert_eq!((d.line, d.column), (*line, *col), "{rules}: {}", d.message);
-        assert_eq!(d.rule, path.strip_prefix("rules[").and_then(|r| r[..r.find(']').unwrap()].parse().ok()));
-        assert!(e.to_string().contains(&format!("p.yaml:{line}:{col}: error[{code}]")), "{e}");
+        assert_eq!(
+            d.rule,
+            path.strip_prefix("rules[")
+                .and_then(|r| r[..r.find(']').unwrap()].parse().ok())
+        );
+        assert!(
+            e.to_string()
+                .contains(&format!("p.yaml:{line}:{col}: error[{code}]")),
+            "{e}"
+        );
     }
 }
 
@@ -67,16 +189,36 @@ fn quoting_fixes_every_trap() {
 fn accepted_with_warnings() {
     let cases: &[(&str, &str, &str)] = &[
         // Strict decoding fails, lenient decoding drops the key: the rule gets wider.
-        ("- level: None\n  resource: [{group: \"\"}]\n  users: [a]\n- level: Metadata\n", "unknown-field", "rules[0].resource"),
-        ("- level: None\n  namespace: [kube-system]\n- level: Metadata\n", "unknown-field", "rules[0].namespace"),
+        (
+            "- level: None\n  resource: [{group: \"\"}]\n  users: [a]\n- level: Metadata\n",
+            "unknown-field",
+            "rules[0].resource",
+        ),
+        (
+            "- level: None\n  namespace: [kube-system]\n- level: Metadata\n",
+            "unknown-field",
+            "rules[0].namespace",
+        ),
         // Duplicate keys: last one wins.
-        ("- level: None\n  level: Metadata\n", "duplicate-key", "rules[0].level"),
+        (
+            "- level: None\n  level: Metadata\n",
+            "duplicate-key",
+            "rules[0].level",
+        ),
         // YAML 1.1 booleans are fine where a bool is expected.
-        ("- level: None\n  omitManagedFields: on\n- level: Metadata\n", "yaml11-bool", "rules[0].omitManagedFields"),
+        (
+            "- level: None\n  omitManagedFields: on\n- level: Metadata\n",
+            "yaml11-bool",
+            "rules[0].omitManagedFields",
+        ),
     ];
     for (rules, code, path) in cases {
         let p = load(rules).unwrap_or_else(|e| panic!("{rules}: {e}"));
-        let w = p.warnings.iter().find(|w| w.code == *code).unwrap_or_else(|| panic!("{rules}: {:?}", p.warnings));
+        let w = p
+            .warnings
+            .iter()
+            .find(|w| w.code == *code)
+            .unwrap_or_else(|| panic!("{rules}: {:?}", p.warnings));
         assert_eq!(w.severity, Severity::Warning);
         assert_eq!(w.path, *path);
         assert!(w.line >= 4, "{w:?}");
@@ -90,16 +232,25 @@ fn accepted_with_warnings() {
     // The policy-wide omitStages is not validated by kube-apiserver.
     let t = "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [Nope, RequestReceived]\nrules:\n- level: None\n";
     let p = load_policy("p", t, &LoadOptions::default()).unwrap();
-    assert_eq!(p.policy.omit_stages, vec![audit_lens::audit::Stage::RequestReceived]);
+    assert_eq!(
+        p.policy.omit_stages,
+        vec![audit_lens::audit::Stage::RequestReceived]
+    );
     assert!(p.warnings.iter().any(|w| w.code == "unknown-stage-ignored"));
     // Only the first YAML document counts.
-    let p = load_policy("p", &format!("{HEAD}- level: None\n---\nnot: read\n"), &LoadOptions::default()).unwrap();
+    let p = load_policy(
+        "p",
+        &format!("{HEAD}- level: None\n---\nnot: read\n"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
     assert!(p.warnings.iter().any(|w| w.code == "extra-documents"));
 }
 
 #[test]
 fn whole_file_refusals() {
-    let cases: &[(&str, fn(&PolicyErrorKind) -> bool)] = &[
+    type IsKind = fn(&PolicyErrorKind) -> bool;
+    let cases: &[(&str, IsKind)] = &[
         ("", |k| *k == PolicyErrorKind::Empty),
         ("apiVersion: audit.k8s.io/v1\nkind: Policy\n", |k| *k == PolicyErrorKind::NoRules),
         ("apiVersion: audit.k8s.io/v2\nkind: Policy\nrules:\n- level: None\n", |k| matches!(k, PolicyErrorKind::UnknownGroupVersion { .. })),
@@ -121,7 +272,13 @@ fn kube_version_setting_gates_group_star() {
     let e = load(rules).unwrap_err();
     assert_eq!(e.kind, PolicyErrorKind::Invalid);
     assert_eq!(e.diagnostics[0].path, "rules[0].resources[0].group");
-    let opts = LoadOptions { kube_version: KubeVersion { major: 1, minor: 36 }, ..LoadOptions::default() };
+    let opts = LoadOptions {
+        kube_version: KubeVersion {
+            major: 1,
+            minor: 36,
+        },
+        ..LoadOptions::default()
+    };
     assert!(load_policy("p", &format!("{HEAD}{rules}"), &opts).is_ok());
 }
 
@@ -129,16 +286,24 @@ fn kube_version_setting_gates_group_star() {
 fn rule_spans_follow_the_source() {
     let text = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  # first\n  - level: None\n    users: [a]\n\n  - level: Metadata\n    resources:\n    - group: \"\"\n      resources: [pods]\n  - {level: Request}\n";
     let p = load_policy("p", text, &LoadOptions::default()).unwrap();
-    let spans: Vec<(u32, u32, u32)> = p.rule_spans.iter().map(|s| (s.start_line, s.start_col, s.end_line)).collect();
+    let spans: Vec<(u32, u32, u32)> = p
+        .rule_spans
+        .iter()
+        .map(|s| (s.start_line, s.start_col, s.end_line))
+        .collect();
     assert_eq!(spans, vec![(5, 3, 6), (8, 3, 11), (12, 3, 12)]);
 }
 
 #[test]
 fn alias_bomb_and_deep_nesting_are_refused_quickly() {
-    let mut bomb = String::from("apiVersion: audit.k8s.io/v1\nkind: Policy\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    let mut bomb = String::from(
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
+    );
     for i in 1..10 {
         let p = i - 1;
-        bomb.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
     }
     bomb.push_str("rules: *a9\n");
     let start = std::time::Instant::now();

@@ -10,7 +10,15 @@ use audit_lens::store::Store;
 use common::*;
 use std::sync::atomic::Ordering;
 
-fn run(name: &str, bytes: &[u8], fast: bool) -> (Vec<String>, Vec<audit_lens::store::Rejection>, (u64, u64, u64)) {
+fn run(
+    name: &str,
+    bytes: &[u8],
+    fast: bool,
+) -> (
+    Vec<String>,
+    Vec<audit_lens::store::Rejection>,
+    (u64, u64, u64),
+) {
     FAST_PATH.store(fast, Ordering::SeqCst);
     let mut s = Store::new();
     load_chunked(&mut s, name, bytes, 1 << 16);
@@ -25,15 +33,24 @@ fn run(name: &str, bytes: &[u8], fast: bool) -> (Vec<String>, Vec<audit_lens::st
 fn lenient(name: &str, bytes: &[u8]) {
     let (fast, serde) = (run(name, bytes, true), run(name, bytes, false));
     assert_eq!(fast.2 .2, serde.2 .2, "{name}: records");
-    assert!(fast.2 .0 >= serde.2 .0, "{name}: the scanner rejected a line serde accepts");
+    assert!(
+        fast.2 .0 >= serde.2 .0,
+        "{name}: the scanner rejected a line serde accepts"
+    );
     let mut extra = fast.0.clone();
     for row in &serde.0 {
-        let k = extra.iter().position(|r| r == row).unwrap_or_else(|| panic!("{name}: serde row missing from fast path: {row}"));
+        let k = extra
+            .iter()
+            .position(|r| r == row)
+            .unwrap_or_else(|| panic!("{name}: serde row missing from fast path: {row}"));
         extra.remove(k);
     }
     assert_eq!(extra.len() as u64, fast.2 .0 - serde.2 .0);
     for r in &fast.1 {
-        assert!(serde.1.iter().any(|x| x.line == r.line), "{name}: rejection only on the fast path: {r:?}");
+        assert!(
+            serde.1.iter().any(|x| x.line == r.line),
+            "{name}: rejection only on the fast path: {r:?}"
+        );
     }
 }
 
@@ -79,7 +96,13 @@ const EDGE: &[&str] = &[
 #[test]
 fn scanner_equals_serde_everywhere() {
     let mut gen = Vec::new();
-    generate(&GenOptions { duration_s: 600, ..Default::default() }, &mut |b| gen.extend_from_slice(b));
+    generate(
+        &GenOptions {
+            duration_s: 600,
+            ..Default::default()
+        },
+        &mut |b| gen.extend_from_slice(b),
+    );
     both("generated", &gen);
     both("edge cases", EDGE.join("\n").as_bytes());
     for (i, e) in EDGE.iter().enumerate() {
@@ -96,8 +119,15 @@ fn scanner_equals_serde_everywhere() {
         lenient(&format!("mangled {round}"), &m);
     }
     if let Some(c) = corpus() {
-        let mut files: Vec<_> = std::fs::read_dir(c.join("logs")).unwrap().map(|e| e.unwrap().path()).collect();
-        files.extend(std::fs::read_dir(c.join("logs/falco-k8s-audit-traces")).unwrap().map(|e| e.unwrap().path()));
+        let mut files: Vec<_> = std::fs::read_dir(c.join("logs"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.extend(
+            std::fs::read_dir(c.join("logs/falco-k8s-audit-traces"))
+                .unwrap()
+                .map(|e| e.unwrap().path()),
+        );
         for f in files.into_iter().filter(|p| p.is_file()) {
             both(&f.to_string_lossy(), &std::fs::read(&f).unwrap());
         }

@@ -12,7 +12,14 @@ use wasm_bindgen_test::*;
 #[ignore]
 fn wasm_ingest_throughput() {
     let mut log = Vec::new();
-    generate(&GenOptions { max_bytes: 100_000_000, duration_s: 0, ..Default::default() }, &mut |b| log.extend_from_slice(b));
+    generate(
+        &GenOptions {
+            max_bytes: 100_000_000,
+            duration_s: 0,
+            ..Default::default()
+        },
+        &mut |b| log.extend_from_slice(b),
+    );
     let mut best = f64::MAX;
     let mut events = 0;
     for _ in 0..5 {
@@ -29,5 +36,12 @@ fn wasm_ingest_throughput() {
         events = s.len();
     }
     let mbps = log.len() as f64 / 1e6 / (best / 1e3);
-    console_log!("wasm ingest: {} bytes, {} events, best of 5: {:.0} ms = {:.0} MB/s, {:.0} k events/s", log.len(), events, best, mbps, events as f64 / best);
+    console_log!(
+        "wasm ingest: {} bytes, {} events, best of 5: {:.0} ms = {:.0} MB/s, {:.0} k events/s",
+        log.len(),
+        events,
+        best,
+        mbps,
+        events as f64 / best
+    );
 }

@@ -227,6 +227,23 @@ fn reducer_errors_show_until_dismissed_or_next_load() {
 }
 
 #[wasm_bindgen_test]
+fn reducer_engine_deadline_complains_only_without_an_engine() {
+    let s = run(vec![Action::EngineDeadline]);
+    assert!(s
+        .error
+        .as_deref()
+        .unwrap()
+        .starts_with("The engine did not start"));
+    let s = run(vec![
+        Action::Worker(Response::Ready {
+            version: "1".into(),
+        }),
+        Action::EngineDeadline,
+    ]);
+    assert!(s.error.is_none());
+}
+
+#[wasm_bindgen_test]
 fn codec_keeps_the_blob_itself() {
     let parts = js_sys::Array::of1(&"hello".into());
     let blob = web_sys::Blob::new_with_str_sequence(&parts).unwrap();

@@ -122,7 +122,8 @@ pub fn coverage(s: &Store, p: &CompiledPolicy, ev: &Evaluation) -> Coverage {
         }
     }
     // Shadowing: per distinct key, every later rule that also matches.
-    let mut pairs: std::collections::BTreeMap<(usize, usize), u64> = std::collections::BTreeMap::new();
+    let mut pairs: std::collections::BTreeMap<(usize, usize), u64> =
+        std::collections::BTreeMap::new();
     for (k, &(rep, count)) in ev.keys.iter().enumerate() {
         let first = ev.key_decision[k].rule;
         s.with_attrs(rep as usize, |a| {
@@ -143,10 +144,10 @@ pub fn coverage(s: &Store, p: &CompiledPolicy, ev: &Evaluation) -> Coverage {
     }
     let pol = p.policy();
     let wildcard = p.kube_version().allows_group_wildcard();
-    for i in 0..n_rules {
-        let rc = &mut rules[i];
+    for (i, rc) in rules.iter_mut().enumerate() {
         rc.dead = rc.events == 0 && rc.shadowed_events == 0;
-        rc.shadowed_by.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        rc.shadowed_by
+            .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         rc.shadows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         rc.unreachable_after = (0..i).find(|&j| covers(&pol.rules[j], &pol.rules[i], wildcard));
     }

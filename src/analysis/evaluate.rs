@@ -33,7 +33,11 @@ impl AttrIndex {
                 s.sym(Dim::User, r),
                 s.groups_id(r),
                 s.sym(Dim::Verb, r),
-                if res { s.sym(Dim::ApiGroup, r) } else { u32::MAX },
+                if res {
+                    s.sym(Dim::ApiGroup, r)
+                } else {
+                    u32::MAX
+                },
                 s.sym(Dim::Resource, r),
                 s.sym(Dim::Subresource, r),
                 s.sym(Dim::Namespace, r),
@@ -75,7 +79,10 @@ impl Evaluation {
 
 /// True when any rule restricts by `resourceNames`.
 pub fn uses_resource_names(p: &CompiledPolicy) -> bool {
-    p.policy().rules.iter().any(|r| r.resources.iter().any(|g| !g.resource_names.is_empty()))
+    p.policy()
+        .rules
+        .iter()
+        .any(|r| r.resources.iter().any(|g| !g.resource_names.is_empty()))
 }
 
 /// Evaluates `p` over every row of `s`, once per distinct key.
@@ -102,6 +109,13 @@ pub fn evaluate(s: &Store, idx: &AttrIndex, p: &CompiledPolicy) -> Evaluation {
             row_key.push(t);
         }
     }
-    let key_decision = keys.iter().map(|&(rep, _)| s.with_attrs(rep as usize, |a| p.evaluate(a))).collect();
-    Evaluation { keys, key_decision, row_key }
+    let key_decision = keys
+        .iter()
+        .map(|&(rep, _)| s.with_attrs(rep as usize, |a| p.evaluate(a)))
+        .collect();
+    Evaluation {
+        keys,
+        key_decision,
+        row_key,
+    }
 }

@@ -53,16 +53,46 @@ pub struct Timeline {
 
 /// Nice bin widths in µs, from 1 ms to 30 days.
 const WIDTHS: &[i64] = &[
-    1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000,
-    15_000_000, 30_000_000, 60_000_000, 120_000_000, 300_000_000, 600_000_000, 900_000_000, 1_800_000_000, 3_600_000_000,
-    7_200_000_000, 10_800_000_000, 21_600_000_000, 43_200_000_000, 86_400_000_000, 172_800_000_000, 604_800_000_000,
+    1_000,
+    2_000,
+    5_000,
+    10_000,
+    20_000,
+    50_000,
+    100_000,
+    200_000,
+    500_000,
+    1_000_000,
+    2_000_000,
+    5_000_000,
+    10_000_000,
+    15_000_000,
+    30_000_000,
+    60_000_000,
+    120_000_000,
+    300_000_000,
+    600_000_000,
+    900_000_000,
+    1_800_000_000,
+    3_600_000_000,
+    7_200_000_000,
+    10_800_000_000,
+    21_600_000_000,
+    43_200_000_000,
+    86_400_000_000,
+    172_800_000_000,
+    604_800_000_000,
     2_592_000_000_000,
 ];
 
 /// The smallest nice width giving at most `target` bins over `span` µs.
 pub fn bin_width(span: i64, target: usize) -> i64 {
     let target = target.max(1) as i64;
-    WIDTHS.iter().copied().find(|w| span / w < target).unwrap_or(*WIDTHS.last().unwrap_or(&1))
+    WIDTHS
+        .iter()
+        .copied()
+        .find(|w| span / w < target)
+        .unwrap_or(*WIDTHS.last().unwrap_or(&1))
 }
 
 /// The latency bucket of `us` microseconds.
@@ -117,7 +147,9 @@ pub fn timeline(
             StackBy::None => 0,
             StackBy::Dim(d) => key(s, d, r),
             StackBy::CodeClass => code_class(s.code(r)),
-            StackBy::Rule => ev.and_then(|e| e.decision(r).rule).map_or(0, |i| i as u64 + 1),
+            StackBy::Rule => ev
+                .and_then(|e| e.decision(r).rule)
+                .map_or(0, |i| i as u64 + 1),
         }
     };
     let mut totals_by_key: HashMap<u64, u64> = HashMap::new();
@@ -130,8 +162,20 @@ pub fn timeline(
         match stack {
             StackBy::None => "events".into(),
             StackBy::Dim(d) => label(s, d, k),
-            StackBy::CodeClass => if k == 0 { "no code".into() } else { format!("{k}xx") },
-            StackBy::Rule => if k == 0 { "no rule (None)".into() } else { format!("rule {}", k - 1) },
+            StackBy::CodeClass => {
+                if k == 0 {
+                    "no code".into()
+                } else {
+                    format!("{k}xx")
+                }
+            }
+            StackBy::Rule => {
+                if k == 0 {
+                    "no rule (None)".into()
+                } else {
+                    format!("rule {}", k - 1)
+                }
+            }
         }
     };
     // Merge keys sharing a label (as top-N does), then keep the largest.
@@ -141,7 +185,10 @@ pub fn timeline(
         e.0 += n;
         e.1.push(*k);
     }
-    let mut ranked: Vec<(String, u64, Vec<u64>)> = by_label.into_iter().map(|(l, (n, ks))| (l, n, ks)).collect();
+    let mut ranked: Vec<(String, u64, Vec<u64>)> = by_label
+        .into_iter()
+        .map(|(l, (n, ks))| (l, n, ks))
+        .collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     ranked.truncate(if stack == StackBy::None { 0 } else { top });
     let mut series_of: HashMap<u64, usize> = HashMap::new();
@@ -150,7 +197,11 @@ pub fn timeline(
         for k in ks {
             series_of.insert(k, i);
         }
-        series.push(Series { label: l, total: n, counts: vec![0; bins] });
+        series.push(Series {
+            label: l,
+            total: n,
+            counts: vec![0; bins],
+        });
     }
     let mut other = vec![0u32; bins];
     let mut totals = vec![0u32; bins];
@@ -171,7 +222,17 @@ pub fn timeline(
             long_running[b] += 1;
         }
     }
-    Timeline { start, bin_us, bins, series, other, totals, latency, long_running, events: rows.len() as u64 }
+    Timeline {
+        start,
+        bin_us,
+        bins,
+        series,
+        other,
+        totals,
+        latency,
+        long_running,
+        events: rows.len() as u64,
+    }
 }
 
 #[cfg(test)]

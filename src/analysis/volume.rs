@@ -30,7 +30,10 @@ pub struct Estimate {
 }
 
 fn may_have_request_body(verb: &str) -> bool {
-    matches!(verb, "create" | "update" | "patch" | "delete" | "deletecollection")
+    matches!(
+        verb,
+        "create" | "update" | "patch" | "delete" | "deletecollection"
+    )
 }
 
 /// Estimates row `r`'s size if written at `level` (`omitted`: its stage is omitted).
@@ -46,7 +49,10 @@ pub fn estimate_size(s: &Store, r: usize, level: Level, omitted: bool) -> Estima
     let meta = e.saturating_sub(qk + pk);
     let recorded = s.level(r).unwrap_or(Level::Metadata);
     let stage = s.stage(r);
-    let mut out = Estimate { bytes: meta, lower_bound: false };
+    let mut out = Estimate {
+        bytes: meta,
+        lower_bound: false,
+    };
     if level >= Level::Request {
         out.bytes += qk;
         if recorded < Level::Request && may_have_request_body(s.str(Dim::Verb, r)) {
@@ -55,7 +61,8 @@ pub fn estimate_size(s: &Store, r: usize, level: Level, omitted: bool) -> Estima
     }
     if level >= Level::RequestResponse {
         out.bytes += pk;
-        let body_possible = stage == Some(Stage::ResponseComplete) && s.str(Dim::Verb, r) != "watch";
+        let body_possible =
+            stage == Some(Stage::ResponseComplete) && s.str(Dim::Verb, r) != "watch";
         if recorded < Level::RequestResponse && body_possible {
             out.lower_bound = true;
         }
@@ -101,12 +108,24 @@ fn finish(mut v: Volume, hours: f64) -> Volume {
 /// The log as it was recorded.
 pub fn as_recorded(s: &Store) -> Volume {
     let bytes = (0..s.len()).map(|r| s.event_size(r) as u64).sum();
-    finish(Volume { label: "as recorded".into(), events: s.len() as u64, bytes, ..Default::default() }, span_hours(s))
+    finish(
+        Volume {
+            label: "as recorded".into(),
+            events: s.len() as u64,
+            bytes,
+            ..Default::default()
+        },
+        span_hours(s),
+    )
 }
 
 /// What policy `p` (evaluated as `ev`) would keep of this log.
 pub fn under_policy(s: &Store, p: &CompiledPolicy, ev: &Evaluation, label: &str) -> Volume {
-    let mut v = Volume { label: label.to_string(), per_rule: vec![(0, 0); p.rule_count()], ..Default::default() };
+    let mut v = Volume {
+        label: label.to_string(),
+        per_rule: vec![(0, 0); p.rule_count()],
+        ..Default::default()
+    };
     for r in 0..s.len() {
         let d = ev.decision(r);
         let omitted = s.stage(r).is_some_and(|st| d.omit_stages.contains(st));
@@ -178,7 +197,11 @@ pub fn what_if(
     }
     let mut actors: Vec<ActorDelta> = per_user
         .into_iter()
-        .map(|(u, (b, c))| ActorDelta { user: s.dict.user.get(u).to_string(), baseline_bytes: b, candidate_bytes: c })
+        .map(|(u, (b, c))| ActorDelta {
+            user: s.dict.user.get(u).to_string(),
+            baseline_bytes: b,
+            candidate_bytes: c,
+        })
         .collect();
     actors.sort_by(|a, b| {
         let da = a.baseline_bytes.abs_diff(a.candidate_bytes);
@@ -196,14 +219,28 @@ pub fn what_if(
         ));
     }
     let has_rr = (0..s.len()).any(|r| s.stage(r) == Some(Stage::RequestReceived));
-    let keeps_rr = |p: &CompiledPolicy| (0..p.rule_count()).any(|i| !p.rule_omit_stages(i).contains(Stage::RequestReceived));
+    let keeps_rr = |p: &CompiledPolicy| {
+        (0..p.rule_count()).any(|i| !p.rule_omit_stages(i).contains(Stage::RequestReceived))
+    };
     if !has_rr && keeps_rr(candidate.0) {
         caveats.push("The log has no RequestReceived events, but the policy would write them for some rules: those events are not counted.".into());
     }
-    if candidate.0.policy().omit_managed_fields || candidate.0.policy().rules.iter().any(|r| r.omit_managed_fields == Some(true)) {
+    if candidate.0.policy().omit_managed_fields
+        || candidate
+            .0
+            .policy()
+            .rules
+            .iter()
+            .any(|r| r.omit_managed_fields == Some(true))
+    {
         caveats.push("omitManagedFields shrinks bodies by an amount the log does not show; bodies are counted at their recorded size.".into());
     }
-    WhatIf { baseline: base, candidate: cand, actors, caveats }
+    WhatIf {
+        baseline: base,
+        candidate: cand,
+        actors,
+        caveats,
+    }
 }
 
 /// kube-apiserver's log backend flags (lumberjack rotation).
@@ -221,7 +258,11 @@ pub struct RotationFlags {
 impl Default for RotationFlags {
     /// kube-apiserver's defaults: all three flags 0.
     fn default() -> Self {
-        RotationFlags { max_size_mb: 0, max_backup: 0, max_age_days: 0 }
+        RotationFlags {
+            max_size_mb: 0,
+            max_backup: 0,
+            max_age_days: 0,
+        }
     }
 }
 
@@ -241,8 +282,18 @@ pub struct Retention {
 
 /// Retention of a log written at `bytes_per_hour` under `f`.
 pub fn retention(bytes_per_hour: f64, f: RotationFlags) -> Retention {
-    let size = if f.max_size_mb == 0 { 100 } else { f.max_size_mb } as f64 * 1024.0 * 1024.0;
-    let age_h = if f.max_age_days == 0 { None } else { Some(f.max_age_days as f64 * 24.0) };
+    let size = if f.max_size_mb == 0 {
+        100
+    } else {
+        f.max_size_mb
+    } as f64
+        * 1024.0
+        * 1024.0;
+    let age_h = if f.max_age_days == 0 {
+        None
+    } else {
+        Some(f.max_age_days as f64 * 24.0)
+    };
     let by_size = if f.max_backup == 0 || bytes_per_hour <= 0.0 {
         None
     } else {
@@ -261,8 +312,17 @@ pub fn retention(bytes_per_hour: f64, f: RotationFlags) -> Retention {
             }
         }
     };
-    let max_disk = if f.max_backup == 0 { None } else { Some(((f.max_backup + 1) as f64 * size) as u64) };
-    Retention { min_hours: min, max_hours: max, max_disk_bytes: max_disk, limited_by: limited.into() }
+    let max_disk = if f.max_backup == 0 {
+        None
+    } else {
+        Some(((f.max_backup + 1) as f64 * size) as u64)
+    };
+    Retention {
+        min_hours: min,
+        max_hours: max,
+        max_disk_bytes: max_disk,
+        limited_by: limited.into(),
+    }
 }
 
 #[cfg(test)]
@@ -273,17 +333,44 @@ mod tests {
     fn retention_table() {
         let mb = 1024.0 * 1024.0;
         // 100 MB files, 10 backups, 50 MB/hour: 20 h after rotation, 22 h before the next.
-        let r = retention(50.0 * mb, RotationFlags { max_size_mb: 100, max_backup: 10, max_age_days: 0 });
-        assert_eq!((r.min_hours, r.max_hours, r.limited_by.as_str()), (Some(20.0), Some(22.0), "size"));
+        let r = retention(
+            50.0 * mb,
+            RotationFlags {
+                max_size_mb: 100,
+                max_backup: 10,
+                max_age_days: 0,
+            },
+        );
+        assert_eq!(
+            (r.min_hours, r.max_hours, r.limited_by.as_str()),
+            (Some(20.0), Some(22.0), "size")
+        );
         assert_eq!(r.max_disk_bytes, Some((11.0 * 100.0 * mb) as u64));
         // maxsize 0 means lumberjack's 100 MB.
-        let r0 = retention(50.0 * mb, RotationFlags { max_size_mb: 0, max_backup: 10, max_age_days: 0 });
+        let r0 = retention(
+            50.0 * mb,
+            RotationFlags {
+                max_size_mb: 0,
+                max_backup: 10,
+                max_age_days: 0,
+            },
+        );
         assert_eq!(r0.min_hours, Some(20.0));
         // Age limits first.
-        let r = retention(1.0 * mb, RotationFlags { max_size_mb: 100, max_backup: 10, max_age_days: 2 });
+        let r = retention(
+            1.0 * mb,
+            RotationFlags {
+                max_size_mb: 100,
+                max_backup: 10,
+                max_age_days: 2,
+            },
+        );
         assert_eq!((r.min_hours, r.limited_by.as_str()), (Some(48.0), "age"));
         // Defaults: unbounded.
         let r = retention(1.0 * mb, RotationFlags::default());
-        assert_eq!((r.min_hours, r.max_hours, r.limited_by.as_str()), (None, None, "nothing"));
+        assert_eq!(
+            (r.min_hours, r.max_hours, r.limited_by.as_str()),
+            (None, None, "nothing")
+        );
     }
 }

@@ -150,7 +150,9 @@ impl CGroup {
         if !self.names.contains(a.name) {
             return false;
         }
-        self.pats.iter().any(|p| p.matches(a.resource, a.subresource))
+        self.pats
+            .iter()
+            .any(|p| p.matches(a.resource, a.subresource))
     }
 }
 
@@ -164,7 +166,11 @@ struct UrlSet {
 impl UrlSet {
     fn new(specs: &[String]) -> UrlSet {
         let any = specs.iter().any(|s| s == "*");
-        let exact: Vec<String> = specs.iter().filter(|s| !s.ends_with('*')).cloned().collect();
+        let exact: Vec<String> = specs
+            .iter()
+            .filter(|s| !s.ends_with('*'))
+            .cloned()
+            .collect();
         let prefixes = specs
             .iter()
             .filter(|s| s.ends_with('*') && *s != "*")
@@ -172,14 +178,20 @@ impl UrlSet {
             .collect();
         UrlSet {
             any,
-            exact: if exact.is_empty() { StrSet::Small(Box::new([])) } else { StrSet::new(&exact) },
+            exact: if exact.is_empty() {
+                StrSet::Small(Box::new([]))
+            } else {
+                StrSet::new(&exact)
+            },
             prefixes,
         }
     }
 
     #[inline]
     fn matches(&self, path: &str) -> bool {
-        self.any || self.exact.contains(path) || self.prefixes.iter().any(|p| path.starts_with(&**p))
+        self.any
+            || self.exact.contains(path)
+            || self.prefixes.iter().any(|p| path.starts_with(&**p))
     }
 }
 
@@ -188,7 +200,10 @@ enum Scope {
     /// Neither resources, namespaces nor nonResourceURLs: every request.
     Any,
     /// Resource requests only.
-    Resource { namespaces: StrSet, groups: Option<Vec<CGroup>> },
+    Resource {
+        namespaces: StrSet,
+        groups: Option<Vec<CGroup>>,
+    },
     /// Non-resource requests only.
     NonResource(UrlSet),
 }
@@ -217,7 +232,11 @@ impl CRule {
                     r.resources
                         .iter()
                         .map(|g| CGroup {
-                            group: if group_wildcard && g.group == "*" { None } else { Some(g.group.as_str().into()) },
+                            group: if group_wildcard && g.group == "*" {
+                                None
+                            } else {
+                                Some(g.group.as_str().into())
+                            },
                             all_resources: g.resources.is_empty(),
                             names: StrSet::new(&g.resource_names),
                             pats: g.resources.iter().map(|s| ResPat::new(s)).collect(),
@@ -258,7 +277,10 @@ impl CRule {
             Scope::Any => true,
             Scope::NonResource(urls) => urls.matches(a.path),
             Scope::Resource { namespaces, groups } => {
-                namespaces.contains(a.namespace) && groups.as_ref().is_none_or(|gs| gs.iter().any(|g| g.matches(a)))
+                namespaces.contains(a.namespace)
+                    && groups
+                        .as_ref()
+                        .is_none_or(|gs| gs.iter().any(|g| g.matches(a)))
             }
         }
     }
@@ -289,7 +311,10 @@ impl From<CompiledRepr> for CompiledPolicy {
 
 impl From<CompiledPolicy> for CompiledRepr {
     fn from(c: CompiledPolicy) -> Self {
-        CompiledRepr { policy: c.source, kube_version: c.kube }
+        CompiledRepr {
+            policy: c.source,
+            kube_version: c.kube,
+        }
     }
 }
 
@@ -343,7 +368,9 @@ impl CompiledPolicy {
 
     /// Stages rule `i` omits (its own ∪ the policy's).
     pub fn rule_omit_stages(&self, i: usize) -> StageSet {
-        self.rules.get(i).map_or(self.no_match.omit_stages, |r| r.omit_stages)
+        self.rules
+            .get(i)
+            .map_or(self.no_match.omit_stages, |r| r.omit_stages)
     }
 
     /// Does rule `i` match `a` on its own, whatever the rules before it say?
@@ -453,7 +480,10 @@ mod tests {
 
     #[test]
     fn no_match_uses_policy_defaults() {
-        let mut p = Policy::new(vec![PolicyRule { verbs: vec!["create".into()], ..PolicyRule::new(Level::Request) }]);
+        let mut p = Policy::new(vec![PolicyRule {
+            verbs: vec!["create".into()],
+            ..PolicyRule::new(Level::Request)
+        }]);
         p.omit_stages = vec![Stage::RequestReceived];
         p.omit_managed_fields = true;
         let d = CompiledPolicy::new(&p, KubeVersion::default()).evaluate(&res("pods", ""));
@@ -466,22 +496,54 @@ mod tests {
     #[test]
     fn group_wildcard_needs_136() {
         let p = Policy::new(vec![PolicyRule {
-            resources: vec![GroupResources { group: "*".into(), resources: vec!["*/status".into()], ..Default::default() }],
+            resources: vec![GroupResources {
+                group: "*".into(),
+                resources: vec!["*/status".into()],
+                ..Default::default()
+            }],
             ..PolicyRule::new(Level::None)
         }]);
         let mut a = res("deployments", "status");
         a.api_group = "apps";
-        assert_eq!(CompiledPolicy::new(&p, KubeVersion { major: 1, minor: 36 }).evaluate(&a).rule, Some(0));
-        assert_eq!(CompiledPolicy::new(&p, KubeVersion { major: 1, minor: 35 }).evaluate(&a).rule, None);
+        assert_eq!(
+            CompiledPolicy::new(
+                &p,
+                KubeVersion {
+                    major: 1,
+                    minor: 36
+                }
+            )
+            .evaluate(&a)
+            .rule,
+            Some(0)
+        );
+        assert_eq!(
+            CompiledPolicy::new(
+                &p,
+                KubeVersion {
+                    major: 1,
+                    minor: 35
+                }
+            )
+            .evaluate(&a)
+            .rule,
+            None
+        );
     }
 
     #[test]
     fn serde_round_trip_rebuilds() {
-        let p = Policy::new(vec![PolicyRule { users: vec!["a".into()], ..PolicyRule::new(Level::Metadata) }]);
+        let p = Policy::new(vec![PolicyRule {
+            users: vec!["a".into()],
+            ..PolicyRule::new(Level::Metadata)
+        }]);
         let c = CompiledPolicy::new(&p, KubeVersion::default());
         let json = serde_json::to_string(&c).unwrap();
         let back: CompiledPolicy = serde_json::from_str(&json).unwrap();
-        let a = RequestAttrs { user: "a", ..Default::default() };
+        let a = RequestAttrs {
+            user: "a",
+            ..Default::default()
+        };
         assert_eq!(back.evaluate(&a), c.evaluate(&a));
         assert_eq!(back.evaluate(&a).rule, Some(0));
     }

@@ -54,13 +54,26 @@ impl fmt::Display for CheckItem {
         match self.rules.as_slice() {
             [] => Ok(()),
             [r] => write!(f, " (rule {r})"),
-            rs => write!(f, " (rules {})", rs.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")),
+            rs => write!(
+                f,
+                " (rules {})",
+                rs.iter()
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 }
 
 /// A probe request for a resource.
-fn probe<'a>(group: &'a str, resource: &'a str, sub: &'a str, verb: &'a str, ns: &'a str) -> RequestAttrs<'a> {
+fn probe<'a>(
+    group: &'a str,
+    resource: &'a str,
+    sub: &'a str,
+    verb: &'a str,
+    ns: &'a str,
+) -> RequestAttrs<'a> {
     RequestAttrs {
         user: PROBE_USER,
         groups: PROBE_GROUPS,
@@ -77,7 +90,10 @@ fn probe<'a>(group: &'a str, resource: &'a str, sub: &'a str, verb: &'a str, ns:
 
 fn pos_of(spans: &[RuleSpan], i: Option<usize>) -> Pos {
     i.and_then(|i| spans.get(i))
-        .map(|s| Pos { line: s.start_line, col: s.start_col })
+        .map(|s| Pos {
+            line: s.start_line,
+            col: s.start_col,
+        })
         .unwrap_or_default()
 }
 
@@ -110,10 +126,24 @@ pub fn lint(p: &LoadedPolicy) -> Vec<Diagnostic> {
 const SENSITIVE: &[(&str, &str, &str, &str, &str)] = &[
     ("", "secrets", "", "default", "secrets"),
     ("", "configmaps", "", "default", "configmaps"),
-    ("authentication.k8s.io", "tokenreviews", "", "", "tokenreviews"),
-    ("", "serviceaccounts", "token", "default", "serviceaccounts/token"),
+    (
+        "authentication.k8s.io",
+        "tokenreviews",
+        "",
+        "",
+        "tokenreviews",
+    ),
+    (
+        "",
+        "serviceaccounts",
+        "token",
+        "default",
+        "serviceaccounts/token",
+    ),
 ];
-const ALL_VERBS: &[&str] = &["get", "list", "watch", "create", "update", "patch", "delete"];
+const ALL_VERBS: &[&str] = &[
+    "get", "list", "watch", "create", "update", "patch", "delete",
+];
 
 /// Sensitive resources rule `i` records with bodies, using witness requests built
 /// from the rule's own selectors.
@@ -126,15 +156,28 @@ fn sensitive_hits(c: &CompiledPolicy, i: usize, r: &PolicyRule) -> Vec<&'static 
         Some(g) => vec![g.as_str()],
         None => PROBE_GROUPS.to_vec(),
     };
-    let verbs: Vec<&str> = if r.verbs.is_empty() { ALL_VERBS.to_vec() } else { r.verbs.iter().map(|s| s.as_str()).collect() };
+    let verbs: Vec<&str> = if r.verbs.is_empty() {
+        ALL_VERBS.to_vec()
+    } else {
+        r.verbs.iter().map(|s| s.as_str()).collect()
+    };
     let mut names: Vec<&str> = vec!["probe", ""];
-    names.extend(r.resources.iter().flat_map(|g| g.resource_names.iter().map(|s| s.as_str())));
+    names.extend(
+        r.resources
+            .iter()
+            .flat_map(|g| g.resource_names.iter().map(|s| s.as_str())),
+    );
     let mut hits = Vec::new();
     for &(group, resource, sub, default_ns, label) in SENSITIVE {
         let ns = r.namespaces.first().map_or(default_ns, |s| s.as_str());
         let found = verbs.iter().any(|verb| {
             names.iter().any(|name| {
-                let a = RequestAttrs { user, groups: &group_owned, name, ..probe(group, resource, sub, verb, ns) };
+                let a = RequestAttrs {
+                    user,
+                    groups: &group_owned,
+                    name,
+                    ..probe(group, resource, sub, verb, ns)
+                };
                 c.evaluate(&a).rule == Some(i)
             })
         });
@@ -171,7 +214,11 @@ fn exec_decisions(c: &CompiledPolicy) -> Vec<(&'static str, &'static str, Decisi
     let mut v = Vec::new();
     for sub in EXEC_LIKE {
         for verb in ["create", "get"] {
-            v.push((*sub, verb, c.evaluate(&probe("", "pods", sub, verb, "default"))));
+            v.push((
+                *sub,
+                verb,
+                c.evaluate(&probe("", "pods", sub, verb, "default")),
+            ));
         }
     }
     v
@@ -205,7 +252,10 @@ fn exec_attach(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
 }
 
 fn pod_decisions(c: &CompiledPolicy) -> Vec<(&'static str, Decision)> {
-    ["create", "update"].into_iter().map(|v| (v, c.evaluate(&probe("", "pods", "", v, "default")))).collect()
+    ["create", "update"]
+        .into_iter()
+        .map(|v| (v, c.evaluate(&probe("", "pods", "", v, "default"))))
+        .collect()
 }
 
 fn pod_bodies(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
@@ -224,7 +274,13 @@ fn pod_bodies(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
 /// Rules at a level above None that do not omit RequestReceived.
 fn request_received_rules(p: &LoadedPolicy) -> Vec<usize> {
     (0..p.compiled.rule_count())
-        .filter(|&i| p.compiled.rule_level(i) > Level::None && !p.compiled.rule_omit_stages(i).contains(Stage::RequestReceived))
+        .filter(|&i| {
+            p.compiled.rule_level(i) > Level::None
+                && !p
+                    .compiled
+                    .rule_omit_stages(i)
+                    .contains(Stage::RequestReceived)
+        })
         .collect()
 }
 
@@ -289,7 +345,10 @@ fn subset(inner: &[String], outer: &[String]) -> bool {
 
 /// Does rule `i` match every request rule `j` matches? (Best effort, never a false yes.)
 pub fn covers(i: &PolicyRule, j: &PolicyRule, group_wildcard: bool) -> bool {
-    if !subset(&j.users, &i.users) || !subset(&j.user_groups, &i.user_groups) || !subset(&j.verbs, &i.verbs) {
+    if !subset(&j.users, &i.users)
+        || !subset(&j.user_groups, &i.user_groups)
+        || !subset(&j.verbs, &i.verbs)
+    {
         return false;
     }
     let i_res = !i.resources.is_empty() || !i.namespaces.is_empty();
@@ -302,12 +361,18 @@ pub fn covers(i: &PolicyRule, j: &PolicyRule, group_wildcard: bool) -> bool {
             return true;
         }
         return !j.resources.is_empty()
-            && j.resources.iter().all(|je| i.resources.iter().any(|ie| entry_covers(ie, je, group_wildcard)));
+            && j.resources.iter().all(|je| {
+                i.resources
+                    .iter()
+                    .any(|ie| entry_covers(ie, je, group_wildcard))
+            });
     }
     if !i.non_resource_urls.is_empty() {
         return !j_res
             && !j.non_resource_urls.is_empty()
-            && j.non_resource_urls.iter().all(|uj| i.non_resource_urls.iter().any(|ui| url_covers(ui, uj)));
+            && j.non_resource_urls
+                .iter()
+                .all(|uj| i.non_resource_urls.iter().any(|ui| url_covers(ui, uj)));
     }
     true
 }
@@ -323,7 +388,10 @@ fn entry_covers(ie: &GroupResources, je: &GroupResources, group_wildcard: bool) 
         return ie.resource_names.is_empty() && ie.resources.iter().any(|r| r == "*");
     }
     subset(&je.resource_names, &ie.resource_names)
-        && je.resources.iter().all(|pj| ie.resources.iter().any(|pi| pattern_covers(pi, pj)))
+        && je
+            .resources
+            .iter()
+            .all(|pj| ie.resources.iter().any(|pi| pattern_covers(pi, pj)))
 }
 
 fn pattern_covers(pi: &str, pj: &str) -> bool {
@@ -331,7 +399,11 @@ fn pattern_covers(pi: &str, pj: &str) -> bool {
         return true;
     }
     if let Some(base) = pi.strip_suffix("/*") {
-        if pj == base || pj.strip_prefix(base).is_some_and(|rest| rest.starts_with('/')) {
+        if pj == base
+            || pj
+                .strip_prefix(base)
+                .is_some_and(|rest| rest.starts_with('/'))
+        {
             return true;
         }
     }
@@ -385,7 +457,10 @@ fn groups(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
             }
             for res in &g.resources {
                 let base = res.split('/').next().unwrap_or("");
-                if let Some((_, _, right)) = WRONG_GROUP.iter().find(|(grp, rr, _)| *grp == g.group && *rr == base) {
+                if let Some((_, _, right)) = WRONG_GROUP
+                    .iter()
+                    .find(|(grp, rr, _)| *grp == g.group && *rr == base)
+                {
                     out.push(warn(
                         p,
                         "wrong-group-for-resource",
@@ -403,9 +478,19 @@ pub fn security_checklist(p: &LoadedPolicy) -> Vec<CheckItem> {
     let c = &p.compiled;
     let mut items = Vec::new();
 
-    let sensitive: Vec<usize> =
-        p.policy.rules.iter().enumerate().filter(|(i, r)| !sensitive_hits(c, *i, r).is_empty()).map(|(i, _)| i).collect();
-    let deciders: Vec<usize> = uniq(SENSITIVE.iter().filter_map(|&(g, r, s, ns, _)| c.evaluate(&probe(g, r, s, "get", ns)).rule));
+    let sensitive: Vec<usize> = p
+        .policy
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| !sensitive_hits(c, *i, r).is_empty())
+        .map(|(i, _)| i)
+        .collect();
+    let deciders: Vec<usize> = uniq(
+        SENSITIVE
+            .iter()
+            .filter_map(|&(g, r, s, ns, _)| c.evaluate(&probe(g, r, s, "get", ns)).rule),
+    );
     items.push(CheckItem {
         id: "sensitive-bodies".into(),
         title: "secret, configmap and token bodies kept out of the log".into(),
@@ -419,18 +504,36 @@ pub fn security_checklist(p: &LoadedPolicy) -> Vec<CheckItem> {
     });
 
     let ex = exec_decisions(c);
-    let bad: Vec<_> = ex.iter().filter(|(_, _, d)| d.level == Level::None || d.omit_stages.contains(Stage::ResponseStarted)).collect();
+    let bad: Vec<_> = ex
+        .iter()
+        .filter(|(_, _, d)| {
+            d.level == Level::None || d.omit_stages.contains(Stage::ResponseStarted)
+        })
+        .collect();
     items.push(CheckItem {
         id: "exec-attach-visible".into(),
         title: "exec/attach/portforward recorded with ResponseStarted".into(),
-        outcome: if bad.is_empty() { Outcome::Pass } else { Outcome::Warn },
-        rules: uniq(if bad.is_empty() { ex.iter().filter_map(|x| x.2.rule).collect::<Vec<_>>() } else { bad.iter().filter_map(|x| x.2.rule).collect() }),
+        outcome: if bad.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Warn
+        },
+        rules: uniq(if bad.is_empty() {
+            ex.iter().filter_map(|x| x.2.rule).collect::<Vec<_>>()
+        } else {
+            bad.iter().filter_map(|x| x.2.rule).collect()
+        }),
         detail: if bad.is_empty() {
-            "pods/exec, pods/attach and pods/portforward are recorded, ResponseStarted included".into()
+            "pods/exec, pods/attach and pods/portforward are recorded, ResponseStarted included"
+                .into()
         } else {
             bad.iter()
                 .map(|(s, v, d)| {
-                    let why = if d.level == Level::None { "not recorded" } else { "ResponseStarted omitted" };
+                    let why = if d.level == Level::None {
+                        "not recorded"
+                    } else {
+                        "ResponseStarted omitted"
+                    };
                     format!("pods/{s} ({v}): {why}")
                 })
                 .collect::<Vec<_>>()
@@ -439,20 +542,35 @@ pub fn security_checklist(p: &LoadedPolicy) -> Vec<CheckItem> {
     });
 
     let pods = pod_decisions(c);
-    let low: Vec<_> = pods.iter().filter(|(_, d)| d.level < Level::Request).collect();
+    let low: Vec<_> = pods
+        .iter()
+        .filter(|(_, d)| d.level < Level::Request)
+        .collect();
     items.push(CheckItem {
         id: "pod-writes-with-body".into(),
         title: "pod create/update recorded with the request body".into(),
-        outcome: if low.is_empty() { Outcome::Pass } else { Outcome::Warn },
+        outcome: if low.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Warn
+        },
         rules: uniq(pods.iter().filter_map(|(_, d)| d.rule)),
-        detail: pods.iter().map(|(v, d)| format!("pod {v}: {}", d.level.as_str())).collect::<Vec<_>>().join("; "),
+        detail: pods
+            .iter()
+            .map(|(v, d)| format!("pod {v}: {}", d.level.as_str()))
+            .collect::<Vec<_>>()
+            .join("; "),
     });
 
     let rr = request_received_rules(p);
     items.push(CheckItem {
         id: "request-received-omitted".into(),
         title: "RequestReceived stage omitted".into(),
-        outcome: if rr.is_empty() { Outcome::Pass } else { Outcome::Warn },
+        outcome: if rr.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Warn
+        },
         detail: if rr.is_empty() {
             "no rule writes a separate RequestReceived event".into()
         } else {
@@ -465,27 +583,44 @@ pub fn security_checklist(p: &LoadedPolicy) -> Vec<CheckItem> {
     items.push(CheckItem {
         id: "catch-all".into(),
         title: "catch-all rule at the end".into(),
-        outcome: if ca == p.policy.rules.len().checked_sub(1) { Outcome::Pass } else { Outcome::Warn },
+        outcome: if ca == p.policy.rules.len().checked_sub(1) {
+            Outcome::Pass
+        } else {
+            Outcome::Warn
+        },
         rules: ca.into_iter().collect(),
         detail: match ca {
             None => "requests that no rule matches are not recorded".into(),
-            Some(i) if i + 1 == p.policy.rules.len() => format!("rule {i} records everything else at {}", p.policy.rules[i].level.as_str()),
+            Some(i) if i + 1 == p.policy.rules.len() => format!(
+                "rule {i} records everything else at {}",
+                p.policy.rules[i].level.as_str()
+            ),
             Some(i) => format!("rule {i} matches everything, so the rules after it never apply"),
         },
     });
 
-    let dropped: Vec<usize> = uniq(p.warnings.iter().filter(|w| w.code == "unknown-field").map(|w| w.rule.unwrap_or(usize::MAX)))
-        .into_iter()
-        .filter(|&r| r != usize::MAX)
-        .collect();
+    let dropped: Vec<usize> = uniq(
+        p.warnings
+            .iter()
+            .filter(|w| w.code == "unknown-field")
+            .map(|w| w.rule.unwrap_or(usize::MAX)),
+    )
+    .into_iter()
+    .filter(|&r| r != usize::MAX)
+    .collect();
     let any_dropped = p.warnings.iter().any(|w| w.code == "unknown-field");
     items.push(CheckItem {
         id: "no-dropped-keys".into(),
         title: "no keys silently dropped by kube-apiserver".into(),
-        outcome: if any_dropped { Outcome::Warn } else { Outcome::Pass },
+        outcome: if any_dropped {
+            Outcome::Warn
+        } else {
+            Outcome::Pass
+        },
         rules: dropped,
         detail: if any_dropped {
-            "unknown keys are dropped, which can widen a rule (see the unknown-field warnings)".into()
+            "unknown keys are dropped, which can widen a rule (see the unknown-field warnings)"
+                .into()
         } else {
             "every key is one kube-apiserver knows".into()
         },
@@ -547,7 +682,13 @@ mod tests {
             "- level: Metadata\n  resources: [{group: \"\", resources: [secrets, configmaps, serviceaccounts/token]}, {group: authentication.k8s.io, resources: [tokenreviews]}]\n- level: Request\n  resources: [{group: \"\", resources: [pods, pods/exec, pods/attach, pods/portforward]}]\n- level: Metadata\n",
         );
         assert_eq!(codes(&p), Vec::<(String, Option<usize>)>::new());
-        assert!(security_checklist(&p).iter().all(|c| c.outcome == Outcome::Pass), "{:?}", security_checklist(&p));
+        assert!(
+            security_checklist(&p)
+                .iter()
+                .all(|c| c.outcome == Outcome::Pass),
+            "{:?}",
+            security_checklist(&p)
+        );
     }
 
     #[test]
@@ -574,7 +715,10 @@ mod tests {
     fn checklist_display() {
         let p = load("- level: Request\n  resources: [{group: \"\", resources: [pods/exec, pods/attach, pods/portforward, pods]}]\n- level: Metadata\n");
         let c = &security_checklist(&p)[1];
-        assert_eq!(c.to_string(), "exec/attach/portforward recorded with ResponseStarted: PASS (rule 0)");
+        assert_eq!(
+            c.to_string(),
+            "exec/attach/portforward recorded with ResponseStarted: PASS (rule 0)"
+        );
     }
 
     #[test]
@@ -595,25 +739,58 @@ mod tests {
             ("namespaces: [x]", "nonResourceURLs: [/x]"),
             ("nonResourceURLs: [/x]", "namespaces: [x]"),
             ("resources: [{group: apps}]", "resources: [{group: \"\"}]"),
-            ("resources: [{resources: [pods]}]", "resources: [{resources: [pods/log]}]"),
-            ("resources: [{resources: [pods], resourceNames: [a]}]", "resources: [{resources: [pods]}]"),
-            ("resources: [{resources: [\"*\"], resourceNames: [a]}]", "resources: [{}]"),
-            ("nonResourceURLs: [/healthz]", "nonResourceURLs: [\"/healthz*\"]"),
+            (
+                "resources: [{resources: [pods]}]",
+                "resources: [{resources: [pods/log]}]",
+            ),
+            (
+                "resources: [{resources: [pods], resourceNames: [a]}]",
+                "resources: [{resources: [pods]}]",
+            ),
+            (
+                "resources: [{resources: [\"*\"], resourceNames: [a]}]",
+                "resources: [{}]",
+            ),
+            (
+                "nonResourceURLs: [/healthz]",
+                "nonResourceURLs: [\"/healthz*\"]",
+            ),
         ];
         for (i, j) in not {
-            let ri = if i.starts_with('{') { String::new() } else { format!("  {i}\n") };
-            let rj = if j.starts_with('{') { String::new() } else { format!("  {j}\n") };
-            let p = load(&format!("- level: None\n{ri}- level: Request\n{rj}- level: Metadata\n"));
+            let ri = if i.starts_with('{') {
+                String::new()
+            } else {
+                format!("  {i}\n")
+            };
+            let rj = if j.starts_with('{') {
+                String::new()
+            } else {
+                format!("  {j}\n")
+            };
+            let p = load(&format!(
+                "- level: None\n{ri}- level: Request\n{rj}- level: Metadata\n"
+            ));
             assert!(!has(&p, "shadowed-rule", Some(1)), "{i} vs {j}");
         }
         let yes: &[(&str, &str)] = &[
-            ("resources: [{resources: [\"pods/*\"]}]", "resources: [{resources: [pods, pods/log]}]"),
-            ("namespaces: [a, b]", "namespaces: [a]\n  resources: [{group: apps}]"),
-            ("nonResourceURLs: [\"/healthz*\"]", "nonResourceURLs: [/healthz, /healthzfoo]"),
+            (
+                "resources: [{resources: [\"pods/*\"]}]",
+                "resources: [{resources: [pods, pods/log]}]",
+            ),
+            (
+                "namespaces: [a, b]",
+                "namespaces: [a]\n  resources: [{group: apps}]",
+            ),
+            (
+                "nonResourceURLs: [\"/healthz*\"]",
+                "nonResourceURLs: [/healthz, /healthzfoo]",
+            ),
             ("userGroups: [g1, g2]", "userGroups: [g1]"),
         ];
         for (i, j) in yes {
-            let p = load(&format!("- level: None\n  {i}\n- level: Request\n  {j}\n- level: Metadata\n"));
+            let p = load(&format!(
+                "- level: None\n  {i}\n- level: Request\n  {j}\n- level: Metadata\n"
+            ));
             assert!(has(&p, "shadowed-rule", Some(1)), "{i} vs {j}");
         }
     }

@@ -29,7 +29,10 @@ pub struct KubeVersion {
 impl Default for KubeVersion {
     /// 1.35.
     fn default() -> Self {
-        KubeVersion { major: 1, minor: 35 }
+        KubeVersion {
+            major: 1,
+            minor: 35,
+        }
     }
 }
 
@@ -97,7 +100,11 @@ pub struct PolicyRule {
     pub resources: Vec<GroupResources>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub namespaces: Vec<String>,
-    #[serde(default, rename = "nonResourceURLs", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        rename = "nonResourceURLs",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub non_resource_urls: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub omit_stages: Vec<Stage>,
@@ -189,7 +196,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at a position.
-    pub fn error(code: &str, message: String, rule: Option<usize>, pos: yamlpos::Pos, path: &str) -> Diagnostic {
+    pub fn error(
+        code: &str,
+        message: String,
+        rule: Option<usize>,
+        pos: yamlpos::Pos,
+        path: &str,
+    ) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             code: code.into(),
@@ -202,7 +215,13 @@ impl Diagnostic {
     }
 
     /// A warning at a position.
-    pub fn warning(code: &str, message: String, rule: Option<usize>, pos: yamlpos::Pos, path: &str) -> Diagnostic {
+    pub fn warning(
+        code: &str,
+        message: String,
+        rule: Option<usize>,
+        pos: yamlpos::Pos,
+        path: &str,
+    ) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message, rule, pos, path)
@@ -218,7 +237,10 @@ impl Diagnostic {
         if self.line == 0 {
             format!("{file}: {sev}[{}]: {}", self.code, self.message)
         } else {
-            format!("{file}:{}:{}: {sev}[{}]: {}", self.line, self.column, self.code, self.message)
+            format!(
+                "{file}:{}:{}: {sev}[{}]: {}",
+                self.line, self.column, self.code, self.message
+            )
         }
     }
 }
@@ -310,7 +332,11 @@ impl LoadedPolicy {
 }
 
 /// Loads a policy from text. Never panics; a 10,000-rule policy loads in milliseconds.
-pub fn load_policy(source_name: &str, text: &str, opts: &LoadOptions) -> Result<LoadedPolicy, PolicyError> {
+pub fn load_policy(
+    source_name: &str,
+    text: &str,
+    opts: &LoadOptions,
+) -> Result<LoadedPolicy, PolicyError> {
     let refuse = |kind: PolicyErrorKind, diagnostics: Vec<Diagnostic>| PolicyError {
         kind,
         source_name: source_name.to_owned(),
@@ -338,7 +364,9 @@ pub fn load_policy(source_name: &str, text: &str, opts: &LoadOptions) -> Result<
     match classify(&root, &index, text, opts) {
         None => {}
         Some(Classified::Refuse(kind, d)) => return Err(refuse(kind, d)),
-        Some(Classified::ConfigMap) => return load_from_configmap(source_name, &root, &index, opts, warnings),
+        Some(Classified::ConfigMap) => {
+            return load_from_configmap(source_name, &root, &index, opts, warnings)
+        }
         Some(Classified::OldVersionAccepted(w)) => warnings.push(w),
     }
     finish(source_name, &root, &index, opts, warnings, Vec::new(), None)
@@ -360,17 +388,28 @@ fn finish(
         diagnostics,
     };
     let decoded = validate::decode(root, index);
-    let (errors, warns): (Vec<_>, Vec<_>) = decoded.diagnostics.into_iter().partition(|d| d.severity == Severity::Error);
+    let (errors, warns): (Vec<_>, Vec<_>) = decoded
+        .diagnostics
+        .into_iter()
+        .partition(|d| d.severity == Severity::Error);
     warnings.extend(warns);
     if !errors.is_empty() {
-        return Err(refuse(PolicyErrorKind::Decode, errors.into_iter().chain(warnings).collect()));
+        return Err(refuse(
+            PolicyErrorKind::Decode,
+            errors.into_iter().chain(warnings).collect(),
+        ));
     }
     let raw = decoded.policy;
     let checked = validate::validate(&raw, index, opts.kube_version);
-    let (errors, warns): (Vec<_>, Vec<_>) = checked.into_iter().partition(|d| d.severity == Severity::Error);
+    let (errors, warns): (Vec<_>, Vec<_>) = checked
+        .into_iter()
+        .partition(|d| d.severity == Severity::Error);
     warnings.extend(warns);
     if !errors.is_empty() {
-        return Err(refuse(PolicyErrorKind::Invalid, errors.into_iter().chain(warnings).collect()));
+        return Err(refuse(
+            PolicyErrorKind::Invalid,
+            errors.into_iter().chain(warnings).collect(),
+        ));
     }
     if raw.rules.is_empty() {
         let d = Diagnostic::error(
@@ -421,33 +460,52 @@ const OLD_VERSIONS: [&str; 2] = ["audit.k8s.io/v1beta1", "audit.k8s.io/v1alpha1"
 
 /// Recognises what the document is when it is not a plain v1 Policy (`None` when it is).
 fn classify(root: &Node, index: &PosIndex, text: &str, opts: &LoadOptions) -> Option<Classified> {
-    let top = |code: &str, msg: String, path: &str| Diagnostic::error(code, msg, None, index.pos_of(path), path);
+    let top = |code: &str, msg: String, path: &str| {
+        Diagnostic::error(code, msg, None, index.pos_of(path), path)
+    };
     if !matches!(root, Node::Map(_)) {
         if matches!(root, Node::Null) {
-            let d = top("empty", "the file is empty; kube-apiserver refuses an empty policy file".into(), "");
+            let d = top(
+                "empty",
+                "the file is empty; kube-apiserver refuses an empty policy file".into(),
+                "",
+            );
             return Some(Classified::Refuse(PolicyErrorKind::Empty, vec![d]));
         }
         if looks_like_template(text) {
-            return Some(Classified::Refuse(PolicyErrorKind::Template, vec![template_diag(text)]));
+            return Some(Classified::Refuse(
+                PolicyErrorKind::Template,
+                vec![template_diag(text)],
+            ));
         }
         let what = format!("{} (not a mapping)", root.type_name());
         let d = top(
             "not-a-policy",
-            format!("the document is {}, not a Policy object; kube-apiserver cannot decode it", root.type_name()),
+            format!(
+                "the document is {}, not a Policy object; kube-apiserver cannot decode it",
+                root.type_name()
+            ),
             "",
         );
-        return Some(Classified::Refuse(PolicyErrorKind::NotAPolicy { what }, vec![d]));
+        return Some(Classified::Refuse(
+            PolicyErrorKind::NotAPolicy { what },
+            vec![d],
+        ));
     }
     let api_version = root.get("apiVersion").and_then(Node::as_str).unwrap_or("");
     let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
     if looks_like_event(root) {
         let d = top(
             "audit-log",
-            "this is an audit log (audit.k8s.io Event), not an audit Policy; load it as a log".into(),
+            "this is an audit log (audit.k8s.io Event), not an audit Policy; load it as a log"
+                .into(),
             "",
         );
         let what = "an audit log (audit events), not a policy".into();
-        return Some(Classified::Refuse(PolicyErrorKind::NotAPolicy { what }, vec![d]));
+        return Some(Classified::Refuse(
+            PolicyErrorKind::NotAPolicy { what },
+            vec![d],
+        ));
     }
     if kind == "ConfigMap" {
         return Some(Classified::ConfigMap);
@@ -473,19 +531,47 @@ fn classify(root: &Node, index: &PosIndex, text: &str, opts: &LoadOptions) -> Op
             pos,
             "apiVersion",
         );
-        return Some(Classified::Refuse(PolicyErrorKind::OldVersion { version: api_version.into() }, vec![d]));
+        return Some(Classified::Refuse(
+            PolicyErrorKind::OldVersion {
+                version: api_version.into(),
+            },
+            vec![d],
+        ));
     }
-    if !kind.is_empty() && kind != "Policy" && !api_version.starts_with("audit.k8s.io/") && !looks_like_template(kind) {
-        let d = top("not-a-policy", format!("this is a {kind} ({api_version}), not an audit Policy"), "kind");
+    if !kind.is_empty()
+        && kind != "Policy"
+        && !api_version.starts_with("audit.k8s.io/")
+        && !looks_like_template(kind)
+    {
+        let d = top(
+            "not-a-policy",
+            format!("this is a {kind} ({api_version}), not an audit Policy"),
+            "kind",
+        );
         let what = format!("a {kind} ({api_version})");
-        return Some(Classified::Refuse(PolicyErrorKind::NotAPolicy { what }, vec![d]));
+        return Some(Classified::Refuse(
+            PolicyErrorKind::NotAPolicy { what },
+            vec![d],
+        ));
     }
     Some(unknown_group_version(root, index, text, api_version, kind))
 }
 
 /// kube-apiserver's "unknown group version field ... in policy", with what we can add.
-fn unknown_group_version(root: &Node, index: &PosIndex, text: &str, api_version: &str, kind: &str) -> Classified {
-    let shown = |s: &str| if s.is_empty() { "(missing)".to_owned() } else { format!("{s:?}") };
+fn unknown_group_version(
+    root: &Node,
+    index: &PosIndex,
+    text: &str,
+    api_version: &str,
+    kind: &str,
+) -> Classified {
+    let shown = |s: &str| {
+        if s.is_empty() {
+            "(missing)".to_owned()
+        } else {
+            format!("{s:?}")
+        }
+    };
     let mut msg = format!(
         "apiVersion {} / kind {}: kube-apiserver only loads apiVersion \"audit.k8s.io/v1\", kind \"Policy\" and refuses this file (\"unknown group version field ... in policy\")",
         shown(api_version),
@@ -497,7 +583,9 @@ fn unknown_group_version(root: &Node, index: &PosIndex, text: &str, api_version:
             Node::Map(e) => e
                 .iter()
                 .filter_map(|(k, _)| k.as_key())
-                .filter(|k| !["rules", "omitStages", "omitManagedFields", "metadata"].contains(&k.as_str()))
+                .filter(|k| {
+                    !["rules", "omitStages", "omitManagedFields", "metadata"].contains(&k.as_str())
+                })
                 .collect(),
             _ => Vec::new(),
         };
@@ -508,8 +596,18 @@ fn unknown_group_version(root: &Node, index: &PosIndex, text: &str, api_version:
             ));
         }
     }
-    let path = if api_version.is_empty() { "" } else { "apiVersion" };
-    let mut diags = vec![Diagnostic::error("unknown-group-version", msg, None, index.value_pos(path), path)];
+    let path = if api_version.is_empty() {
+        ""
+    } else {
+        "apiVersion"
+    };
+    let mut diags = vec![Diagnostic::error(
+        "unknown-group-version",
+        msg,
+        None,
+        index.value_pos(path),
+        path,
+    )];
     if looks_like_template(api_version) || looks_like_template(kind) {
         diags.push(template_diag(text));
     }
@@ -560,7 +658,10 @@ fn template_diag(text: &str) -> Diagnostic {
 /// parse as YAML when there are several lines of them).
 fn sniff_not_yaml(text: &str) -> Option<(PolicyErrorKind, Diagnostic)> {
     let trimmed = text.trim_start();
-    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
         let d = Diagnostic::error(
             "empty",
             "the file is empty; kube-apiserver refuses an empty policy file".into(),
@@ -574,7 +675,9 @@ fn sniff_not_yaml(text: &str) -> Option<(PolicyErrorKind, Diagnostic)> {
         return None;
     }
     let first = trimmed.lines().next().unwrap_or("");
-    let v: serde_json::Value = serde_json::from_str(first).or_else(|_| serde_json::from_str(trimmed)).ok()?;
+    let v: serde_json::Value = serde_json::from_str(first)
+        .or_else(|_| serde_json::from_str(trimmed))
+        .ok()?;
     let o = v.as_object()?;
     let kind = o.get("kind").and_then(|k| k.as_str()).unwrap_or("");
     let is_log = o.contains_key("auditID")
@@ -585,12 +688,18 @@ fn sniff_not_yaml(text: &str) -> Option<(PolicyErrorKind, Diagnostic)> {
     is_log.then(|| {
         let d = Diagnostic::error(
             "audit-log",
-            "this is an audit log (JSON audit events), not an audit Policy; load it as a log".into(),
+            "this is an audit log (JSON audit events), not an audit Policy; load it as a log"
+                .into(),
             None,
             yamlpos::Pos { line: 1, col: 1 },
             "",
         );
-        (PolicyErrorKind::NotAPolicy { what: "an audit log (audit events), not a policy".into() }, d)
+        (
+            PolicyErrorKind::NotAPolicy {
+                what: "an audit log (audit events), not a policy".into(),
+            },
+            d,
+        )
     })
 }
 
@@ -605,7 +714,10 @@ fn refuse_yaml(source_name: &str, text: &str, e: yamlpos::YamlError) -> PolicyEr
     diags.push(Diagnostic {
         severity: Severity::Error,
         code: "yaml".into(),
-        message: format!("not valid YAML, kube-apiserver cannot decode it: {}", e.message),
+        message: format!(
+            "not valid YAML, kube-apiserver cannot decode it: {}",
+            e.message
+        ),
         rule: None,
         line: e.line,
         column: e.column,
@@ -634,17 +746,33 @@ fn load_from_configmap(
     mut warnings: Vec<Diagnostic>,
 ) -> Result<LoadedPolicy, PolicyError> {
     let entries: Vec<(String, &Node)> = match root.get("data") {
-        Some(Node::Map(e)) => e.iter().filter_map(|(k, v)| Some((k.as_key()?, v))).collect(),
+        Some(Node::Map(e)) => e
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_key()?, v)))
+            .collect(),
         _ => Vec::new(),
     };
     let keys: Vec<String> = entries.iter().map(|(k, _)| k.clone()).collect();
-    let policy_keys: Vec<&str> = entries.iter().filter(|(_, v)| holds_policy(v)).map(|(k, _)| k.as_str()).collect();
+    let policy_keys: Vec<&str> = entries
+        .iter()
+        .filter(|(_, v)| holds_policy(v))
+        .map(|(k, _)| k.as_str())
+        .collect();
     let refuse = |msg: String| PolicyError {
         kind: PolicyErrorKind::ConfigMap { keys: keys.clone() },
         source_name: source_name.to_owned(),
-        diagnostics: vec![Diagnostic::error("configmap", msg, None, index.pos_of("data"), "data")],
+        diagnostics: vec![Diagnostic::error(
+            "configmap",
+            msg,
+            None,
+            index.pos_of("data"),
+            "data",
+        )],
     };
-    let wanted = opts.configmap_key.as_deref().or(policy_keys.first().copied());
+    let wanted = opts
+        .configmap_key
+        .as_deref()
+        .or(policy_keys.first().copied());
     let Some((key, value)) = wanted.and_then(|w| entries.iter().find(|(k, _)| k == w)) else {
         return Err(refuse(match &opts.configmap_key {
             Some(k) => format!("this ConfigMap has no data key {k:?}; its keys are: {}", keys.join(", ")),
@@ -693,10 +821,22 @@ fn load_from_configmap(
                 diagnostics,
             })
         }
-        Some(Classified::ConfigMap) => return Err(refuse("a ConfigMap inside a ConfigMap is not supported".into())),
+        Some(Classified::ConfigMap) => {
+            return Err(refuse(
+                "a ConfigMap inside a ConfigMap is not supported".into(),
+            ))
+        }
         Some(Classified::OldVersionAccepted(w)) => warnings.push(w),
     }
-    finish(source_name, &node, &inner_index, &inner_opts, warnings, keys.clone(), Some(key.clone()))
+    finish(
+        source_name,
+        &node,
+        &inner_index,
+        &inner_opts,
+        warnings,
+        keys.clone(),
+        Some(key.clone()),
+    )
 }
 
 #[cfg(test)]
@@ -709,19 +849,43 @@ mod tests {
 
     #[test]
     fn kube_version_parse_and_gate() {
-        assert_eq!(KubeVersion::parse("1.36"), Some(KubeVersion { major: 1, minor: 36 }));
-        assert_eq!(KubeVersion::parse("v1.34.2"), Some(KubeVersion { major: 1, minor: 34 }));
+        assert_eq!(
+            KubeVersion::parse("1.36"),
+            Some(KubeVersion {
+                major: 1,
+                minor: 36
+            })
+        );
+        assert_eq!(
+            KubeVersion::parse("v1.34.2"),
+            Some(KubeVersion {
+                major: 1,
+                minor: 34
+            })
+        );
         assert_eq!(KubeVersion::parse("x"), None);
         assert!(!KubeVersion::default().allows_group_wildcard());
-        assert!(KubeVersion { major: 1, minor: 36 }.allows_group_wildcard());
+        assert!(KubeVersion {
+            major: 1,
+            minor: 36
+        }
+        .allows_group_wildcard());
         assert!(KubeVersion { major: 2, minor: 0 }.allows_group_wildcard());
     }
 
     #[test]
     fn minimal_policy_loads() {
-        let p = load("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n").unwrap();
+        let p =
+            load("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n").unwrap();
         assert_eq!(p.rule_count(), 1);
-        assert_eq!(p.rule_spans[0], RuleSpan { start_line: 4, start_col: 1, end_line: 4 });
+        assert_eq!(
+            p.rule_spans[0],
+            RuleSpan {
+                start_line: 4,
+                start_col: 1,
+                end_line: 4
+            }
+        );
         assert_eq!(p.api_version, "audit.k8s.io/v1");
     }
 
@@ -782,7 +946,14 @@ mod tests {
         assert_eq!(p.configmap_keys, vec!["readme", "a.yaml", "b.yaml"]);
         assert_eq!(p.configmap_key.as_deref(), Some("a.yaml"));
         assert_eq!(p.rule_count(), 2);
-        assert_eq!(p.rule_spans[1], RuleSpan { start_line: 10, start_col: 5, end_line: 10 });
+        assert_eq!(
+            p.rule_spans[1],
+            RuleSpan {
+                start_line: 10,
+                start_col: 5,
+                end_line: 10
+            }
+        );
         let pick = |k: &str| LoadOptions {
             configmap_key: Some(k.into()),
             ..LoadOptions::default()
@@ -797,9 +968,13 @@ mod tests {
 
     #[test]
     fn display_has_file_line_col() {
-        let e = load("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Foo\n").unwrap_err();
+        let e =
+            load("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Foo\n").unwrap_err();
         let s = e.to_string();
-        assert!(s.starts_with("t.yaml:4:10: error[invalid-level]: rules[0].level"), "{s}");
+        assert!(
+            s.starts_with("t.yaml:4:10: error[invalid-level]: rules[0].level"),
+            "{s}"
+        );
     }
 
     #[test]

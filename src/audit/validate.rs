@@ -55,7 +55,14 @@ pub struct Decoded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-const POLICY_KEYS: &[&str] = &["apiVersion", "kind", "metadata", "rules", "omitStages", "omitManagedFields"];
+const POLICY_KEYS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "rules",
+    "omitStages",
+    "omitManagedFields",
+];
 const RULE_KEYS: &[&str] = &[
     "level",
     "users",
@@ -95,9 +102,15 @@ struct Dec<'a> {
 
 /// Decodes a Policy mapping (apiVersion/kind are checked by the caller).
 pub fn decode(root: &Node, idx: &PosIndex) -> Decoded {
-    let mut d = Dec { idx, diags: Vec::new() };
+    let mut d = Dec {
+        idx,
+        diags: Vec::new(),
+    };
     let policy = d.policy(root);
-    Decoded { policy, diagnostics: d.diags }
+    Decoded {
+        policy,
+        diagnostics: d.diags,
+    }
 }
 
 fn json_type(n: &Node) -> &'static str {
@@ -114,12 +127,14 @@ fn json_type(n: &Node) -> &'static str {
 impl Dec<'_> {
     fn error(&mut self, code: &str, path: &str, message: String) {
         let pos = self.idx.value_pos(path);
-        self.diags.push(Diagnostic::error(code, message, rule_of(path), pos, path));
+        self.diags
+            .push(Diagnostic::error(code, message, rule_of(path), pos, path));
     }
 
     fn warn(&mut self, code: &str, path: &str, message: String) {
         let pos = self.idx.pos_of(path);
-        self.diags.push(Diagnostic::warning(code, message, rule_of(path), pos, path));
+        self.diags
+            .push(Diagnostic::warning(code, message, rule_of(path), pos, path));
     }
 
     fn type_error(&mut self, path: &str, n: &Node, expected: &str, f: GoField) {
@@ -140,7 +155,9 @@ impl Dec<'_> {
     /// The mapping's entries with known keys (last duplicate wins); warns about unknown
     /// and duplicate keys, which kube-apiserver drops after a strict-decoding warning.
     fn entries<'n>(&mut self, path: &str, n: &'n Node, known: &[&str]) -> Vec<(String, &'n Node)> {
-        let Node::Map(items) = n else { return Vec::new() };
+        let Node::Map(items) = n else {
+            return Vec::new();
+        };
         let mut out: Vec<(String, &Node)> = Vec::new();
         for (k, v) in items {
             let Some(key) = k.as_key() else {
@@ -174,15 +191,27 @@ impl Dec<'_> {
     fn policy(&mut self, root: &Node) -> RawPolicy {
         let mut p = RawPolicy::default();
         for (key, v) in self.entries("", root, POLICY_KEYS) {
-            let f = |json, ty, what| GoField { strukt: "Policy", json, ty, what };
+            let f = |json, ty, what| GoField {
+                strukt: "Policy",
+                json,
+                ty,
+                what,
+            };
             match key.as_str() {
-                "apiVersion" => p.api_version = self.string(&key, v, f("apiVersion", "string", "apiVersion")),
+                "apiVersion" => {
+                    p.api_version = self.string(&key, v, f("apiVersion", "string", "apiVersion"))
+                }
                 "kind" => p.kind = self.string(&key, v, f("kind", "string", "kind")),
                 "metadata" => p.metadata = Some(to_json(v)),
                 "rules" => p.rules = self.rules(v),
-                "omitStages" => p.omit_stages = self.strings("omitStages", v, f("omitStages", "string", "stage")),
+                "omitStages" => {
+                    p.omit_stages =
+                        self.strings("omitStages", v, f("omitStages", "string", "stage"))
+                }
                 "omitManagedFields" => {
-                    p.omit_managed_fields = self.boolean("omitManagedFields", v, f("omitManagedFields", "bool", "")).unwrap_or(false)
+                    p.omit_managed_fields = self
+                        .boolean("omitManagedFields", v, f("omitManagedFields", "bool", ""))
+                        .unwrap_or(false)
                 }
                 _ => {}
             }
@@ -193,9 +222,23 @@ impl Dec<'_> {
     fn rules(&mut self, n: &Node) -> Vec<RawRule> {
         match n {
             Node::Null => Vec::new(),
-            Node::Seq(items) => items.iter().enumerate().map(|(i, r)| self.rule(i, r)).collect(),
+            Node::Seq(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, r)| self.rule(i, r))
+                .collect(),
             _ => {
-                self.type_error("rules", n, "a list of rules", GoField { strukt: "Policy", json: "rules", ty: "[]v1.PolicyRule", what: "" });
+                self.type_error(
+                    "rules",
+                    n,
+                    "a list of rules",
+                    GoField {
+                        strukt: "Policy",
+                        json: "rules",
+                        ty: "[]v1.PolicyRule",
+                        what: "",
+                    },
+                );
                 Vec::new()
             }
         }
@@ -208,14 +251,29 @@ impl Dec<'_> {
             Node::Map(_) => {}
             Node::Null => return r, // JSON null element: a zero rule (no level).
             _ => {
-                self.type_error(&path, n, "a rule (a mapping with `level:` ...)", GoField { strukt: "Policy", json: "rules", ty: "v1.PolicyRule", what: "" });
+                self.type_error(
+                    &path,
+                    n,
+                    "a rule (a mapping with `level:` ...)",
+                    GoField {
+                        strukt: "Policy",
+                        json: "rules",
+                        ty: "v1.PolicyRule",
+                        what: "",
+                    },
+                );
                 return r;
             }
         }
         for (key, v) in self.entries(&path, n, RULE_KEYS) {
             let kp = format!("{path}.{key}");
             let json = format!("rules.{key}");
-            let mut f = GoField { strukt: "PolicyRule", json: &json, ty: "string", what: "" };
+            let mut f = GoField {
+                strukt: "PolicyRule",
+                json: &json,
+                ty: "string",
+                what: "",
+            };
             match key.as_str() {
                 "level" => {
                     f.what = "level";
@@ -265,7 +323,12 @@ impl Dec<'_> {
                     path,
                     n,
                     "a list of {group, resources, resourceNames} entries",
-                    GoField { strukt: "PolicyRule", json: "rules.resources", ty: "[]v1.GroupResources", what: "" },
+                    GoField {
+                        strukt: "PolicyRule",
+                        json: "rules.resources",
+                        ty: "[]v1.GroupResources",
+                        what: "",
+                    },
                 );
                 return Vec::new();
             }
@@ -280,11 +343,45 @@ impl Dec<'_> {
                     for (key, v) in self.entries(&ip, item, GROUP_RESOURCES_KEYS) {
                         let kp = format!("{ip}.{key}");
                         let json = format!("rules.resources.{key}");
-                        let f = GoField { strukt: "GroupResources", json: &json, ty: "string", what: "" };
+                        let f = GoField {
+                            strukt: "GroupResources",
+                            json: &json,
+                            ty: "string",
+                            what: "",
+                        };
                         match key.as_str() {
-                            "group" => g.group = self.string(&kp, v, GoField { what: "API group", ..f }).unwrap_or_default(),
-                            "resources" => g.resources = self.strings(&kp, v, GoField { what: "resource", ..f }),
-                            "resourceNames" => g.resource_names = self.strings(&kp, v, GoField { what: "resource name", ..f }),
+                            "group" => {
+                                g.group = self
+                                    .string(
+                                        &kp,
+                                        v,
+                                        GoField {
+                                            what: "API group",
+                                            ..f
+                                        },
+                                    )
+                                    .unwrap_or_default()
+                            }
+                            "resources" => {
+                                g.resources = self.strings(
+                                    &kp,
+                                    v,
+                                    GoField {
+                                        what: "resource",
+                                        ..f
+                                    },
+                                )
+                            }
+                            "resourceNames" => {
+                                g.resource_names = self.strings(
+                                    &kp,
+                                    v,
+                                    GoField {
+                                        what: "resource name",
+                                        ..f
+                                    },
+                                )
+                            }
                             _ => {}
                         }
                     }
@@ -294,7 +391,12 @@ impl Dec<'_> {
                         &ip,
                         item,
                         "a {group, resources, resourceNames} entry",
-                        GoField { strukt: "PolicyRule", json: "rules.resources", ty: "v1.GroupResources", what: "" },
+                        GoField {
+                            strukt: "PolicyRule",
+                            json: "rules.resources",
+                            ty: "v1.GroupResources",
+                            what: "",
+                        },
                     );
                     continue;
                 }
@@ -327,17 +429,29 @@ impl Dec<'_> {
                 Some(s.clone())
             }
             Node::Bool(b) => {
-                let raw = self.idx.plain_at(path).map(|r| r.to_string()).unwrap_or_else(|| b.to_string());
+                let raw = self
+                    .idx
+                    .plain_at(path)
+                    .map(|r| r.to_string())
+                    .unwrap_or_else(|| b.to_string());
                 self.yaml11_bool_error(path, &raw, *b, f);
                 None
             }
             Node::Num(num) => {
-                let raw = self.idx.plain_at(path).map(|r| r.to_string()).unwrap_or_else(|| num.clone());
+                let raw = self
+                    .idx
+                    .plain_at(path)
+                    .map(|r| r.to_string())
+                    .unwrap_or_else(|| num.clone());
                 self.number_error(path, &raw, f);
                 None
             }
             _ => {
-                let expected = if f.what.is_empty() { "a string".to_owned() } else { format!("a {} (a string)", f.what) };
+                let expected = if f.what.is_empty() {
+                    "a string".to_owned()
+                } else {
+                    format!("a {} (a string)", f.what)
+                };
                 self.type_error(path, n, &expected, f);
                 None
             }
@@ -346,11 +460,16 @@ impl Dec<'_> {
 
     fn yaml11_bool_error(&mut self, path: &str, raw: &str, b: bool, f: GoField) {
         let what = if f.what.is_empty() { "string" } else { f.what };
+        let why = if raw.eq_ignore_ascii_case("true") || raw.eq_ignore_ascii_case("false") {
+            ""
+        } else {
+            " (its YAML parser follows YAML 1.1, where unquoted yes/no/on/off/y/n are booleans)"
+        };
         self.error(
             "yaml11-bool",
             path,
             format!(
-                "{path}: kube-apiserver reads the unquoted `{raw}` as the boolean {b} (its YAML parser follows YAML 1.1, where yes/no/on/off/y/n are booleans), and a boolean cannot be a {what}: it refuses the file (json: cannot unmarshal bool into Go struct field {}.{} of type string). Quote it: \"{raw}\"",
+                "{path}: kube-apiserver reads the unquoted `{raw}` as the boolean {b}{why}, and a boolean cannot be a {what}: it refuses the file (json: cannot unmarshal bool into Go struct field {}.{} of type string). Quote it: \"{raw}\"",
                 f.strukt, f.json
             ),
         );
@@ -375,11 +494,25 @@ impl Dec<'_> {
             Node::Seq(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| self.string(&format!("{path}[{i}]"), item, f).unwrap_or_default())
+                .map(|(i, item)| {
+                    self.string(&format!("{path}[{i}]"), item, f)
+                        .unwrap_or_default()
+                })
                 .collect(),
             _ => {
-                let expected = format!("a list of {}s, like [\"a\", \"b\"]", if f.what.is_empty() { "string" } else { f.what });
-                self.type_error(path, n, &expected, GoField { ty: "[]string", ..f });
+                let expected = format!(
+                    "a list of {}s, like [\"a\", \"b\"]",
+                    if f.what.is_empty() { "string" } else { f.what }
+                );
+                self.type_error(
+                    path,
+                    n,
+                    &expected,
+                    GoField {
+                        ty: "[]string",
+                        ..f
+                    },
+                );
                 Vec::new()
             }
         }
@@ -436,10 +569,17 @@ fn to_json(n: &Node) -> serde_json::Value {
     match n {
         Node::Null => Value::Null,
         Node::Bool(b) => Value::Bool(*b),
-        Node::Num(s) => s.parse::<serde_json::Number>().map(Value::Number).unwrap_or_else(|_| Value::String(s.clone())),
+        Node::Num(s) => s
+            .parse::<serde_json::Number>()
+            .map(Value::Number)
+            .unwrap_or_else(|_| Value::String(s.clone())),
         Node::Str(s) => Value::String(s.clone()),
         Node::Seq(items) => Value::Array(items.iter().map(to_json).collect()),
-        Node::Map(e) => Value::Object(e.iter().filter_map(|(k, v)| Some((k.as_key()?, to_json(v)))).collect()),
+        Node::Map(e) => Value::Object(
+            e.iter()
+                .filter_map(|(k, v)| Some((k.as_key()?, to_json(v))))
+                .collect(),
+        ),
     }
 }
 
@@ -450,7 +590,11 @@ pub fn suggest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
     known
         .iter()
         .find(|k| k.to_ascii_lowercase() == lower)
-        .or_else(|| known.iter().find(|k| format!("{key}s") == **k || format!("{k}s") == key))
+        .or_else(|| {
+            known
+                .iter()
+                .find(|k| format!("{key}s") == **k || format!("{k}s") == key)
+        })
         .or_else(|| {
             known
                 .iter()
@@ -467,7 +611,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -498,7 +644,14 @@ fn unknown_key_message(path: &str, key: &str, known: &[&str], parent: &Node) -> 
         _ => None,
     };
     if let Some(w) = widened {
-        m.push_str(&format!(" Without it this {} matches {w}: it is wider than it looks", if known == GROUP_RESOURCES_KEYS { "entry" } else { "rule" }));
+        m.push_str(&format!(
+            " Without it this {} matches {w}: it is wider than it looks",
+            if known == GROUP_RESOURCES_KEYS {
+                "entry"
+            } else {
+                "rule"
+            }
+        ));
     }
     m
 }
@@ -519,7 +672,10 @@ pub fn dns1123_subdomain_errors(s: &str) -> Vec<&'static str> {
     let label_ok = |l: &str| {
         let b = l.as_bytes();
         let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-        !b.is_empty() && alnum(b[0]) && alnum(b[b.len() - 1]) && b.iter().all(|&c| alnum(c) || c == b'-')
+        !b.is_empty()
+            && alnum(b[0])
+            && alnum(b[b.len() - 1])
+            && b.iter().all(|&c| alnum(c) || c == b'-')
     };
     if !s.split('.').all(label_ok) {
         errs.push(DNS1123_SUBDOMAIN_MSG);
@@ -532,7 +688,13 @@ pub fn dns1123_subdomain_errors(s: &str) -> Vec<&'static str> {
 pub fn validate(p: &RawPolicy, idx: &PosIndex, kube: KubeVersion) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut err = |code: &str, path: String, msg: String| {
-        out.push(Diagnostic::error(code, msg, rule_of(&path), idx.value_pos(&path), &path));
+        out.push(Diagnostic::error(
+            code,
+            msg,
+            rule_of(&path),
+            idx.value_pos(&path),
+            &path,
+        ));
     };
     for (i, r) in p.rules.iter().enumerate() {
         let rp = format!("rules[{i}]");
@@ -552,10 +714,15 @@ pub fn validate(p: &RawPolicy, idx: &PosIndex, kube: KubeVersion) -> Vec<Diagnos
         }
         for (k, g) in r.resources.iter().enumerate() {
             let gp = format!("{rp}.resources[{k}]");
-            if !g.group.is_empty() && !(g.group == "*" && kube.allows_group_wildcard()) {
+            let wildcard_ok = g.group == "*" && kube.allows_group_wildcard();
+            if !g.group.is_empty() && !wildcard_ok {
                 let errs = dns1123_subdomain_errors(&g.group);
                 if !errs.is_empty() {
-                    let mut m = format!("{gp}.group: Invalid value: {:?}: {}", g.group, errs.join(","));
+                    let mut m = format!(
+                        "{gp}.group: Invalid value: {:?}: {}",
+                        g.group,
+                        errs.join(",")
+                    );
                     if g.group == "*" {
                         m.push_str(&format!(". `group: \"*\"` (every API group) is accepted from Kubernetes 1.36; the target version is {kube}"));
                     } else if let Some((grp, _)) = g.group.split_once('/') {
@@ -575,7 +742,8 @@ pub fn validate(p: &RawPolicy, idx: &PosIndex, kube: KubeVersion) -> Vec<Diagnos
                 err("invalid-stage", path.clone(), format!("{path}: Invalid value: {s:?}: allowed stages are RequestReceived,ResponseStarted,ResponseComplete,Panic"));
             }
         }
-        if !r.non_resource_urls.is_empty() && (!r.resources.is_empty() || !r.namespaces.is_empty()) {
+        if !r.non_resource_urls.is_empty() && (!r.resources.is_empty() || !r.namespaces.is_empty())
+        {
             let path = format!("{rp}.nonResourceURLs");
             err("mixed-resource-nonresource", path.clone(), format!("{path}: Invalid value: {:?}: rules cannot apply to both regular resources and non-resource URLs (split it into two rules: one with resources/namespaces, one with nonResourceURLs)", r.non_resource_urls));
         }
@@ -601,7 +769,10 @@ fn validate_level(level: &str, rp: &str, err: &mut impl FnMut(&str, String, Stri
         err("missing-level", path.clone(), format!("{path}: Required value: every rule needs a level (None, Metadata, Request or RequestResponse)"));
     } else if Level::parse(level).is_none() {
         let mut m = format!("{path}: Unsupported value: {level:?}: supported values: \"None\", \"Metadata\", \"Request\", \"RequestResponse\"");
-        if let Some(l) = Level::ALL.iter().find(|l| l.as_str().eq_ignore_ascii_case(level)) {
+        if let Some(l) = Level::ALL
+            .iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(level))
+        {
             m.push_str(&format!(" (case matters: write {:?})", l.as_str()));
         }
         err("invalid-level", path, m);
@@ -665,7 +836,16 @@ mod tests {
         for ok in ["apps", "rbac.authorization.k8s.io", "a-b.c", "v1", "0"] {
             assert!(dns1123_subdomain_errors(ok).is_empty(), "{ok}");
         }
-        for bad in ["Apps", "rbac.authorization.k8s.io/v1beta1", "-a", "a-", "a..b", "*", "a_b", &"a".repeat(254)] {
+        for bad in [
+            "Apps",
+            "rbac.authorization.k8s.io/v1beta1",
+            "-a",
+            "a-",
+            "a..b",
+            "*",
+            "a_b",
+            &"a".repeat(254),
+        ] {
             assert!(!dns1123_subdomain_errors(bad).is_empty(), "{bad}");
         }
     }
@@ -709,17 +889,47 @@ mod tests {
         let (n, _) = parse_first_document(&text).unwrap();
         let idx = PosIndex::scan(&text);
         let raw = decode(&n, &idx).policy;
-        assert!(!validate(&raw, &idx, KubeVersion { major: 1, minor: 35 }).is_empty());
-        assert!(validate(&raw, &idx, KubeVersion { major: 1, minor: 36 }).is_empty());
+        assert!(!validate(
+            &raw,
+            &idx,
+            KubeVersion {
+                major: 1,
+                minor: 35
+            }
+        )
+        .is_empty());
+        assert!(validate(
+            &raw,
+            &idx,
+            KubeVersion {
+                major: 1,
+                minor: 36
+            }
+        )
+        .is_empty());
     }
 
     #[test]
     fn yaml11_and_number_traps_name_line_and_column() {
-        let d = check(&format!("{HEAD}- level: None\n  namespaces: [no]\n  users: [y, \"n\", 1234]\n"));
-        let errs: Vec<_> = d.iter().map(|d| (d.code.as_str(), d.path.as_str(), d.line, d.column)).collect();
-        assert!(errs.contains(&("yaml11-bool", "rules[0].namespaces[0]", 5, 16)), "{errs:?}");
-        assert!(errs.contains(&("yaml11-bool", "rules[0].users[0]", 6, 11)), "{errs:?}");
-        assert!(errs.contains(&("number-as-string", "rules[0].users[2]", 6, 19)), "{errs:?}");
+        let d = check(&format!(
+            "{HEAD}- level: None\n  namespaces: [no]\n  users: [y, \"n\", 1234]\n"
+        ));
+        let errs: Vec<_> = d
+            .iter()
+            .map(|d| (d.code.as_str(), d.path.as_str(), d.line, d.column))
+            .collect();
+        assert!(
+            errs.contains(&("yaml11-bool", "rules[0].namespaces[0]", 5, 16)),
+            "{errs:?}"
+        );
+        assert!(
+            errs.contains(&("yaml11-bool", "rules[0].users[0]", 6, 11)),
+            "{errs:?}"
+        );
+        assert!(
+            errs.contains(&("number-as-string", "rules[0].users[2]", 6, 19)),
+            "{errs:?}"
+        );
         assert_eq!(errs.len(), 3, "quoted \"n\" is a string: {errs:?}");
         assert!(d[0].message.contains("Quote it: \"no\""));
     }
@@ -728,7 +938,11 @@ mod tests {
     fn more_traps() {
         let c = codes(&format!("{HEAD}- level: None\n  verbs: [on, off, 0777, 1_000, true]\n  users: ['on', \"1234\"]\n"));
         assert_eq!(c.iter().filter(|c| *c == "yaml11-bool").count(), 3, "{c:?}");
-        assert_eq!(c.iter().filter(|c| *c == "number-as-string").count(), 2, "{c:?}");
+        assert_eq!(
+            c.iter().filter(|c| *c == "number-as-string").count(),
+            2,
+            "{c:?}"
+        );
     }
 
     #[test]
@@ -737,28 +951,58 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].code, "yaml11-bool");
         assert_eq!(d[0].severity, crate::audit::policy::Severity::Warning);
-        assert_eq!(codes(&format!("{HEAD}- level: None\n  omitManagedFields: \"true\"\n")), vec!["wrong-type"]);
-        assert!(codes(&format!("{HEAD}- level: None\n  omitManagedFields: false\n")).is_empty());
+        assert_eq!(
+            codes(&format!(
+                "{HEAD}- level: None\n  omitManagedFields: \"true\"\n"
+            )),
+            vec!["wrong-type"]
+        );
+        assert!(codes(&format!(
+            "{HEAD}- level: None\n  omitManagedFields: false\n"
+        ))
+        .is_empty());
     }
 
     #[test]
     fn wrong_shapes() {
-        assert_eq!(codes(&format!("{HEAD}- level: None\n  resources: \"${{known_apis}}\"\n")), vec!["wrong-type"]);
-        assert_eq!(codes(&format!("{HEAD}- level: None\n  users: alice\n")), vec!["wrong-type"]);
-        assert_eq!(codes("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: {level: None}\n"), vec!["wrong-type"]);
-        assert_eq!(codes(&format!("{HEAD}- level: [None]\n")), vec!["wrong-type", "missing-level"]);
+        assert_eq!(
+            codes(&format!(
+                "{HEAD}- level: None\n  resources: \"${{known_apis}}\"\n"
+            )),
+            vec!["wrong-type"]
+        );
+        assert_eq!(
+            codes(&format!("{HEAD}- level: None\n  users: alice\n")),
+            vec!["wrong-type"]
+        );
+        assert_eq!(
+            codes("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: {level: None}\n"),
+            vec!["wrong-type"]
+        );
+        assert_eq!(
+            codes(&format!("{HEAD}- level: [None]\n")),
+            vec!["wrong-type", "missing-level"]
+        );
     }
 
     #[test]
     fn unknown_and_duplicate_keys_are_warnings() {
         let d = check(&format!("{HEAD}- level: None\n  resources:\n  - group: apps\n    resource: [deployments]\n  level: Metadata\n"));
         let unknown = d.iter().find(|d| d.code == "unknown-field").unwrap();
-        assert!(unknown.message.contains("did you mean \"resources\""), "{}", unknown.message);
+        assert!(
+            unknown.message.contains("did you mean \"resources\""),
+            "{}",
+            unknown.message
+        );
         assert!(unknown.message.contains("every resource of its API group"));
         assert_eq!((unknown.line, unknown.column), (7, 5));
         assert!(d.iter().any(|d| d.code == "duplicate-key"));
-        let (n, _) = parse_first_document(&format!("{HEAD}- level: None\n  level: Metadata\n")).unwrap();
-        assert_eq!(decode(&n, &PosIndex::default()).policy.rules[0].level, "Metadata");
+        let (n, _) =
+            parse_first_document(&format!("{HEAD}- level: None\n  level: Metadata\n")).unwrap();
+        assert_eq!(
+            decode(&n, &PosIndex::default()).policy.rules[0].level,
+            "Metadata"
+        );
     }
 
     #[test]
@@ -773,7 +1017,9 @@ mod tests {
 
     #[test]
     fn policy_level_unknown_stage_is_only_a_warning() {
-        let d = check("apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [Foo]\nrules:\n- level: None\n");
+        let d = check(
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [Foo]\nrules:\n- level: None\n",
+        );
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].code, "unknown-stage-ignored");
         assert_eq!(d[0].severity, crate::audit::policy::Severity::Warning);
@@ -784,7 +1030,10 @@ mod tests {
         assert_eq!(suggest("resource", RULE_KEYS), Some("resources"));
         assert_eq!(suggest("Level", RULE_KEYS), Some("level"));
         assert_eq!(suggest("namespace", RULE_KEYS), Some("namespaces"));
-        assert_eq!(suggest("nonResourceURL", RULE_KEYS), Some("nonResourceURLs"));
+        assert_eq!(
+            suggest("nonResourceURL", RULE_KEYS),
+            Some("nonResourceURLs")
+        );
         assert_eq!(suggest("usrGroups", RULE_KEYS), Some("userGroups"));
         assert_eq!(suggest("redactions", POLICY_KEYS), None);
     }

@@ -25,7 +25,9 @@ use std::fmt;
 
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;
-use serde::de::{self, Deserialize, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
+use serde::de::{
+    self, Deserialize, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
 use serde::{Deserialize as DeserializeDerive, Serialize as SerializeDerive};
 
 // ---------------------------------------------------------------------------------------
@@ -180,16 +182,31 @@ pub fn parse_first_document(text: &str) -> Result<(Node, usize), YamlError> {
         None => return Ok((Node::Null, 1)),
     };
     let node = Node::deserialize(first).map_err(yaml_error)?;
-    let count = 1 + docs.count();
+    // The rest is only counted. serde_yaml's document iterator repeats a failed
+    // document forever, so stop at the first error (and at a generous cap).
+    let mut count = 1;
+    for doc in docs.take(MAX_EXTRA_DOCUMENTS) {
+        if serde::de::IgnoredAny::deserialize(doc).is_err() {
+            break;
+        }
+        count += 1;
+    }
     Ok((node, count))
 }
+
+/// Documents after the first that are counted at most.
+const MAX_EXTRA_DOCUMENTS: usize = 10_000;
 
 fn yaml_error(e: serde_yaml::Error) -> YamlError {
     let (line, column) = e
         .location()
         .map(|l| (l.line() as u32, l.column() as u32))
         .unwrap_or((0, 0));
-    YamlError { message: e.to_string(), line, column }
+    YamlError {
+        message: e.to_string(),
+        line,
+        column,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -218,8 +235,8 @@ pub fn yaml11_kind(s: &str) -> Yaml11Kind {
             return Yaml11Kind::Bool(false)
         }
         "" | "~" | "null" | "Null" | "NULL" => return Yaml11Kind::Null,
-        ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf"
-        | "-.Inf" | "-.INF" => return Yaml11Kind::Float,
+        ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF"
+        | "-.inf" | "-.Inf" | "-.INF" => return Yaml11Kind::Float,
         _ => {}
     }
     match s.as_bytes()[0] {
@@ -520,9 +537,15 @@ impl<'t> Scanner<'t> {
     /// Position of byte offset `off`.
     fn pos(&self, off: usize) -> Pos {
         let off = off.min(self.text.len());
-        let li = self.line_starts.partition_point(|&s| s <= off).saturating_sub(1);
+        let li = self
+            .line_starts
+            .partition_point(|&s| s <= off)
+            .saturating_sub(1);
         let start = self.line_starts[li];
-        let col = self.text.get(start..off).map_or(off - start, |s| s.chars().count());
+        let col = self
+            .text
+            .get(start..off)
+            .map_or(off - start, |s| s.chars().count());
         Pos {
             line: li as u32 + 1,
             col: col as u32 + 1,
@@ -567,7 +590,11 @@ impl<'t> Scanner<'t> {
         let nlines = self.line_starts.len();
         for li in 0..nlines {
             let start = self.line_starts[li];
-            let end = if li + 1 < nlines { self.line_starts[li + 1] - 1 } else { text.len() };
+            let end = if li + 1 < nlines {
+                self.line_starts[li + 1] - 1
+            } else {
+                text.len()
+            };
             if end < self.skip_until {
                 continue;
             }
@@ -600,7 +627,8 @@ impl<'t> Scanner<'t> {
             if content.is_empty() {
                 continue;
             }
-            if indent == 0 && (content == "---" || content.starts_with("--- ") || content == "...") {
+            if indent == 0 && (content == "---" || content.starts_with("--- ") || content == "...")
+            {
                 if seen_content {
                     break;
                 }
@@ -614,10 +642,15 @@ impl<'t> Scanner<'t> {
 
             // A value left open by `key:` or `-`.
             if let Some(p) = self.pending.take() {
-                let opens = indent > p.parent_indent || (p.same_indent_seq && indent == p.parent_indent && is_item);
+                let opens = indent > p.parent_indent
+                    || (p.same_indent_seq && indent == p.parent_indent && is_item);
                 if opens {
                     if let Some(n) = self.nodes.get_mut(p.node) {
-                        n.style = if is_item { Style::BlockSeq } else { Style::BlockMap };
+                        n.style = if is_item {
+                            Style::BlockSeq
+                        } else {
+                            Style::BlockMap
+                        };
                     }
                     self.stack.push(Frame {
                         indent,
@@ -629,7 +662,9 @@ impl<'t> Scanner<'t> {
                 }
             }
             while let Some(top) = self.stack.last() {
-                if top.indent > indent || (top.indent == indent && top.kind == Kind::Seq && !is_item) {
+                if top.indent > indent
+                    || (top.indent == indent && top.kind == Kind::Seq && !is_item)
+                {
                     self.stack.pop();
                 } else {
                     break;
@@ -689,7 +724,11 @@ impl<'t> Scanner<'t> {
                 };
                 match kind {
                     Some(kind) => {
-                        self.nodes[node].style = if kind == Kind::Seq { Style::BlockSeq } else { Style::BlockMap };
+                        self.nodes[node].style = if kind == Kind::Seq {
+                            Style::BlockSeq
+                        } else {
+                            Style::BlockMap
+                        };
                         self.stack.push(Frame {
                             indent: rest_col,
                             kind,
@@ -709,7 +748,11 @@ impl<'t> Scanner<'t> {
                 };
                 let key = unquote_key(content[..colon].trim_end());
                 let parent = &self.stack[frame].path;
-                let path = if parent.is_empty() { key } else { format!("{parent}.{key}") };
+                let path = if parent.is_empty() {
+                    key
+                } else {
+                    format!("{parent}.{key}")
+                };
                 let after = &content[colon + 1..];
                 let rest = after.trim_start_matches([' ', '\t']);
                 let rest_off = off + colon + 1 + (after.len() - rest.len());
@@ -757,7 +800,11 @@ impl<'t> Scanner<'t> {
         match first {
             b'*' => self.nodes[node].style = Style::Alias,
             b'|' | b'>' => {
-                self.nodes[node].style = if first == b'|' { Style::Literal } else { Style::Folded };
+                self.nodes[node].style = if first == b'|' {
+                    Style::Literal
+                } else {
+                    Style::Folded
+                };
                 self.block = Some(Block {
                     node,
                     parent_indent,
@@ -769,7 +816,11 @@ impl<'t> Scanner<'t> {
                 let end = f.value(path, Some(node), off);
                 let end_line = self.line_of(end.saturating_sub(1).max(off));
                 self.touch(end_line, Some(node));
-                let line_end = self.line_starts.get(self.line_of(off) as usize).copied().unwrap_or(usize::MAX);
+                let line_end = self
+                    .line_starts
+                    .get(self.line_of(off) as usize)
+                    .copied()
+                    .unwrap_or(usize::MAX);
                 if end > line_end {
                     self.skip_until = end;
                 }
@@ -836,7 +887,11 @@ impl<'t> Flow<'_, 't> {
                 self.map(path, i + 1)
             }
             b'"' | b'\'' => {
-                self.s.nodes[node].style = if b[i] == b'"' { Style::DoubleQuoted } else { Style::SingleQuoted };
+                self.s.nodes[node].style = if b[i] == b'"' {
+                    Style::DoubleQuoted
+                } else {
+                    Style::SingleQuoted
+                };
                 let end = quoted_end(b, i);
                 self.s.nodes[node].end_line = self.s.line_of(end.saturating_sub(1));
                 end
@@ -861,7 +916,13 @@ impl<'t> Flow<'_, 't> {
         while i < b.len() {
             match b[i] {
                 b',' | b'[' | b']' | b'{' | b'}' | b'\n' => break,
-                b':' if matches!(b.get(i + 1), None | Some(b' ' | b'\t' | b'\n' | b',' | b']' | b'}')) => break,
+                b':' if matches!(
+                    b.get(i + 1),
+                    None | Some(b' ' | b'\t' | b'\n' | b',' | b']' | b'}')
+                ) =>
+                {
+                    break
+                }
                 b'#' if i > 0 && matches!(b[i - 1], b' ' | b'\t') => break,
                 _ => i += 1,
             }
@@ -936,7 +997,11 @@ impl<'t> Flow<'_, 't> {
                 continue;
             }
             let key = unquote_key(self.s.text[key_start..key_end].trim_end());
-            let kpath = if path.is_empty() { key } else { format!("{path}.{key}") };
+            let kpath = if path.is_empty() {
+                key
+            } else {
+                format!("{path}.{key}")
+            };
             let j = self.skip_ws(key_end);
             if b.get(j) == Some(&b':') {
                 let node = self.s.add(&kpath, Some(key_start), j + 1, Style::Empty);
@@ -1006,7 +1071,9 @@ fn map_colon(content: &str) -> Option<usize> {
 /// The key text without its quotes (only `\"`, `\\` and `''` are unescaped).
 fn unquote_key(k: &str) -> String {
     if k.len() >= 2 && k.starts_with('"') && k.ends_with('"') {
-        return k[1..k.len() - 1].replace("\\\"", "\"").replace("\\\\", "\\");
+        return k[1..k.len() - 1]
+            .replace("\\\"", "\"")
+            .replace("\\\\", "\\");
     }
     if k.len() >= 2 && k.starts_with('\'') && k.ends_with('\'') {
         return k[1..k.len() - 1].replace("''", "'");
@@ -1112,7 +1179,9 @@ mod tests {
     fn node_keeps_duplicates_and_order() {
         let (n, docs) = parse_first_document("a: 1\nb: x\na: 2\n").unwrap();
         assert_eq!(docs, 1);
-        let Node::Map(entries) = &n else { panic!("not a map") };
+        let Node::Map(entries) = &n else {
+            panic!("not a map")
+        };
         assert_eq!(entries.len(), 3);
         assert_eq!(n.get("a"), Some(&Node::Num("2".into())));
     }
@@ -1122,6 +1191,16 @@ mod tests {
         let (n, docs) = parse_first_document("a: 1\n---\nb: 2\n").unwrap();
         assert_eq!(docs, 2);
         assert!(n.get("b").is_none());
+    }
+
+    #[test]
+    fn broken_later_document_does_not_hang() {
+        // serde_yaml's iterator yields a failed document forever; counting must stop.
+        let (n, _) = parse_first_document("'',").unwrap_or((Node::Null, 0));
+        assert!(matches!(n, Node::Null | Node::Str(_)));
+        let (n, docs) = parse_first_document("a: 1\n---\nb: [\n").unwrap();
+        assert_eq!(docs, 1);
+        assert_eq!(n.get("a"), Some(&Node::Num("1".into())));
     }
 
     #[test]
@@ -1167,20 +1246,39 @@ rules:
 ";
         let idx = PosIndex::scan(text);
         assert_eq!(at(&idx, "apiVersion"), (1, 13));
-        assert_eq!(idx.get("rules[0]").unwrap().key, Some(Pos { line: 5, col: 3 }));
+        assert_eq!(
+            idx.get("rules[0]").unwrap().key,
+            Some(Pos { line: 5, col: 3 })
+        );
         assert_eq!(idx.get("rules[0]").unwrap().end_line, 8);
         assert_eq!(at(&idx, "rules[0].level"), (5, 12));
         assert_eq!(idx.plain_at("rules[0].level").as_deref(), Some("None"));
         assert_eq!(at(&idx, "rules[0].users[0]"), (6, 13));
-        assert_eq!(idx.get("rules[0].users[0]").unwrap().style, Style::DoubleQuoted);
+        assert_eq!(
+            idx.get("rules[0].users[0]").unwrap().style,
+            Style::DoubleQuoted
+        );
         assert_eq!(at(&idx, "rules[0].users[1]"), (6, 34));
-        assert_eq!(idx.get("rules[0].users[1]").unwrap().style, Style::SingleQuoted);
+        assert_eq!(
+            idx.get("rules[0].users[1]").unwrap().style,
+            Style::SingleQuoted
+        );
         assert_eq!(at(&idx, "rules[0].verbs[0]"), (8, 7));
-        assert_eq!(idx.get("rules[1]").unwrap().key, Some(Pos { line: 9, col: 3 }));
+        assert_eq!(
+            idx.get("rules[1]").unwrap().key,
+            Some(Pos { line: 9, col: 3 })
+        );
         assert_eq!(idx.get("rules[1]").unwrap().end_line, 12);
-        assert_eq!(idx.get("rules[1].resources[0].group").unwrap().style, Style::DoubleQuoted);
+        assert_eq!(
+            idx.get("rules[1].resources[0].group").unwrap().style,
+            Style::DoubleQuoted
+        );
         assert_eq!(at(&idx, "rules[1].resources[0].resources[1]"), (12, 33));
-        assert_eq!(idx.plain_at("rules[1].resources[0].resources[1]").as_deref(), Some("pods/status"));
+        assert_eq!(
+            idx.plain_at("rules[1].resources[0].resources[1]")
+                .as_deref(),
+            Some("pods/status")
+        );
         assert_eq!(idx.get("rules").unwrap().end_line, 12);
     }
 
@@ -1191,7 +1289,10 @@ rules:
         assert_eq!(at(&idx, "rules[0].level"), (2, 11));
         assert_eq!(at(&idx, "rules[0].users[1]"), (3, 5));
         assert_eq!(idx.get("rules[0]").unwrap().end_line, 3);
-        assert_eq!(idx.get("rules[1]").unwrap().key, Some(Pos { line: 4, col: 1 }));
+        assert_eq!(
+            idx.get("rules[1]").unwrap().key,
+            Some(Pos { line: 4, col: 1 })
+        );
     }
 
     #[test]
@@ -1205,7 +1306,10 @@ rules:
         assert!(idx.get("data.p.yaml.rules").is_none());
         assert_eq!(at(&idx, "data.other"), (5, 10));
         let inner = PosIndex::scan("rules:\n- level: None\n").shifted(3, 4);
-        assert_eq!(inner.get("rules[0].level").unwrap().value, Pos { line: 4, col: 14 });
+        assert_eq!(
+            inner.get("rules[0].level").unwrap().value,
+            Pos { line: 4, col: 14 }
+        );
     }
 
     #[test]
@@ -1238,7 +1342,19 @@ rules:
 
     #[test]
     fn scan_never_panics_on_odd_input() {
-        for t in ["", "-", ": :", "- - - x", "a:\n  - [\n", "'unterminated", "{a: [}", "a: |\n", "\t- x", "a: &x\n  b: *x", "a: \"é"] {
+        for t in [
+            "",
+            "-",
+            ": :",
+            "- - - x",
+            "a:\n  - [\n",
+            "'unterminated",
+            "{a: [}",
+            "a: |\n",
+            "\t- x",
+            "a: &x\n  b: *x",
+            "a: \"é",
+        ] {
             let _ = PosIndex::scan(t);
         }
     }

@@ -411,7 +411,7 @@ fn diagnose(events: u64, rejected: u64, head: &[u8]) -> Option<String> {
         "a program binary"
     } else if h.starts_with(b"apiVersion:") || h.starts_with(b"kind:") || h.starts_with(b"---") {
         "YAML (an audit policy? drop it as a policy)"
-    } else if h.iter().any(|&c| c == 0) {
+    } else if h.contains(&0) {
         "a binary file"
     } else {
         return Some(format!(
@@ -445,10 +445,8 @@ struct DocScanner {
 impl DocScanner {
     fn feed(&mut self, store: &mut Store, file: u32, b: &[u8], pos: &mut u64, line: &mut u64) {
         for &c in b {
-            if self.active {
-                if self.buf.len() < MAX_RECORD {
-                    self.buf.push(c);
-                }
+            if self.active && self.buf.len() < MAX_RECORD {
+                self.buf.push(c);
             }
             if c == b'\n' {
                 *line += 1;

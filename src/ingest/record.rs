@@ -189,7 +189,11 @@ fn ingest_nested(store: &mut Store, text: &str, pos: RecordPos, wrapped: bool, d
         return;
     }
     // Fast path for plain events; serde_json for everything else (and for every error).
-    if let Some(rec) = if FAST_PATH.load(std::sync::atomic::Ordering::Relaxed) { super::scan::scan(text) } else { None } {
+    if let Some(rec) = if FAST_PATH.load(std::sync::atomic::Ordering::Relaxed) {
+        super::scan::scan(text)
+    } else {
+        None
+    } {
         if rec.items.is_none() {
             push_event(store, &rec, text, pos, wrapped);
             return;
@@ -466,7 +470,12 @@ pub fn json_error_reason(text: &str, e: &serde_json::Error) -> String {
 }
 
 fn not_json(text: &str) -> String {
-    let preview: String = text.trim_start().chars().take(40).map(|c| if c.is_control() { '·' } else { c }).collect();
+    let preview: String = text
+        .trim_start()
+        .chars()
+        .take(40)
+        .map(|c| if c.is_control() { '·' } else { c })
+        .collect();
     format!("not JSON: starts with \"{preview}\"")
 }
 

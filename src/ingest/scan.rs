@@ -325,7 +325,11 @@ fn user<'a>(sc: &mut Sc<'a>) -> R<Option<User<'a>>> {
 
 /// Scans one Event object. `None` means "not handled here: use serde_json".
 pub(crate) fn scan(text: &str) -> Option<Rec<'_>> {
-    let mut sc = Sc { s: text, b: text.as_bytes(), i: 0 };
+    let mut sc = Sc {
+        s: text,
+        b: text.as_bytes(),
+        i: 0,
+    };
     let mut r = Rec::default();
     sc.object(|k, sc| {
         match k {
@@ -409,8 +413,8 @@ pub(crate) fn scan(text: &str) -> Option<Rec<'_>> {
                 once!(r.metadata, present.then_some(m));
             }
             // Wrappers and cloud shapes: the serde path handles them.
-            "items" | "records" | "properties" | "category" | "message" | "@message" | "logEvents" | "events"
-            | "protoPayload" => return None,
+            "items" | "records" | "properties" | "category" | "message" | "@message"
+            | "logEvents" | "events" | "protoPayload" => return None,
             _ => {
                 sc.skip()?;
             }

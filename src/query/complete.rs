@@ -51,7 +51,9 @@ fn quote(v: &str) -> String {
 /// Completes the token that ends at `cursor` (a byte offset into `text`).
 pub fn complete(s: &Store, text: &str, cursor: usize, max: usize) -> Completion {
     let cursor = cursor.min(text.len());
-    let start = text[..cursor].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+    let start = text[..cursor]
+        .rfind(char::is_whitespace)
+        .map_or(0, |i| i + 1);
     let token = &text[start..cursor];
     let neg = token.starts_with('-');
     let body = token.trim_start_matches('-');
@@ -60,7 +62,11 @@ pub fn complete(s: &Store, text: &str, cursor: usize, max: usize) -> Completion 
         None => {
             let items = FIELDS
                 .iter()
-                .filter(|(_, names, _)| names.iter().any(|n| n.starts_with(&body.to_ascii_lowercase())))
+                .filter(|(_, names, _)| {
+                    names
+                        .iter()
+                        .any(|n| n.starts_with(&body.to_ascii_lowercase()))
+                })
                 .take(max)
                 .map(|(_, names, help)| Suggestion {
                     insert: format!("{}{}:", if neg { "-" } else { "" }, names[0]),
@@ -68,10 +74,16 @@ pub fn complete(s: &Store, text: &str, cursor: usize, max: usize) -> Completion 
                     detail: help.to_string(),
                 })
                 .collect();
-            Completion { start, end: cursor, items }
+            Completion {
+                start,
+                end: cursor,
+                items,
+            }
         }
         Some((name, partial)) => {
-            let Some(field) = field_by_name(name) else { return Completion::default() };
+            let Some(field) = field_by_name(name) else {
+                return Completion::default();
+            };
             let vstart = body_start + name.len() + 1;
             // Complete only the last alternative after a comma.
             let (prefix_start, partial) = match partial.rfind(',') {
@@ -83,25 +95,43 @@ pub fn complete(s: &Store, text: &str, cursor: usize, max: usize) -> Completion 
                     let p = partial.trim_matches('"').to_ascii_lowercase();
                     top_n(s, d, None, 10_000)
                         .into_iter()
-                        .filter(|r| !r.value.starts_with('(') && r.value.to_ascii_lowercase().contains(&p))
+                        .filter(|r| {
+                            !r.value.starts_with('(') && r.value.to_ascii_lowercase().contains(&p)
+                        })
                         .take(max)
-                        .map(|r| Suggestion { insert: quote(&r.value), label: r.value, detail: format!("{} events", r.events) })
+                        .map(|r| Suggestion {
+                            insert: quote(&r.value),
+                            label: r.value,
+                            detail: format!("{} events", r.events),
+                        })
                         .collect()
                 }
                 None => match field {
                     Field::Code => ["2xx", "3xx", "4xx", "5xx", ">=400", "403", "404", "409"]
                         .iter()
                         .filter(|v| v.starts_with(partial))
-                        .map(|v| Suggestion { insert: v.to_string(), label: v.to_string(), detail: String::new() })
+                        .map(|v| Suggestion {
+                            insert: v.to_string(),
+                            label: v.to_string(),
+                            detail: String::new(),
+                        })
                         .collect(),
                     Field::Latency => [">1s", ">10s", ">1m", "<10ms"]
                         .iter()
-                        .map(|v| Suggestion { insert: v.to_string(), label: v.to_string(), detail: String::new() })
+                        .map(|v| Suggestion {
+                            insert: v.to_string(),
+                            label: v.to_string(),
+                            detail: String::new(),
+                        })
                         .collect(),
                     _ => Vec::new(),
                 },
             };
-            Completion { start: prefix_start, end: cursor, items }
+            Completion {
+                start: prefix_start,
+                end: cursor,
+                items,
+            }
         }
     }
 }

@@ -86,7 +86,8 @@ pub fn glob(pat: &str, s: &str) -> bool {
             }
             pos = part.len();
         } else if i == parts.len() - 1 {
-            return t.len() >= pos + part.len() && t[t.len() - part.len()..].eq_ignore_ascii_case(part);
+            return t.len() >= pos + part.len()
+                && t[t.len() - part.len()..].eq_ignore_ascii_case(part);
         } else {
             match find_ci(&t[pos..], part) {
                 Some(k) => pos += k + part.len(),
@@ -113,7 +114,11 @@ fn contains_ci(hay: &str, needle: &str) -> bool {
 }
 
 fn dict_set(s: &Store, d: Dim, pats: &[String]) -> Vec<bool> {
-    s.dict.of(d).iter().map(|(_, v)| pats.iter().any(|p| glob(p, v))).collect()
+    s.dict
+        .of(d)
+        .iter()
+        .map(|(_, v)| pats.iter().any(|p| glob(p, v)))
+        .collect()
 }
 
 /// Parses "403", ">=400", "<300", "5xx", "400-499" into inclusive ranges.
@@ -152,7 +157,9 @@ fn code_range(v: &str) -> Option<(u16, u16)> {
 /// Parses "1s", "250ms", "2m", "1h", "500us" into microseconds.
 pub fn parse_duration_us(v: &str) -> Option<u64> {
     let v = v.trim();
-    let split = v.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(v.len());
+    let split = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(v.len());
     let (n, u) = v.split_at(split);
     let n: f64 = n.parse().ok()?;
     let m = match u.trim().to_ascii_lowercase().as_str() {
@@ -204,26 +211,47 @@ pub fn parse_time(v: &str) -> Option<i64> {
 impl Filter {
     /// Compiles parsed terms against `s`. `ev` is the loaded policy's evaluation, needed
     /// only by `rule:` terms.
-    pub fn compile(s: &Store, terms: &[Term], ev: Option<&Evaluation>) -> Result<Filter, CompileError> {
+    pub fn compile(
+        s: &Store,
+        terms: &[Term],
+        ev: Option<&Evaluation>,
+    ) -> Result<Filter, CompileError> {
         let mut out = Vec::new();
         for t in terms {
-            let err = |m: String| CompileError { message: m, start: t.start, end: t.end };
+            let err = |m: String| CompileError {
+                message: m,
+                start: t.start,
+                end: t.end,
+            };
             let vals = &t.values;
             let test = match t.field {
                 Field::User => Test::Sym(Dim::User, dict_set(s, Dim::User, vals)),
-                Field::Impersonated => Test::Sym(Dim::ImpersonatedUser, dict_set(s, Dim::ImpersonatedUser, vals)),
+                Field::Impersonated => Test::Sym(
+                    Dim::ImpersonatedUser,
+                    dict_set(s, Dim::ImpersonatedUser, vals),
+                ),
                 Field::Verb => Test::Sym(Dim::Verb, dict_set(s, Dim::Verb, vals)),
                 Field::Namespace => Test::Sym(Dim::Namespace, dict_set(s, Dim::Namespace, vals)),
                 Field::Name => Test::Sym(Dim::Name, dict_set(s, Dim::Name, vals)),
                 Field::Agent => Test::Sym(Dim::UserAgent, dict_set(s, Dim::UserAgent, vals)),
                 Field::Group => Test::Groups(
                     (0..s.dict.groups.members.len() as u32)
-                        .map(|id| s.dict.groups.members_of(id).any(|m| vals.iter().any(|p| glob(p, m))))
+                        .map(|id| {
+                            s.dict
+                                .groups
+                                .members_of(id)
+                                .any(|m| vals.iter().any(|p| glob(p, m)))
+                        })
                         .collect(),
                 ),
                 Field::Ip => Test::Ips(
                     (0..s.dict.source_ips.members.len() as u32)
-                        .map(|id| s.dict.source_ips.members_of(id).any(|m| vals.iter().any(|p| glob(p, m))))
+                        .map(|id| {
+                            s.dict
+                                .source_ips
+                                .members_of(id)
+                                .any(|m| vals.iter().any(|p| glob(p, m)))
+                        })
                         .collect(),
                 ),
                 Field::ApiGroup => Test::Sym(Dim::ApiGroup, dict_set(s, Dim::ApiGroup, vals)),
@@ -240,7 +268,9 @@ impl Filter {
                             let rs = dict_set(s, Dim::Resource, &[r.to_string()]);
                             let st = match sub {
                                 None => SubTest::Any,
-                                Some(sub) => SubTest::Set(dict_set(s, Dim::Subresource, &[sub.to_string()])),
+                                Some(sub) => {
+                                    SubTest::Set(dict_set(s, Dim::Subresource, &[sub.to_string()]))
+                                }
                             };
                             (rs, st)
                         })
@@ -248,18 +278,31 @@ impl Filter {
                 ),
                 Field::Code => Test::Code(
                     vals.iter()
-                        .map(|v| code_range(v).ok_or_else(|| err(format!("code: cannot read \"{v}\" (try 403, >=400, 5xx, 400-499)"))))
+                        .map(|v| {
+                            code_range(v).ok_or_else(|| {
+                                err(format!(
+                                    "code: cannot read \"{v}\" (try 403, >=400, 5xx, 400-499)"
+                                ))
+                            })
+                        })
                         .collect::<Result<_, _>>()?,
                 ),
                 Field::Latency => Test::Latency(
                     vals.iter()
-                        .map(|v| latency_range(v).ok_or_else(|| err(format!("latency: cannot read \"{v}\" (try >1s, <=250ms)"))))
+                        .map(|v| {
+                            latency_range(v).ok_or_else(|| {
+                                err(format!("latency: cannot read \"{v}\" (try >1s, <=250ms)"))
+                            })
+                        })
                         .collect::<Result<_, _>>()?,
                 ),
                 Field::Stage => {
                     let mut bits = 0u8;
                     for v in vals {
-                        let hits: Vec<Stage> = Stage::ALL.into_iter().filter(|st| glob(v, st.as_str())).collect();
+                        let hits: Vec<Stage> = Stage::ALL
+                            .into_iter()
+                            .filter(|st| glob(v, st.as_str()))
+                            .collect();
                         if hits.is_empty() {
                             return Err(err(format!("stage: unknown stage \"{v}\" (RequestReceived, ResponseStarted, ResponseComplete, Panic)")));
                         }
@@ -270,7 +313,10 @@ impl Filter {
                 Field::Level => {
                     let mut bits = 0u8;
                     for v in vals {
-                        let hits: Vec<Level> = Level::ALL.into_iter().filter(|l| glob(v, l.as_str())).collect();
+                        let hits: Vec<Level> = Level::ALL
+                            .into_iter()
+                            .filter(|l| glob(v, l.as_str()))
+                            .collect();
                         if hits.is_empty() {
                             return Err(err(format!("level: unknown level \"{v}\" (None, Metadata, Request, RequestResponse)")));
                         }
@@ -282,14 +328,23 @@ impl Filter {
                     let Some(ev) = ev else {
                         return Err(err("rule: load a policy first (the Policy tab) to filter by the rule that decides each event".into()));
                     };
-                    let max = ev.key_decision.iter().filter_map(|d| d.rule).max().map_or(0, |m| m + 1);
+                    let max = ev
+                        .key_decision
+                        .iter()
+                        .filter_map(|d| d.rule)
+                        .max()
+                        .map_or(0, |m| m + 1);
                     let mut set = vec![false; max.max(1)];
                     let mut none = false;
                     for v in vals {
                         if v.eq_ignore_ascii_case("none") {
                             none = true;
                         } else {
-                            let i: usize = v.parse().map_err(|_| err(format!("rule: \"{v}\" is not a rule number (0-based) or none")))?;
+                            let i: usize = v.parse().map_err(|_| {
+                                err(format!(
+                                    "rule: \"{v}\" is not a rule number (0-based) or none"
+                                ))
+                            })?;
                             if i >= set.len() {
                                 set.resize(i + 1, false);
                             }
@@ -300,19 +355,28 @@ impl Filter {
                 }
                 Field::AuditId => Test::AuditId(vals.clone()),
                 Field::Uri => Test::Uri(vals.clone()),
-                Field::After => Test::After(
-                    parse_time(&vals[0]).ok_or_else(|| err(format!("after: cannot read time \"{}\" (try 2026-11-02T08:30 or RFC 3339)", vals[0])))?,
-                ),
-                Field::Before => Test::Before(
-                    parse_time(&vals[0]).ok_or_else(|| err(format!("before: cannot read time \"{}\" (try 2026-11-02T08:30 or RFC 3339)", vals[0])))?,
-                ),
+                Field::After => Test::After(parse_time(&vals[0]).ok_or_else(|| {
+                    err(format!(
+                        "after: cannot read time \"{}\" (try 2026-11-02T08:30 or RFC 3339)",
+                        vals[0]
+                    ))
+                })?),
+                Field::Before => Test::Before(parse_time(&vals[0]).ok_or_else(|| {
+                    err(format!(
+                        "before: cannot read time \"{}\" (try 2026-11-02T08:30 or RFC 3339)",
+                        vals[0]
+                    ))
+                })?),
                 Field::Text => Test::Text(vals.clone()),
             };
             let test = match test {
                 Test::Sym(_, ref set) if set.iter().all(|b| !b) => Test::Never,
                 t => t,
             };
-            out.push(Compiled { negate: t.negate, test });
+            out.push(Compiled {
+                negate: t.negate,
+                test,
+            });
         }
         Ok(Filter { terms: out })
     }
@@ -324,18 +388,31 @@ impl Filter {
 
     /// Does row `r` match every term?
     pub fn matches(&self, s: &Store, r: usize, ev: Option<&Evaluation>) -> bool {
-        self.terms.iter().all(|c| test(&c.test, s, r, ev) != c.negate)
+        self.terms
+            .iter()
+            .all(|c| test(&c.test, s, r, ev) != c.negate)
     }
 
     /// Rows (in store order) that match and whose received time is in `[from, to)`.
-    pub fn select(&self, s: &Store, range: Option<(i64, i64)>, ev: Option<&Evaluation>) -> Vec<u32> {
+    pub fn select(
+        &self,
+        s: &Store,
+        range: Option<(i64, i64)>,
+        ev: Option<&Evaluation>,
+    ) -> Vec<u32> {
         let ts = s.received_col();
         let (lo, hi) = match range {
-            Some((a, b)) if s.is_sorted() => (ts.partition_point(|&t| t < a), ts.partition_point(|&t| t < b)),
+            Some((a, b)) if s.is_sorted() => (
+                ts.partition_point(|&t| t < a),
+                ts.partition_point(|&t| t < b),
+            ),
             _ => (0, s.len()),
         };
         let in_range = |r: usize| range.is_none_or(|(a, b)| ts[r] >= a && ts[r] < b);
-        (lo..hi).filter(|&r| in_range(r) && self.matches(s, r, ev)).map(|r| r as u32).collect()
+        (lo..hi)
+            .filter(|&r| in_range(r) && self.matches(s, r, ev))
+            .map(|r| r as u32)
+            .collect()
     }
 }
 
@@ -343,7 +420,10 @@ fn test(t: &Test, s: &Store, r: usize, ev: Option<&Evaluation>) -> bool {
     match t {
         Test::Sym(d, set) => set[s.sym(*d, r) as usize],
         Test::Resource(alts) => {
-            let (res, sub) = (s.sym(Dim::Resource, r) as usize, s.sym(Dim::Subresource, r) as usize);
+            let (res, sub) = (
+                s.sym(Dim::Resource, r) as usize,
+                s.sym(Dim::Subresource, r) as usize,
+            );
             alts.iter().any(|(rs, st)| {
                 rs[res]
                     && match st {
@@ -400,8 +480,17 @@ fn text_match(s: &Store, r: usize, w: &str) -> bool {
     }
     if !w.contains('/') {
         // A derived path is its components joined by '/': a word without '/' lies in one.
-        let parts = [Dim::ApiGroup, Dim::ApiVersion, Dim::Namespace, Dim::Resource, Dim::Subresource];
-        return parts.iter().any(|d| contains_ci(s.str(*d, r), w)) || ["api", "apis", "namespaces"].iter().any(|c| contains_ci(c, w));
+        let parts = [
+            Dim::ApiGroup,
+            Dim::ApiVersion,
+            Dim::Namespace,
+            Dim::Resource,
+            Dim::Subresource,
+        ];
+        return parts.iter().any(|d| contains_ci(s.str(*d, r), w))
+            || ["api", "apis", "namespaces"]
+                .iter()
+                .any(|c| contains_ci(c, w));
     }
     let mut p = String::new();
     derive_path(
@@ -418,6 +507,10 @@ fn text_match(s: &Store, r: usize, w: &str) -> bool {
 
 /// Parses and compiles in one step; errors carry byte ranges into `text`.
 pub fn compile(s: &Store, text: &str, ev: Option<&Evaluation>) -> Result<Filter, CompileError> {
-    let terms = parse(text).map_err(|e| CompileError { message: e.message, start: e.start, end: e.end })?;
+    let terms = parse(text).map_err(|e| CompileError {
+        message: e.message,
+        start: e.start,
+        end: e.end,
+    })?;
     Filter::compile(s, &terms, ev)
 }

@@ -36,26 +36,90 @@ pub enum Field {
 /// Field names with their aliases, and a one-line help. The first name is canonical.
 pub const FIELDS: &[(Field, &[&str], &str)] = &[
     (Field::User, &["user", "u"], "authenticated user name"),
-    (Field::Group, &["group", "groups", "g"], "a group of the user"),
-    (Field::Verb, &["verb", "v"], "get, list, watch, create, update, patch, delete…"),
-    (Field::Resource, &["resource", "res", "r"], "resource, or resource/subresource (pods/exec)"),
-    (Field::ApiGroup, &["apigroup", "api"], "API group (\"\" is core)"),
+    (
+        Field::Group,
+        &["group", "groups", "g"],
+        "a group of the user",
+    ),
+    (
+        Field::Verb,
+        &["verb", "v"],
+        "get, list, watch, create, update, patch, delete…",
+    ),
+    (
+        Field::Resource,
+        &["resource", "res", "r"],
+        "resource, or resource/subresource (pods/exec)",
+    ),
+    (
+        Field::ApiGroup,
+        &["apigroup", "api"],
+        "API group (\"\" is core)",
+    ),
     (Field::Namespace, &["ns", "namespace", "n"], "namespace"),
     (Field::Name, &["name"], "object name"),
-    (Field::Code, &["code", "status"], "HTTP code: 403, >=400, 5xx, 400-499"),
-    (Field::Stage, &["stage"], "RequestReceived, ResponseStarted, ResponseComplete, Panic"),
-    (Field::Level, &["level"], "recorded level: None, Metadata, Request, RequestResponse"),
-    (Field::Ip, &["ip", "sourceip", "source"], "source IP (any of the event's)"),
+    (
+        Field::Code,
+        &["code", "status"],
+        "HTTP code: 403, >=400, 5xx, 400-499",
+    ),
+    (
+        Field::Stage,
+        &["stage"],
+        "RequestReceived, ResponseStarted, ResponseComplete, Panic",
+    ),
+    (
+        Field::Level,
+        &["level"],
+        "recorded level: None, Metadata, Request, RequestResponse",
+    ),
+    (
+        Field::Ip,
+        &["ip", "sourceip", "source"],
+        "source IP (any of the event's)",
+    ),
     (Field::Agent, &["agent", "ua", "useragent"], "user agent"),
-    (Field::Decision, &["decision", "authz"], "authorization decision: allow, forbid"),
-    (Field::Rule, &["rule"], "policy rule that decides the event (0-based), or none"),
-    (Field::Uri, &["uri", "path", "url"], "request path without query"),
+    (
+        Field::Decision,
+        &["decision", "authz"],
+        "authorization decision: allow, forbid",
+    ),
+    (
+        Field::Rule,
+        &["rule"],
+        "policy rule that decides the event (0-based), or none",
+    ),
+    (
+        Field::Uri,
+        &["uri", "path", "url"],
+        "request path without query",
+    ),
     (Field::AuditId, &["auditid", "id"], "audit ID"),
-    (Field::After, &["after", "since", "from"], "received at or after a time (UTC)"),
-    (Field::Before, &["before", "until", "to"], "received before a time (UTC)"),
-    (Field::Latency, &["latency", "lat", "duration"], "stage time − received time: >1s, <=250ms"),
-    (Field::Impersonated, &["as", "impersonated"], "impersonated user"),
-    (Field::Reason, &["reason"], "response status reason: Forbidden, NotFound…"),
+    (
+        Field::After,
+        &["after", "since", "from"],
+        "received at or after a time (UTC)",
+    ),
+    (
+        Field::Before,
+        &["before", "until", "to"],
+        "received before a time (UTC)",
+    ),
+    (
+        Field::Latency,
+        &["latency", "lat", "duration"],
+        "stage time − received time: >1s, <=250ms",
+    ),
+    (
+        Field::Impersonated,
+        &["as", "impersonated"],
+        "impersonated user",
+    ),
+    (
+        Field::Reason,
+        &["reason"],
+        "response status reason: Forbidden, NotFound…",
+    ),
 ];
 
 /// One parsed term.
@@ -78,12 +142,18 @@ pub struct ParseError {
 
 /// Looks up a field name or alias (ASCII case ignored).
 pub fn field_by_name(name: &str) -> Option<Field> {
-    FIELDS.iter().find(|(_, names, _)| names.iter().any(|n| n.eq_ignore_ascii_case(name))).map(|(f, _, _)| *f)
+    FIELDS
+        .iter()
+        .find(|(_, names, _)| names.iter().any(|n| n.eq_ignore_ascii_case(name)))
+        .map(|(f, _, _)| *f)
 }
 
 /// Canonical name of a field.
 pub fn field_name(f: Field) -> &'static str {
-    FIELDS.iter().find(|(x, _, _)| *x == f).map_or("text", |(_, n, _)| n[0])
+    FIELDS
+        .iter()
+        .find(|(x, _, _)| *x == f)
+        .map_or("text", |(_, n, _)| n[0])
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -115,7 +185,13 @@ fn read_value(s: &str, mut i: usize) -> Result<(String, usize), ParseError> {
             i += 1;
             loop {
                 match b.get(i) {
-                    None => return Err(ParseError { message: "unclosed quote".into(), start: q, end: s.len() }),
+                    None => {
+                        return Err(ParseError {
+                            message: "unclosed quote".into(),
+                            start: q,
+                            end: s.len(),
+                        })
+                    }
                     Some(b'"') => {
                         i += 1;
                         break;
@@ -163,7 +239,9 @@ pub fn parse(s: &str) -> Result<Vec<Term>, ParseError> {
         let negate = b[i] == b'-' && i + 1 < b.len() && !b[i + 1].is_ascii_whitespace();
         let body = if negate { i + 1 } else { i };
         // field name: letters up to ':'
-        let name_end = s[body..].find(|c: char| !c.is_ascii_alphanumeric() && c != '_').map_or(s.len(), |k| body + k);
+        let name_end = s[body..]
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .map_or(s.len(), |k| body + k);
         if name_end > body && b.get(name_end) == Some(&b':') {
             let name = &s[body..name_end];
             let Some(field) = field_by_name(name) else {
@@ -180,19 +258,42 @@ pub fn parse(s: &str) -> Result<Vec<Term>, ParseError> {
                 });
             };
             let (raw, next) = read_value(s, name_end + 1)?;
-            let values: Vec<String> = split_alternatives(&raw).into_iter().filter(|v| !v.is_empty()).collect();
+            let values: Vec<String> = split_alternatives(&raw)
+                .into_iter()
+                .filter(|v| !v.is_empty())
+                .collect();
             if values.is_empty() {
-                return Err(ParseError { message: format!("{name}: needs a value"), start, end: next });
+                return Err(ParseError {
+                    message: format!("{name}: needs a value"),
+                    start,
+                    end: next,
+                });
             }
             if matches!(field, Field::After | Field::Before) && values.len() > 1 {
-                return Err(ParseError { message: format!("{name}: takes one time"), start, end: next });
+                return Err(ParseError {
+                    message: format!("{name}: takes one time"),
+                    start,
+                    end: next,
+                });
             }
-            terms.push(Term { field, negate, values, start, end: next });
+            terms.push(Term {
+                field,
+                negate,
+                values,
+                start,
+                end: next,
+            });
             i = next;
         } else {
             let (w, next) = read_value(s, body)?;
             if negate {
-                terms.push(Term { field: Field::Text, negate: true, values: vec![w], start, end: next });
+                terms.push(Term {
+                    field: Field::Text,
+                    negate: true,
+                    values: vec![w],
+                    start,
+                    end: next,
+                });
             } else if !w.is_empty() {
                 words.push(w);
                 words_range = (words_range.0.min(start), next);
@@ -201,7 +302,13 @@ pub fn parse(s: &str) -> Result<Vec<Term>, ParseError> {
         }
     }
     if !words.is_empty() {
-        terms.push(Term { field: Field::Text, negate: false, values: words, start: words_range.0, end: words_range.1 });
+        terms.push(Term {
+            field: Field::Text,
+            negate: false,
+            values: words,
+            start: words_range.0,
+            end: words_range.1,
+        });
     }
     Ok(terms)
 }
@@ -214,11 +321,23 @@ mod tests {
     fn parse_table() {
         let t = parse("user:alice* -verb:get,list  ns:\"kube system\" pods").unwrap();
         assert_eq!(t.len(), 4);
-        assert_eq!((t[0].field, t[0].negate, t[0].values.clone()), (Field::User, false, vec!["alice*".to_string()]));
-        assert_eq!((t[1].field, t[1].negate, t[1].values.len()), (Field::Verb, true, 2));
+        assert_eq!(
+            (t[0].field, t[0].negate, t[0].values.clone()),
+            (Field::User, false, vec!["alice*".to_string()])
+        );
+        assert_eq!(
+            (t[1].field, t[1].negate, t[1].values.len()),
+            (Field::Verb, true, 2)
+        );
         assert_eq!(t[2].values, ["kube system"]);
-        assert_eq!((t[3].field, t[3].values.clone()), (Field::Text, vec!["pods".to_string()]));
-        assert_eq!(&"user:alice* -verb:get,list"[t[1].start..t[1].end], "-verb:get,list");
+        assert_eq!(
+            (t[3].field, t[3].values.clone()),
+            (Field::Text, vec!["pods".to_string()])
+        );
+        assert_eq!(
+            &"user:alice* -verb:get,list"[t[1].start..t[1].end],
+            "-verb:get,list"
+        );
     }
 
     #[test]
@@ -231,7 +350,11 @@ mod tests {
     fn errors_name_the_place() {
         let e = parse("verb:get usr:bob").unwrap_err();
         assert_eq!((e.start, e.end), (9, 13));
-        assert!(e.message.contains("did you mean \"user:\""), "{}", e.message);
+        assert!(
+            e.message.contains("did you mean \"user:\""),
+            "{}",
+            e.message
+        );
         let e = parse("ns:").unwrap_err();
         assert!(e.message.contains("needs a value"));
         let e = parse("name:\"open").unwrap_err();
@@ -244,7 +367,16 @@ mod tests {
     fn aliases_and_case() {
         assert_eq!(parse("NS:x").unwrap()[0].field, Field::Namespace);
         assert_eq!(parse("ua:curl*").unwrap()[0].field, Field::Agent);
-        assert_eq!(parse("-secrets").unwrap()[0], Term { field: Field::Text, negate: true, values: vec!["secrets".into()], start: 0, end: 8 });
+        assert_eq!(
+            parse("-secrets").unwrap()[0],
+            Term {
+                field: Field::Text,
+                negate: true,
+                values: vec!["secrets".into()],
+                start: 0,
+                end: 8
+            }
+        );
         // A lone '-' is a word, not a negation.
         assert_eq!(parse("- x").unwrap()[0].values, ["-", "x"]);
     }

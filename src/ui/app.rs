@@ -16,15 +16,19 @@ use crate::ui::progress::ProgressPanel;
 use crate::ui::state::{Action, State, Tab};
 use crate::web::protocol::{FileRef, Request};
 use crate::web::spawn::spawn_engine;
+use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, File, HtmlElement, KeyboardEvent};
 use yew::prelude::*;
+
+/// How long the worker may take to answer its first message.
+const ENGINE_DEADLINE_MS: i32 = 15_000;
 
 /// Clicks the element with this id (the hidden file inputs).
 fn click_id(id: &str) {
     let el = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(id));
-    if let Some(el) = el.and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlElement>(e).ok()) {
+    if let Some(el) = el.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
         el.click();
     }
 }
@@ -37,7 +41,7 @@ fn focus_filter() {
             .ok()
             .flatten()
     });
-    if let Some(el) = el.and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlElement>(e).ok()) {
+    if let Some(el) = el.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
         let _ = el.focus();
     }
 }
@@ -53,6 +57,21 @@ pub fn App() -> Html {
             spawn_engine(move |r| dispatcher.dispatch(Action::Worker(r)))
         })
     };
+    // Say so plainly if the worker never answers (e.g. its files are missing on the host).
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            let cb = wasm_bindgen::closure::Closure::once_into_js(move || {
+                dispatcher.dispatch(Action::EngineDeadline)
+            });
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                    cb.unchecked_ref(),
+                    ENGINE_DEADLINE_MS,
+                );
+            }
+        });
+    }
     let send = {
         let bridge = bridge.clone();
         use_callback((), move |r: Request, _| bridge.send(r))

@@ -26,7 +26,7 @@ fn file_row(f: &FileSummary) -> Html {
         kind = format!("gzip, {kind}");
     }
     for (w, n) in &f.wrappers {
-        kind = format!("{kind}; {n} in {w}");
+        kind = format!("{kind}, inside {w} ({n})");
     }
     html! {
         <tr data-testid="file-row" data-events={f.events.to_string()} data-rejected={f.rejected.to_string()}>

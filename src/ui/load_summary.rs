@@ -43,7 +43,7 @@ pub fn LoadSummary(props: &LoadSummaryProps) -> Html {
                     if let Some(b) = per_event { <span class="muted">{ format!(" · {b} B/event") }</span> }
                 </span>
             </div>
-            <div class="stat"><span class="stat-label">{"Loaded in"}</span><span class="stat-value">{ format::duration_ms(s.load_ms) }</span></div>
+            <div class="stat"><span class="stat-label">{"Last load took"}</span><span class="stat-value">{ format::duration_ms(s.load_ms) }</span></div>
         </section>
     }
 }

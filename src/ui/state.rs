@@ -12,6 +12,10 @@ use crate::web::protocol::{PolicyReport, Progress, Response, Summary};
 use std::rc::Rc;
 use yew::Reducible;
 
+/// Shown when the worker does not answer in time.
+pub const ENGINE_DID_NOT_START: &str = "The engine did not start, so files cannot be read. If this page is hosted, check that \
+worker_loader.js, worker.js and worker_bg.wasm are served next to index.html (.wasm as application/wasm), then reload.";
+
 /// The views after loading.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Tab {
@@ -80,6 +84,8 @@ pub enum Action {
     DismissError,
     /// A problem found on the main thread (e.g. a drop without files).
     Fail(String),
+    /// Some seconds after start: complains if the worker never answered.
+    EngineDeadline,
 }
 
 impl Reducible for State {
@@ -132,6 +138,11 @@ impl Reducible for State {
             Action::CloseHelp => s.help_open = false,
             Action::DismissError => s.error = None,
             Action::Fail(e) => s.error = Some(e),
+            Action::EngineDeadline => {
+                if s.engine.is_none() {
+                    s.error = Some(ENGINE_DID_NOT_START.into());
+                }
+            }
         }
         Rc::new(s)
     }

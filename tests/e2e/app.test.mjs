@@ -3,9 +3,9 @@
 // sub-path hosting, themes. Screenshots go to target/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, launch, strictPage, dropFiles, summaryCounts, nativeStats, screenshot, DIST, CORPUS } from './harness.mjs';
+import { serve, launch, strictPage, dropFiles, summaryCounts, nativeStats, nativeSampleStats, screenshot, DIST, CORPUS } from './harness.mjs';
 
 const SUB = '/tools/audit/';
 let server, context;
@@ -39,6 +39,16 @@ test('landing view: hooks, CSP-clean start, shortcuts, themes', async () => {
   }
   assert.equal(await page.getByTestId('file-input').evaluate((el) => el.multiple && el.type === 'file'), true);
   await screenshot(page, 'landing');
+  // The Content-Security-Policy is enforced: an injected inline script does not run.
+  const ran = await page.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__injected = 1';
+    document.head.append(s);
+    return window.__injected === 1;
+  });
+  assert.equal(ran, false, 'inline script blocked by the CSP');
+  assert.ok(page.problems.some((p) => /Content Security Policy/.test(p)), 'the violation was reported');
+  page.problems.length = 0;
   await page.keyboard.press('?');
   await page.getByTestId('help').waitFor();
   await screenshot(page, 'help');
@@ -57,8 +67,9 @@ test('load the sample, see the summary and its policy, then clear', async () => 
   const page = await open('/');
   await page.getByTestId('load-sample').click();
   const c = await summaryCounts(page);
+  const native = await nativeSampleStats();
   assert.ok(c.events > 1000, `sample has events (${c.events})`);
-  assert.equal(c.rejected, 0);
+  assert.deepEqual([c.events, c.rejected], [native.events, native.rejected], 'same counts as the native engine');
   await screenshot(page, 'sample-loaded');
   await page.getByTestId('tab-policy').click();
   await page.getByTestId('policy-errors').waitFor();
@@ -160,6 +171,42 @@ test('a broken policy shows its errors at their lines', async () => {
   const first = errors.locator('li[data-severity=error]').first();
   assert.equal(await first.getAttribute('data-line'), '8');
   await screenshot(page, 'policy-errors');
+  page.check();
+  await page.close();
+});
+
+test('cancelling an added file keeps the files loaded before it', async () => {
+  const page = await open('/');
+  const ev = (t) => `{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"6c1d4bb7-0b5a-4f0c-9f62-3f3b1a2f0e0${t}","stage":"ResponseComplete","requestURI":"/healthz","verb":"get","user":{"username":"bob"},"requestReceivedTimestamp":"2024-05-01T10:00:0${t}Z","stageTimestamp":"2024-05-01T10:00:0${t}Z"}\n`;
+  await page.getByTestId('file-input').setInputFiles({ name: 'kept.log', mimeType: 'text/plain', buffer: Buffer.from(ev(1) + ev(2)) });
+  assert.equal((await summaryCounts(page)).events, 2);
+  const dt = await page.evaluateHandle((line) => {
+    const chunk = line.repeat(Math.ceil(8e6 / line.length));
+    const dt = new DataTransfer();
+    dt.items.add(new File(new Array(60).fill(chunk), 'too-big.log'));
+    return dt;
+  }, ev(3));
+  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('[data-testid=drop-zone]', type, { dataTransfer: dt });
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=progress] progress')?.getAttribute('value')) > 20e6, null, { timeout: 30_000 });
+  await page.keyboard.press('Escape'); // harmless; the cancel is a click
+  await page.getByTestId('cancel').click();
+  await page.getByTestId('notice').filter({ hasText: 'too-big.log was not loaded' }).waitFor({ timeout: 30_000 });
+  const c = await summaryCounts(page);
+  assert.deepEqual([c.events, c.rejected, c.files], [2, 0, 1]);
+  page.check();
+  await page.close();
+});
+
+test('"Load policy…" reads a file as a policy and opens the Policy tab', { skip: skipCorpus }, async () => {
+  const page = await open('/');
+  const dir = join(CORPUS, 'policies');
+  const name = existsSync(dir) ? readdirSync(dir).find((n) => /\.ya?ml$/.test(n)) : undefined;
+  assert.ok(name, 'a corpus policy');
+  await page.getByTestId('policy-input').setInputFiles(join(dir, name));
+  await page.getByTestId('policy-errors').waitFor();
+  assert.equal(await page.getByRole('tab', { selected: true }).innerText(), 'Policy');
+  assert.match(await page.locator('.policy h2').first().innerText(), new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  await screenshot(page, 'corpus-policy');
   page.check();
   await page.close();
 });

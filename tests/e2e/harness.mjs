@@ -2,7 +2,7 @@
 // playwright-core, and a strict page (fails on page errors, console errors, failed
 // requests and any request that leaves the page's origin).
 import { createServer } from 'node:http';
-import { readFile, stat, mkdtemp, mkdir } from 'node:fs/promises';
+import { readFile, stat, mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join, extname, resolve, dirname } from 'node:path';
@@ -58,10 +58,13 @@ export const CHROMIUM_ARGS = [
 /** Starts Debian's Chromium with a fresh profile. */
 export async function launch() {
   const profile = await mkdtemp(join(tmpdir(), 'audit-lens-e2e-'));
-  return chromium.launchPersistentContext(profile, {
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },
   });
+  const close = context.close.bind(context);
+  context.close = async () => { await close(); await rm(profile, { recursive: true, force: true }); };
+  return context;
 }
 
 /** Opens a page that records every problem; call `check()` at the end of a test.
@@ -107,13 +110,29 @@ export async function summaryCounts(page, timeout = 60_000) {
   return { events: Number(await s.getAttribute('data-events')), rejected: Number(await s.getAttribute('data-rejected')), files: Number(await s.getAttribute('data-files')) };
 }
 
+/** Runs the native CLI (target/release/audit-lens, else through `cargo run --release`). */
+export function cli(args) {
+  const bin = join(ROOT, 'target', 'release', 'audit-lens');
+  return existsSync(bin)
+    ? execFileSync(bin, args, { encoding: 'utf8', maxBuffer: 1 << 26 })
+    : execFileSync('cargo', ['run', '--release', '--quiet', '--bin', 'audit-lens', '--', ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+}
+
 /** The engine's native counts for a file: `audit-lens stats --json FILE`. */
 export function nativeStats(file) {
-  const bin = join(ROOT, 'target', 'release', 'audit-lens');
-  const out = existsSync(bin)
-    ? execFileSync(bin, ['stats', '--json', file], { encoding: 'utf8' })
-    : execFileSync('cargo', ['run', '--release', '--quiet', '--bin', 'audit-lens', '--', 'stats', '--json', file], { cwd: ROOT, encoding: 'utf8' });
-  return JSON.parse(out);
+  return JSON.parse(cli(['stats', '--json', file]));
+}
+
+/** The native counts of the page's sample (`audit-lens generate --sample`). */
+export async function nativeSampleStats() {
+  const dir = await mkdtemp(join(tmpdir(), 'audit-lens-sample-'));
+  try {
+    const file = join(dir, 'sample-audit.log');
+    cli(['generate', '--sample', '-o', file]);
+    return nativeStats(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 export async function screenshot(page, name) {

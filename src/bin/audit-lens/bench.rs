@@ -42,14 +42,24 @@ fn median_ms(n: usize, mut f: impl FnMut()) -> f64 {
 
 pub fn run(a: &[String]) -> Result<ExitCode, String> {
     let args = Args::parse(a, &[])?;
-    let size = args.get("size").map_or(Some(200_000_000), crate::parse_size).ok_or("--size: cannot read (try 200MB)")?;
-    let rounds: usize = args.get("rounds").map_or(Ok(5), |v| v.parse().map_err(|_| "--rounds: not a number"))?;
+    let size = args
+        .get("size")
+        .map_or(Some(200_000_000), crate::parse_size)
+        .ok_or("--size: cannot read (try 200MB)")?;
+    let rounds: usize = args
+        .get("rounds")
+        .map_or(Ok(5), |v| v.parse().map_err(|_| "--rounds: not a number"))?;
     let mut log = Vec::with_capacity(size as usize + 100_000);
-    let opts = GenOptions { max_bytes: size, duration_s: 0, ..Default::default() };
+    let opts = GenOptions {
+        max_bytes: size,
+        duration_s: 0,
+        ..Default::default()
+    };
     generate(&opts, &mut |b| log.extend_from_slice(b));
     println!("log: {} bytes generated (seed {})", log.len(), opts.seed);
     let mut store = Store::new();
-    if args.get("compare-serde").is_some() || std::env::var_os("AUDIT_LENS_COMPARE_SERDE").is_some() {
+    if args.get("compare-serde").is_some() || std::env::var_os("AUDIT_LENS_COMPARE_SERDE").is_some()
+    {
         // Paired rounds: fast scanner vs serde_json alone, alternating.
         use std::sync::atomic::Ordering::Relaxed;
         let flag = &audit_lens::ingest::record::FAST_PATH;
@@ -64,7 +74,11 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
         fast.sort_by(|a, b| a.total_cmp(b));
         slow.sort_by(|a, b| a.total_cmp(b));
         let mbps = |ms: f64| log.len() as f64 / 1e3 / ms;
-        println!("paired: scanner {:.0} MB/s, serde_json only {:.0} MB/s (medians of {rounds})", mbps(fast[rounds / 2]), mbps(slow[rounds / 2]));
+        println!(
+            "paired: scanner {:.0} MB/s, serde_json only {:.0} MB/s (medians of {rounds})",
+            mbps(fast[rounds / 2]),
+            mbps(slow[rounds / 2])
+        );
     }
     let ms = median_ms(rounds, || store = ingest(&log));
     let m = store.memory_use();
@@ -81,30 +95,59 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
         m.per_event_columns(),
         m.per_event_total()
     );
-    for f in ["user:system:node:* verb:update", "code:>=400", "resource:pods/exec", "secrets -verb:watch", "ns:kube-system,default latency:>1s"] {
+    for f in [
+        "user:system:node:* verb:update",
+        "code:>=400",
+        "resource:pods/exec",
+        "secrets -verb:watch",
+        "ns:kube-system,default latency:>1s",
+    ] {
         let mut n = 0;
-        let ms = median_ms(rounds, || n = compile(&store, f, None).map(|c| c.select(&store, None, None).len()).unwrap_or(0));
+        let ms = median_ms(rounds, || {
+            n = compile(&store, f, None)
+                .map(|c| c.select(&store, None, None).len())
+                .unwrap_or(0)
+        });
         println!("filter {f:?}: {ms:.1} ms ({n} events)");
     }
     let all: Vec<u32> = (0..store.len() as u32).collect();
-    let range = (store.received(0), store.received(store.len().saturating_sub(1)) + 1);
+    let range = (
+        store.received(0),
+        store.received(store.len().saturating_sub(1)) + 1,
+    );
     let ms = median_ms(rounds, || {
-        timeline(&store, &all, range, 200, StackBy::Dim(TopDim::User), 8, None);
+        timeline(
+            &store,
+            &all,
+            range,
+            200,
+            StackBy::Dim(TopDim::User),
+            8,
+            None,
+        );
     });
     println!("timeline: 200 bins stacked by user over all events: {ms:.1} ms");
     let ms_idx = median_ms(rounds, || {
         AttrIndex::build(&store);
     });
     let idx = AttrIndex::build(&store);
-    println!("attribute index (once per load): {ms_idx:.1} ms, {} distinct tuples", idx.tuples());
+    println!(
+        "attribute index (once per load): {ms_idx:.1} ms, {} distinct tuples",
+        idx.tuples()
+    );
     let text = match args.get("policy") {
         Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"))?,
         None => audit_lens::gen::sample_policy().to_string(),
     };
-    let p = load_policy("bench-policy", &text, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let p =
+        load_policy("bench-policy", &text, &LoadOptions::default()).map_err(|e| e.to_string())?;
     let mut ev = evaluate(&store, &idx, &p.compiled);
     let ms = median_ms(rounds, || ev = evaluate(&store, &idx, &p.compiled));
-    println!("policy ({} rules): re-evaluation {ms:.1} ms ({} distinct keys)", p.rule_count(), ev.keys.len());
+    println!(
+        "policy ({} rules): re-evaluation {ms:.1} ms ({} distinct keys)",
+        p.rule_count(),
+        ev.keys.len()
+    );
     let ms = median_ms(rounds, || {
         coverage(&store, &p.compiled, &ev);
     });

@@ -31,7 +31,8 @@ pub fn run(cmd: &str, a: &[String]) -> Result<ExitCode, String> {
 fn options(args: &Args) -> Result<LoadOptions, String> {
     let mut o = LoadOptions::default();
     if let Some(v) = args.get("kube-version") {
-        o.kube_version = KubeVersion::parse(v).ok_or_else(|| format!("--kube-version: cannot read '{v}' (try 1.35)"))?;
+        o.kube_version = KubeVersion::parse(v)
+            .ok_or_else(|| format!("--kube-version: cannot read '{v}' (try 1.35)"))?;
     }
     o.accept_old_versions = args.flag("accept-old-versions");
     o.configmap_key = args.get("configmap-key").map(str::to_string);
@@ -41,7 +42,12 @@ fn options(args: &Args) -> Result<LoadOptions, String> {
 /// Loads a policy file; on refusal prints every diagnostic to stderr and returns `None`.
 fn load(path: &str, args: &Args) -> Result<Option<LoadedPolicy>, String> {
     let text = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-    let text = String::from_utf8(text).map_err(|e| format!("{path}: not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))?;
+    let text = String::from_utf8(text).map_err(|e| {
+        format!(
+            "{path}: not UTF-8 text (byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     match load_policy(path, &text, &options(args)?) {
         Ok(p) => Ok(Some(p)),
         Err(e) => {
@@ -53,14 +59,17 @@ fn load(path: &str, args: &Args) -> Result<Option<LoadedPolicy>, String> {
 }
 
 fn policy_arg<'a>(args: &'a Args, name: &str) -> Result<&'a str, String> {
-    args.get(name).ok_or_else(|| format!("--{name} POLICY is required"))
+    args.get(name)
+        .ok_or_else(|| format!("--{name} POLICY is required"))
 }
 
 fn validate(args: &Args, with_lint: bool) -> Result<ExitCode, String> {
     let [path] = args.pos.as_slice() else {
         return Err("give exactly one POLICY file".into());
     };
-    let Some(p) = load(path, args)? else { return Ok(ExitCode::from(1)) };
+    let Some(p) = load(path, args)? else {
+        return Ok(ExitCode::from(1));
+    };
     let mut findings = p.warnings.clone();
     if with_lint {
         findings.extend(lint(&p));
@@ -70,29 +79,49 @@ fn validate(args: &Args, with_lint: bool) -> Result<ExitCode, String> {
     for d in &findings {
         eprintln!("{}", d.display_in(path));
     }
-    let cm = p.configmap_key.as_ref().map(|k| format!(" (ConfigMap key {k} of {})", p.configmap_keys.join(", "))).unwrap_or_default();
-    println!("{path}: valid {} policy with {} rules{cm}", p.api_version, p.rule_count());
+    let cm = p
+        .configmap_key
+        .as_ref()
+        .map(|k| format!(" (ConfigMap key {k} of {})", p.configmap_keys.join(", ")))
+        .unwrap_or_default();
+    println!(
+        "{path}: valid {} policy with {} rules{cm}",
+        p.api_version,
+        p.rule_count()
+    );
     if with_lint {
         println!("\nsecurity checklist:");
         for c in security_checklist(&p) {
-            let mark = if c.outcome == Outcome::Pass { "ok  " } else { "WARN" };
+            let mark = if c.outcome == Outcome::Pass {
+                "ok  "
+            } else {
+                "WARN"
+            };
             println!("  [{mark}] {c}");
             if c.outcome != Outcome::Pass && !c.detail.is_empty() {
                 println!("         {}", c.detail);
             }
         }
-        let w = findings.iter().filter(|d| d.severity == Severity::Warning).count();
+        let w = findings
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count();
         println!("\n{w} warning(s)");
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn eval(args: &Args) -> Result<ExitCode, String> {
-    let Some(p) = load(policy_arg(args, "policy")?, args)? else { return Ok(ExitCode::from(1)) };
+    let Some(p) = load(policy_arg(args, "policy")?, args)? else {
+        return Ok(ExitCode::from(1));
+    };
     let input: Box<dyn BufRead> = match args.pos.as_slice() {
         [] => Box::new(std::io::stdin().lock()),
         [f] if f == "-" => Box::new(std::io::stdin().lock()),
-        [f] => Box::new(std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(f).map_err(|e| format!("{f}: {e}"))?)),
+        [f] => Box::new(std::io::BufReader::with_capacity(
+            1 << 20,
+            std::fs::File::open(f).map_err(|e| format!("{f}: {e}"))?,
+        )),
         _ => return Err("eval reads one LOG (or stdin)".into()),
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -103,7 +132,9 @@ fn eval(args: &Args) -> Result<ExitCode, String> {
     let mut line_no = 0u64;
     loop {
         buf.clear();
-        let n = input.read_until(b'\n', &mut buf).map_err(|e| e.to_string())?;
+        let n = input
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| e.to_string())?;
         if n == 0 {
             break;
         }
@@ -117,9 +148,21 @@ fn eval(args: &Args) -> Result<ExitCode, String> {
         store.clear_rows();
         let obj = match std::str::from_utf8(strip_host_prefix(t)) {
             Ok(text) => {
-                ingest_record(&mut store, text, RecordPos { file, line: line_no, offset: 0, len: text.len() as u32 });
+                ingest_record(
+                    &mut store,
+                    text,
+                    RecordPos {
+                        file,
+                        line: line_no,
+                        offset: 0,
+                        len: text.len() as u32,
+                    },
+                );
                 if store.is_empty() {
-                    let why = store.rejections.first().map_or("not an audit event".to_string(), |r| r.reason.clone());
+                    let why = store
+                        .rejections
+                        .first()
+                        .map_or("not an audit event".to_string(), |r| r.reason.clone());
                     serde_json::json!({"line": line_no, "error": why})
                 } else {
                     let d = store.with_attrs(0, |a| p.compiled.evaluate(a));
@@ -132,7 +175,9 @@ fn eval(args: &Args) -> Result<ExitCode, String> {
                     })
                 }
             }
-            Err(e) => serde_json::json!({"line": line_no, "error": format!("invalid UTF-8 at byte {}", e.valid_up_to())}),
+            Err(e) => {
+                serde_json::json!({"line": line_no, "error": format!("invalid UTF-8 at byte {}", e.valid_up_to())})
+            }
         };
         serde_json::to_writer(&mut out, &obj).map_err(|e| e.to_string())?;
         out.write_all(b"\n").map_err(|e| e.to_string())?;
@@ -151,7 +196,9 @@ fn pct(a: u64, b: u64) -> f64 {
 
 fn cmd_coverage(args: &Args) -> Result<ExitCode, String> {
     let path = policy_arg(args, "policy")?;
-    let Some(p) = load(path, args)? else { return Ok(ExitCode::from(1)) };
+    let Some(p) = load(path, args)? else {
+        return Ok(ExitCode::from(1));
+    };
     let store = load_logs(&args.pos)?;
     let idx = AttrIndex::build(&store);
     let ev = evaluate(&store, &idx, &p.compiled);
@@ -163,8 +210,24 @@ fn cmd_coverage(args: &Args) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     let w = |o: &mut std::io::StdoutLock, s: String| writeln!(o, "{s}").map_err(|e| e.to_string());
-    w(&mut o, format!("{}: {} rules over {} events ({}), {} distinct requests evaluated", path, p.rule_count(), human_count(cov.events), human_bytes(cov.bytes), cov.distinct_keys))?;
-    w(&mut o, format!("{:>4} {:<16} {:>9} {:>6} {:>9} {:>9} {:>9}  {:<5} note", "rule", "level", "events", "share", "bytes", "kept", "shadowed", "line"))?;
+    w(
+        &mut o,
+        format!(
+            "{}: {} rules over {} events ({}), {} distinct requests evaluated",
+            path,
+            p.rule_count(),
+            human_count(cov.events),
+            human_bytes(cov.bytes),
+            cov.distinct_keys
+        ),
+    )?;
+    w(
+        &mut o,
+        format!(
+            "{:>4} {:<16} {:>9} {:>6} {:>9} {:>9} {:>9}  {:<5} note",
+            "rule", "level", "events", "share", "bytes", "kept", "shadowed", "line"
+        ),
+    )?;
     for rc in &cov.rules {
         let line = p.rule_spans.get(rc.rule).map_or(0, |s| s.start_line);
         let mut note = Vec::new();
@@ -195,33 +258,84 @@ fn cmd_coverage(args: &Args) -> Result<ExitCode, String> {
         )?;
     }
     if cov.unmatched_events > 0 {
-        w(&mut o, format!("   - {:<16} {:>9} {:>5.1}% {:>9}  no rule matches", "None", cov.unmatched_events, pct(cov.unmatched_events, cov.events), human_bytes(cov.unmatched_bytes)))?;
+        w(
+            &mut o,
+            format!(
+                "   - {:<16} {:>9} {:>5.1}% {:>9}  no rule matches",
+                "None",
+                cov.unmatched_events,
+                pct(cov.unmatched_events, cov.events),
+                human_bytes(cov.unmatched_bytes)
+            ),
+        )?;
     }
     w(&mut o, String::new())?;
     w(&mut o, "events per level under this policy:".into())?;
     for l in audit_lens::audit::Level::ALL {
-        w(&mut o, format!("  {:<16} {:>9} {:>5.1}%", l.as_str(), cov.by_level[l as usize], pct(cov.by_level[l as usize], cov.events)))?;
+        w(
+            &mut o,
+            format!(
+                "  {:<16} {:>9} {:>5.1}%",
+                l.as_str(),
+                cov.by_level[l as usize],
+                pct(cov.by_level[l as usize], cov.events)
+            ),
+        )?;
     }
     w(&mut o, String::new())?;
-    w(&mut o, format!("recorded level × policy level ({} events disagree, {} in stages the policy omits):", cov.disagreeing_events, cov.omitted_stage_events))?;
-    w(&mut o, format!("  {:<16} {:>10} {:>10} {:>10} {:>16}", "recorded \\ policy", "None", "Metadata", "Request", "RequestResponse"))?;
-    let names = ["None", "Metadata", "Request", "RequestResponse", "(unknown)"];
+    w(
+        &mut o,
+        format!(
+            "recorded level × policy level ({} events disagree, {} in stages the policy omits):",
+            cov.disagreeing_events, cov.omitted_stage_events
+        ),
+    )?;
+    w(
+        &mut o,
+        format!(
+            "  {:<16} {:>10} {:>10} {:>10} {:>16}",
+            "recorded \\ policy", "None", "Metadata", "Request", "RequestResponse"
+        ),
+    )?;
+    let names = [
+        "None",
+        "Metadata",
+        "Request",
+        "RequestResponse",
+        "(unknown)",
+    ];
     for (i, row) in cov.matrix.iter().enumerate() {
         if row.iter().sum::<u64>() == 0 {
             continue;
         }
-        w(&mut o, format!("  {:<16} {:>10} {:>10} {:>10} {:>16}", names[i], row[0], row[1], row[2], row[3]))?;
+        w(
+            &mut o,
+            format!(
+                "  {:<16} {:>10} {:>10} {:>10} {:>16}",
+                names[i], row[0], row[1], row[2], row[3]
+            ),
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn flags(args: &Args) -> Result<RotationFlags, String> {
-    let num = |k: &str| -> Result<u64, String> { args.get(k).map_or(Ok(0), |v| v.parse().map_err(|_| format!("--{k}: not a number: {v}"))) };
-    Ok(RotationFlags { max_size_mb: num("audit-log-maxsize")?, max_backup: num("audit-log-maxbackup")?, max_age_days: num("audit-log-maxage")? })
+    let num = |k: &str| -> Result<u64, String> {
+        args.get(k).map_or(Ok(0), |v| {
+            v.parse().map_err(|_| format!("--{k}: not a number: {v}"))
+        })
+    };
+    Ok(RotationFlags {
+        max_size_mb: num("audit-log-maxsize")?,
+        max_backup: num("audit-log-maxbackup")?,
+        max_age_days: num("audit-log-maxage")?,
+    })
 }
 
 fn cmd_whatif(args: &Args) -> Result<ExitCode, String> {
-    let Some(newp) = load(policy_arg(args, "policy")?, args)? else { return Ok(ExitCode::from(1)) };
+    let Some(newp) = load(policy_arg(args, "policy")?, args)? else {
+        return Ok(ExitCode::from(1));
+    };
     let oldp = match args.get("baseline") {
         Some(b) => match load(b, args)? {
             Some(p) => Some(p),
@@ -237,7 +351,11 @@ fn cmd_whatif(args: &Args) -> Result<ExitCode, String> {
         (Some(p), Some(e)) => Some((&p.compiled, e, p.source_name.as_str())),
         _ => None,
     };
-    let wi = what_if(&store, (&newp.compiled, &ev_new, newp.source_name.as_str()), base);
+    let wi = what_if(
+        &store,
+        (&newp.compiled, &ev_new, newp.source_name.as_str()),
+        base,
+    );
     let fl = flags(args)?;
     let rb = retention(wi.baseline.bytes_per_hour, fl);
     let rc = retention(wi.candidate.bytes_per_hour, fl);
@@ -262,26 +380,45 @@ fn cmd_whatif(args: &Args) -> Result<ExitCode, String> {
     let saved = wi.baseline.bytes as i64 - wi.candidate.bytes as i64;
     text.push(format!(
         "change: {} ({:+.1}%), {:+} events",
-        if saved >= 0 { format!("-{}", human_bytes(saved as u64)) } else { format!("+{}", human_bytes((-saved) as u64)) },
+        if saved >= 0 {
+            format!("-{}", human_bytes(saved as u64))
+        } else {
+            format!("+{}", human_bytes((-saved) as u64))
+        },
         -pct(saved.unsigned_abs(), wi.baseline.bytes) * saved.signum() as f64,
         wi.candidate.events as i64 - wi.baseline.events as i64
     ));
     text.push(String::new());
     text.push(format!("per rule of {}:", newp.source_name));
     for (i, (e, b)) in wi.candidate.per_rule.iter().enumerate() {
-        text.push(format!("  rule {i:>3} {:<16} {:>9} events {:>10}", newp.compiled.rule_level(i).as_str(), e, human_bytes(*b)));
+        text.push(format!(
+            "  rule {i:>3} {:<16} {:>9} events {:>10}",
+            newp.compiled.rule_level(i).as_str(),
+            e,
+            human_bytes(*b)
+        ));
     }
     text.push(String::new());
     text.push("largest changes by user:".into());
     for a in &wi.actors {
-        text.push(format!("  {:>10} -> {:>10}  {}", human_bytes(a.baseline_bytes), human_bytes(a.candidate_bytes), a.user));
+        text.push(format!(
+            "  {:>10} -> {:>10}  {}",
+            human_bytes(a.baseline_bytes),
+            human_bytes(a.candidate_bytes),
+            a.user
+        ));
     }
     text.push(String::new());
-    let hours = |r: &audit_lens::analysis::volume::Retention| match (r.min_hours, r.max_hours) {
+    let hours = |r: &audit_lens::analysis::volume::Retention| {
+        match (r.min_hours, r.max_hours) {
         (Some(a), Some(b)) => format!("{a:.1}–{b:.1} hours of history (limited by {})", r.limited_by),
         _ => "unbounded history: nothing rotates files away (set --audit-log-maxbackup or --audit-log-maxage)".into(),
+    }
     };
-    text.push(format!("retention with maxsize={} maxbackup={} maxage={}:", fl.max_size_mb, fl.max_backup, fl.max_age_days));
+    text.push(format!(
+        "retention with maxsize={} maxbackup={} maxage={}:",
+        fl.max_size_mb, fl.max_backup, fl.max_age_days
+    ));
     text.push(format!("  baseline:  {}", hours(&rb)));
     text.push(format!("  candidate: {}", hours(&rc)));
     text.push(String::new());
