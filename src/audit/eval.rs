@@ -16,6 +16,10 @@
 //! A rule's omitStages is the union of its own and the policy's; its omitManagedFields
 //! overrides the policy's when set.
 //!
+//! One difference is representational: kube-apiserver can see a request with no user
+//! at all (then no `users`/`userGroups` rule matches); here such a request has user
+//! `""` and no groups, which only a rule listing the user `""` would match.
+//!
 //! [`CompiledPolicy`] precompiles the rules (small sets scanned linearly, large ones
 //! hashed; URL prefixes split out) so one evaluation is a short scan without allocation.
 
