@@ -3,6 +3,7 @@
 //! `checker_table` restates the facts of kube-apiserver's checker_test.go table (same
 //! requests, same rules, same expected levels) in our own terms; the other tables cover
 //! each matching rule of checker.go, including the surprising ones.
+#![cfg(not(target_arch = "wasm32"))]
 
 use audit_lens::audit::eval::{CompiledPolicy, Decision};
 use audit_lens::audit::policy::{

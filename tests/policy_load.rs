@@ -1,5 +1,6 @@
 //! Loading and validation: what kube-apiserver refuses (and what it silently accepts),
 //! each finding with its field path, rule and YAML line/column.
+#![cfg(not(target_arch = "wasm32"))]
 
 use audit_lens::audit::lint::lint;
 use audit_lens::audit::policy::{load_policy, KubeVersion, LoadOptions, PolicyErrorKind, Severity};

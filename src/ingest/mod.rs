@@ -324,6 +324,16 @@ impl Ingester {
         if let Some(b'\r') = line.last() {
             line = &line[..line.len() - 1];
         }
+        if line.len() > MAX_RECORD {
+            // Same outcome whether the line came in one chunk or many.
+            store.reject(
+                self.file,
+                self.line,
+                offset,
+                format!("line longer than {} MiB: skipped", MAX_RECORD >> 20),
+            );
+            return;
+        }
         let trimmed = trim_ascii(line);
         if trimmed.is_empty() {
             return;
