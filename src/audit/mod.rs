@@ -4,6 +4,7 @@
 //! Everything here mirrors kube-apiserver (`k8s.io/apiserver/pkg/apis/audit` and
 //! `pkg/audit/policy`): names and orderings are the wire names of `audit.k8s.io/v1`.
 
+pub mod clo;
 pub mod eval;
 pub mod lint;
 pub mod policy;

@@ -24,6 +24,7 @@ pub fn run(cmd: &str, a: &[String]) -> Result<ExitCode, String> {
         "eval" => eval(&args),
         "coverage" => cmd_coverage(&args),
         "whatif" => cmd_whatif(&args),
+        "clo-filter" => clo_filter(&args),
         _ => Err(format!("unknown command {cmd}")),
     }
 }
@@ -428,5 +429,39 @@ fn cmd_whatif(args: &Args) -> Result<ExitCode, String> {
     for t in text {
         writeln!(o, "{t}").map_err(|e| e.to_string())?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Applies an OpenShift ClusterLogForwarder `kubeAPIAudit` filter (its own semantics,
+/// see src/audit/clo.rs) and prints the forwarded events as JSON lines.
+fn clo_filter(args: &Args) -> Result<ExitCode, String> {
+    let path = policy_arg(args, "policy")?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let f = match audit_lens::audit::clo::load_clo_filter(path, &text) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let input: Box<dyn BufRead> = match args.pos.as_slice() {
+        [] => Box::new(std::io::stdin().lock()),
+        [f] => Box::new(std::io::BufReader::new(
+            std::fs::File::open(f).map_err(|e| format!("{f}: {e}"))?,
+        )),
+        _ => return Err("clo-filter reads one LOG (or stdin)".into()),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in input.lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        if let Some(v) = f.apply(&line) {
+            serde_json::to_writer(&mut out, &v).map_err(|e| e.to_string())?;
+            out.write_all(b"\n").map_err(|e| e.to_string())?;
+        }
+    }
+    out.flush().map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }

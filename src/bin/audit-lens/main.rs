@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod cli_policy;
+mod cli_query;
 
 const USAGE: &str = "audit-lens — Kubernetes audit logs and audit policies, locally
 
@@ -22,8 +23,11 @@ USAGE:
   audit-lens coverage --policy POLICY [--json] LOG... per-rule events and bytes, dead and shadowed rules
   audit-lens whatif --policy NEW [--baseline OLD] [--json] LOG...
                                                       volume kept by NEW vs OLD (or vs as recorded)
+  audit-lens clo-filter --policy FILTER [LOG]        apply an OpenShift ClusterLogForwarder kubeAPIAudit filter (its semantics)
   audit-lens generate [--size 200MB] [--hours H] [--seed N] [--nodes N] [--sample] [-o FILE]
                                                       write a realistic, deterministic audit log
+  audit-lens query --filter F [--after T] [--before T] [--policy P] [--json] LOG...
+                                                      events matching the page's filter language: count, file:line
   audit-lens bench [--size 200MB] [--rounds 5] [--policy P]
                                                       measure ingest, filters, timeline, policy evaluation
 
@@ -41,7 +45,10 @@ fn main() -> ExitCode {
         "stats" => cmd_stats(rest),
         "generate" => cmd_generate(rest),
         "bench" => bench::run(rest),
-        "validate" | "lint" | "eval" | "coverage" | "whatif" => cli_policy::run(cmd, rest),
+        "query" => cli_query::run(rest),
+        "validate" | "lint" | "eval" | "coverage" | "whatif" | "clo-filter" => {
+            cli_policy::run(cmd, rest)
+        }
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)

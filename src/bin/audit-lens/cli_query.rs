@@ -1,0 +1,97 @@
+//! `audit-lens query`: the page's filter language on the command line. Prints how many
+//! events match and where they are (file and 1-based line), using the very engine the
+//! page's worker uses, so a browser count can be checked natively.
+
+use crate::{load_logs, Args};
+use audit_lens::analysis::evaluate::{evaluate, AttrIndex};
+use audit_lens::audit::policy::{load_policy, LoadOptions};
+use audit_lens::ingest::gzip::{is_gzip, GzipStream};
+use audit_lens::query::compile;
+use audit_lens::util::parse_rfc3339_micros;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// The bytes of a log as the engine saw them (gzip decompressed).
+fn decoded(path: &str) -> Result<Vec<u8>, String> {
+    let raw = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    if !is_gzip(&raw) {
+        return Ok(raw);
+    }
+    let mut out = Vec::new();
+    let mut gz = GzipStream::new();
+    gz.push(&raw, &mut |piece| out.extend_from_slice(piece));
+    match gz.error() {
+        Some(e) => Err(format!("{path}: {e}")),
+        None => Ok(out),
+    }
+}
+
+/// 1-based line of byte `offset`, given the sorted offsets of every `\n`.
+fn line_of(newlines: &[u64], offset: u64) -> u64 {
+    newlines.partition_point(|&n| n < offset) as u64 + 1
+}
+
+/// `query --filter F [--after T] [--before T] [--policy P] [--json] LOG...`
+pub fn run(a: &[String]) -> Result<ExitCode, String> {
+    let args = Args::parse(a, &["json"])?;
+    let filter = args.get("filter").unwrap_or("");
+    if args.pos.is_empty() {
+        return Err("query needs at least one LOG file".into());
+    }
+    let store = load_logs(&args.pos)?;
+    let ev = match args.get("policy") {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"))?;
+            let lp = load_policy(p, &text, &LoadOptions::default())
+                .map_err(|e| format!("{p}: policy refused:\n{e}"))?;
+            Some(evaluate(&store, &AttrIndex::build(&store), &lp.compiled))
+        }
+        None => None,
+    };
+    let time = |k: &str| -> Result<Option<i64>, String> {
+        args.get(k)
+            .map(|v| parse_rfc3339_micros(v).ok_or(format!("--{k}: not an RFC 3339 time: {v}")))
+            .transpose()
+    };
+    let range = match (time("after")?, time("before")?) {
+        (None, None) => None,
+        (a, b) => Some((a.unwrap_or(i64::MIN), b.unwrap_or(i64::MAX))),
+    };
+    let f = compile(&store, filter, ev.as_ref()).map_err(|e| {
+        format!(
+            "filter error at bytes {}..{}: {}",
+            e.start, e.end, e.message
+        )
+    })?;
+    let rows = f.select(&store, range, ev.as_ref());
+    // Newline offsets per file, for line numbers.
+    let mut newlines: Vec<Vec<u64>> = Vec::new();
+    for p in &args.pos {
+        let b = decoded(p)?;
+        newlines.push(memchr::memchr_iter(b'\n', &b).map(|i| i as u64).collect());
+    }
+    let out = std::io::stdout();
+    let mut o = std::io::BufWriter::new(out.lock());
+    let w = |e: std::io::Error| e.to_string();
+    if args.flag("json") {
+        write!(o, "{{\"count\":{},\"files\":", rows.len()).map_err(w)?;
+        serde_json::to_writer(&mut o, &args.pos).map_err(|e| e.to_string())?;
+        write!(o, ",\"matches\":[").map_err(w)?;
+        for (i, &r) in rows.iter().enumerate() {
+            let f = store.file(r as usize) as usize;
+            let line = line_of(&newlines[f], store.offset(r as usize));
+            let sep = if i == 0 { "" } else { "," };
+            write!(o, "{sep}[{f},{line}]").map_err(w)?;
+        }
+        writeln!(o, "]}}").map_err(w)?;
+    } else {
+        writeln!(o, "{} events match", rows.len()).map_err(w)?;
+        for &r in &rows {
+            let f = store.file(r as usize) as usize;
+            let line = line_of(&newlines[f], store.offset(r as usize));
+            writeln!(o, "{}:{line}", args.pos[f]).map_err(w)?;
+        }
+    }
+    o.flush().map_err(w)?;
+    Ok(ExitCode::SUCCESS)
+}
