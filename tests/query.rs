@@ -144,6 +144,16 @@ fn filters_equal_a_plain_scan() {
             > 0
     );
     assert!(check("HEALTHZ", |s, r| s.path(r).contains("healthz")) > 0);
+    // Constant parts of derived paths: "apis" is not in core paths, "namespaces" only in
+    // namespaced ones.
+    let in_path_or_name = |w: &'static str| {
+        move |s: &Store, r: usize| {
+            s.path(r).to_ascii_lowercase().contains(w) || s.str(Dim::Name, r).contains(w)
+        }
+    };
+    for w in ["apis", "api", "namespaces", "pi/v1/n", "v1", "coordination"] {
+        check(w, in_path_or_name(w));
+    }
     // Empty results.
     assert_eq!(check("user:nobody-at-all", |_, _| false), 0);
     assert_eq!(check("verb:get -verb:get", |_, _| false), 0);

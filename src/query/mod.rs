@@ -41,7 +41,7 @@ enum Test {
     Uri(Vec<String>),
     After(i64),
     Before(i64),
-    Text(Vec<String>),
+    Text(Vec<TextWord>),
     Never,
 }
 
@@ -367,7 +367,7 @@ impl Filter {
                         vals[0]
                     ))
                 })?),
-                Field::Text => Test::Text(vals.clone()),
+                Field::Text => Test::Text(vals.iter().map(|w| TextWord::new(s, w)).collect()),
             };
             let test = match test {
                 Test::Sym(_, ref set) if set.iter().all(|b| !b) => Test::Never,
@@ -465,44 +465,85 @@ fn test(t: &Test, s: &Store, r: usize, ev: Option<&Evaluation>) -> bool {
         }
         Test::After(t) => s.received(r) >= *t,
         Test::Before(t) => s.received(r) < *t,
-        Test::Text(words) => words.iter().all(|w| text_match(s, r, w)),
+        Test::Text(words) => words.iter().all(|w| w.matches(s, r)),
         Test::Never => false,
     }
 }
 
-/// Bare word: a substring of the request path or the object name (ASCII case ignored).
-fn text_match(s: &Store, r: usize, w: &str) -> bool {
-    if contains_ci(s.str(Dim::Name, r), w) {
-        return true;
-    }
-    if s.flags(r) & F_PATH_DERIVED == 0 {
-        return contains_ci(s.str(Dim::Path, r), w);
-    }
-    if !w.contains('/') {
-        // A derived path is its components joined by '/': a word without '/' lies in one.
-        let parts = [
-            Dim::ApiGroup,
-            Dim::ApiVersion,
-            Dim::Namespace,
-            Dim::Resource,
-            Dim::Subresource,
-        ];
-        return parts.iter().any(|d| contains_ci(s.str(*d, r), w))
-            || ["api", "apis", "namespaces"]
+/// A bare word, resolved against the dictionaries: it matches a row when it is a
+/// substring (ASCII case ignored) of the object name or of the request path.
+struct TextWord {
+    word: String,
+    name: Vec<bool>,
+    path: Vec<bool>,
+    /// Per path component dictionary (group, version, namespace, resource, subresource).
+    parts: [Vec<bool>; 5],
+    in_api: bool,
+    in_apis: bool,
+    in_namespaces: bool,
+    slash: bool,
+}
+
+const PATH_PARTS: [Dim; 5] = [
+    Dim::ApiGroup,
+    Dim::ApiVersion,
+    Dim::Namespace,
+    Dim::Resource,
+    Dim::Subresource,
+];
+
+impl TextWord {
+    fn new(s: &Store, w: &str) -> TextWord {
+        let set = |d: Dim| {
+            s.dict
+                .of(d)
                 .iter()
-                .any(|c| contains_ci(c, w));
+                .map(|(_, v)| contains_ci(v, w))
+                .collect::<Vec<bool>>()
+        };
+        TextWord {
+            word: w.to_string(),
+            name: set(Dim::Name),
+            path: set(Dim::Path),
+            parts: PATH_PARTS.map(set),
+            in_api: contains_ci("api", w),
+            in_apis: contains_ci("apis", w),
+            in_namespaces: contains_ci("namespaces", w),
+            slash: w.contains('/'),
+        }
     }
-    let mut p = String::new();
-    derive_path(
-        &mut p,
-        s.str(Dim::ApiGroup, r),
-        s.str(Dim::ApiVersion, r),
-        s.str(Dim::Namespace, r),
-        s.str(Dim::Resource, r),
-        s.str(Dim::Name, r),
-        s.str(Dim::Subresource, r),
-    );
-    contains_ci(&p, w)
+
+    fn matches(&self, s: &Store, r: usize) -> bool {
+        if self.name[s.sym(Dim::Name, r) as usize] {
+            return true;
+        }
+        if s.flags(r) & F_PATH_DERIVED == 0 {
+            return self.path[s.sym(Dim::Path, r) as usize];
+        }
+        if !self.slash {
+            // A derived path is its components joined by '/': a word without '/' lies in one
+            // component (the name was checked above) or in a constant part.
+            let syms = PATH_PARTS.map(|d| s.sym(d, r) as usize);
+            if (0..5).any(|i| self.parts[i][syms[i]]) {
+                return true;
+            }
+            let core = s.str(Dim::ApiGroup, r).is_empty();
+            let nsd =
+                !s.str(Dim::Namespace, r).is_empty() && s.str(Dim::Resource, r) != "namespaces";
+            return (if core { self.in_api } else { self.in_apis }) || (nsd && self.in_namespaces);
+        }
+        let mut p = String::new();
+        derive_path(
+            &mut p,
+            s.str(Dim::ApiGroup, r),
+            s.str(Dim::ApiVersion, r),
+            s.str(Dim::Namespace, r),
+            s.str(Dim::Resource, r),
+            s.str(Dim::Name, r),
+            s.str(Dim::Subresource, r),
+        );
+        contains_ci(&p, &self.word)
+    }
 }
 
 /// Parses and compiles in one step; errors carry byte ranges into `text`.

@@ -8,6 +8,8 @@
 //! - `summary` is `Some` only when at least one file is loaded;
 //! - the state never holds events, only the worker's small answers.
 
+use crate::ui::explore_state::{ExploreAction, ExploreState};
+use crate::ui::policy_state::{PolicyAction, Workbench};
 use crate::web::protocol::{PolicyReport, Progress, Response, Summary};
 use std::rc::Rc;
 use yew::Reducible;
@@ -58,12 +60,29 @@ pub struct State {
     pub notice: Option<String>,
     pub tab: Tab,
     pub help_open: bool,
+    // ---- Explore view (issue 5) ----
+    pub explore: ExploreState,
+    // ---- policy workbench (issue 6) ----
+    /// The edited policy, its options and the worker's latest answer.
+    pub workbench: Workbench,
 }
 
 impl State {
+    /// The initial state, with the view the URL hash names (tab, filter, range, stack).
+    pub fn from_hash(parts: &[(String, String)]) -> State {
+        let mut s = State::default();
+        s.explore.restore(parts);
+        if let Some((_, t)) = parts.iter().find(|(k, _)| k == "tab") {
+            if let Some(tab) = Tab::ALL.iter().find(|x| x.label().eq_ignore_ascii_case(t)) {
+                s.tab = *tab;
+            }
+        }
+        s
+    }
+
     /// True when anything (a log or a policy) is loaded: the workspace replaces the landing view.
     pub fn has_data(&self) -> bool {
-        self.summary.is_some() || self.policy.is_some()
+        self.summary.is_some() || self.policy.is_some() || self.workbench.has_text()
     }
 }
 
@@ -86,6 +105,11 @@ pub enum Action {
     Fail(String),
     /// Some seconds after start: complains if the worker never answered.
     EngineDeadline,
+    // ---- Explore view (issue 5) ----
+    Explore(ExploreAction),
+    // ---- policy workbench (issue 6) ----
+    /// Something done in the Policy view.
+    Policy(PolicyAction),
 }
 
 impl Reducible for State {
@@ -111,6 +135,7 @@ impl Reducible for State {
                 }
             }
             Action::Worker(Response::Policy(report)) => {
+                s.workbench.adopt(&report); // policy workbench: the editor shows it
                 s.policy = Some(Rc::new(report));
             }
             Action::Worker(Response::Error(e)) => s.error = Some(e),
@@ -138,9 +163,27 @@ impl Reducible for State {
             Action::CloseHelp => s.help_open = false,
             Action::DismissError => s.error = None,
             Action::Fail(e) => s.error = Some(e),
+            // ---- Explore view (issue 5) ----
+            Action::Worker(
+                r @ (Response::QueryResult(_)
+                | Response::Rows(_)
+                | Response::Event(_)
+                | Response::Completion { .. }
+                | Response::Exported(_)),
+            ) => s.explore.on_response(r),
+            Action::Explore(a) => s.explore.reduce(a),
             Action::EngineDeadline => {
                 if s.engine.is_none() {
                     s.error = Some(ENGINE_DID_NOT_START.into());
+                }
+            }
+            // --- policy workbench ---
+            Action::Worker(Response::Workbench(r)) => s.workbench.answer(*r),
+            Action::Policy(a) => {
+                let restored = matches!(a, PolicyAction::Restore(_));
+                s.workbench.reduce(a);
+                if restored && s.summary.is_none() && s.workbench.has_text() {
+                    s.tab = Tab::Policy;
                 }
             }
         }

@@ -17,10 +17,12 @@ use crate::audit::policy::LoadedPolicy;
 use crate::gen;
 use crate::ingest::{sniff, Ingester, Sniffed};
 use crate::store::Store;
+use crate::web::explore::{self, Explore, RawSource};
 use crate::web::policy::{self, MAX_POLICY_BYTES};
 use crate::web::protocol::{FileRef, Phase, Progress, Request, Response, Summary};
 use crate::web::reader::{js_error_text, next_range, SLICE, SNIFF_BYTES};
 use crate::web::summary::summarize;
+use crate::web::workbench;
 use gloo_worker::{HandlerId, Worker, WorkerScope};
 use js_sys::Uint8Array;
 use std::collections::VecDeque;
@@ -96,6 +98,16 @@ pub struct Engine {
     generation: u32,
     /// The last policy that loaded without errors (for evaluation).
     policy: Option<LoadedPolicy>,
+    // ---- Explore view (issue 5) ----
+    /// The text of `policy` (the event detail quotes the deciding rule).
+    policy_text: String,
+    /// Per store file index: where its bytes can be read again (events on demand, export).
+    raw: Vec<Option<RawSource>>,
+    /// Caches of the Explore view's answers.
+    explore: Explore,
+    // ---- policy workbench (issue 6) ----
+    /// What the workbench keeps between answers (attribute index, baseline evaluation).
+    workbench: workbench::Cache,
 }
 
 fn now_ms() -> f64 {
@@ -114,6 +126,10 @@ impl Worker for Engine {
             job: None,
             generation: 0,
             policy: None,
+            policy_text: String::new(),
+            raw: Vec::new(),
+            explore: Explore::default(),
+            workbench: workbench::Cache::default(),
         }
     }
 
@@ -166,7 +182,58 @@ impl Worker for Engine {
                 self.store = Store::new();
                 self.loaded.clear();
                 self.policy = None;
+                self.raw.clear();
+                self.explore.reset();
+                self.workbench.invalidate(); // policy workbench
                 scope.respond(id, Response::Loaded(Summary::default()));
+            }
+            // ---- Explore view (issue 5): answered only between loads ----
+            Request::Query(q) if self.job.is_none() => {
+                let r = self.explore.query(&self.store, self.policy.as_ref(), &q);
+                scope.respond(id, Response::QueryResult(Box::new(r)));
+            }
+            Request::Rows {
+                id: q,
+                offset,
+                limit,
+            } if self.job.is_none() => {
+                let page = self.explore.rows(&self.store, q, offset, limit);
+                scope.respond(id, Response::Rows(page));
+            }
+            Request::Event { id: q, row } if self.job.is_none() => {
+                let policy = self.policy.as_ref().map(|p| (p, self.policy_text.as_str()));
+                let d = self.explore.event(&self.store, &self.raw, policy, q, row);
+                scope.respond(id, Response::Event(Box::new(d)));
+            }
+            Request::Complete {
+                id: q,
+                text,
+                cursor,
+            } => {
+                let completion = explore::completion(&self.store, &text, cursor);
+                scope.respond(id, Response::Completion { id: q, completion });
+            }
+            Request::Export { id: q, kind } if self.job.is_none() => {
+                let e = self.explore.export(&self.store, &self.raw, q, kind);
+                scope.respond(id, Response::Exported(e));
+            }
+            // During a load the page shows progress; it asks again once `Loaded` arrives.
+            Request::Query(_)
+            | Request::Rows { .. }
+            | Request::Event { .. }
+            | Request::Export { .. } => {}
+            // ---- policy workbench (issue 6) ----
+            // The edited policy becomes the current one (Explore's rule column and `rule:`).
+            Request::Workbench(req) => {
+                let loading = self.job.is_some();
+                let (report, loaded) =
+                    workbench::answer(&self.store, loading, &mut self.workbench, &req, now_ms);
+                if let Some(p) = loaded {
+                    self.policy = Some(p);
+                    self.policy_text = req.text;
+                    self.explore.policy_changed();
+                }
+                scope.respond(id, Response::Workbench(Box::new(report)));
             }
         }
     }
@@ -324,6 +391,15 @@ impl Engine {
                 return;
             }
             cur.ingester = Some(Ingester::new(&mut self.store, cur.source.name(), cur.size));
+            // Explore: remember where this file's bytes are (events are re-read on demand).
+            let file_index = self.store.files.len() - 1;
+            let raw = match (&cur.data, &cur.source) {
+                (Some(d), _) => Some(RawSource::Bytes(d.clone())),
+                (None, Source::File { file, .. }) => Some(RawSource::Blob(file.blob.clone())),
+                (None, Source::Sample) => None,
+            };
+            self.raw.resize(file_index + 1, None);
+            self.raw[file_index] = raw;
         }
         // Start reading the next slice before parsing this one.
         let more = end < cur.size;
@@ -363,6 +439,8 @@ impl Engine {
         let (report, loaded) = policy::check(name, text);
         if loaded.is_some() {
             self.policy = loaded;
+            self.policy_text = text.to_string();
+            self.explore.policy_changed();
         }
         scope.respond(client, Response::Policy(report));
     }
@@ -403,6 +481,8 @@ impl Engine {
         let job = self.job.take().expect("job is running");
         self.store.finalize();
         self.store.shrink_to_fit();
+        self.explore.reset();
+        self.workbench.invalidate(); // policy workbench
         let summary = summarize(&self.store, now_ms() - job.started_ms, job.note);
         scope.respond(job.client, Response::Loaded(summary));
     }
@@ -453,6 +533,9 @@ impl Engine {
         };
         if partial {
             self.store = Store::new();
+            self.raw.clear();
+            self.explore.reset();
+            self.workbench.invalidate(); // policy workbench
             for s in self.loaded.drain(..) {
                 next.files += 1;
                 if let Source::File { file, .. } = &s {

@@ -7,14 +7,18 @@
 //! - [`reader`]: reads a `Blob` in large slices and feeds the [`Ingester`](crate::ingest::Ingester).
 //! - [`engine`]: the gloo-worker `Worker` that owns the [`Store`](crate::store::Store).
 //! - [`summary`] and [`policy`]: turn engine state into the small answers the UI renders.
+//! - [`explore`]: the Explore view's answers (query, pages, one event, downloads).
+//! - [`workbench`]: the policy workbench's answers (coverage, map, what-if, lint).
 //! - [`spawn`]: starts the worker from the page (main thread side).
 //!
 //! Invariant: the UI never holds events; everything it shows arrives as a `Response`.
 
 pub mod codec;
 pub mod engine;
+pub mod explore;
 pub mod policy;
 pub mod protocol;
 pub mod reader;
 pub mod spawn;
 pub mod summary;
+pub mod workbench;

@@ -10,7 +10,8 @@ use crate::web::protocol::{DiagnosticView, PolicyReport};
 /// Policies larger than this are refused (real ones are a few kB).
 pub const MAX_POLICY_BYTES: u64 = 4 << 20;
 
-fn view(d: &Diagnostic) -> DiagnosticView {
+/// A finding as the UI shows it.
+pub fn view(d: &Diagnostic) -> DiagnosticView {
     DiagnosticView {
         severity: match d.severity {
             Severity::Error => "error",

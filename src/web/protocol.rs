@@ -50,13 +50,32 @@ pub enum Request {
     Cancel,
     /// Forgets every file and the policy.
     Clear,
+
+    // ---- Explore view (issue 5); answered by `crate::web::explore` ------------------
+    /// Filters, bins and ranks: answered by [`Response::QueryResult`] (same `id`).
+    Query(QuerySpec),
+    /// A page of the last query's table: answered by [`Response::Rows`].
+    Rows { id: u32, offset: u32, limit: u32 },
+    /// One event's original JSON, its other stages and its rule: [`Response::Event`].
+    Event { id: u32, row: u32 },
+    /// Completion of the filter at byte `cursor`: [`Response::Completion`].
+    Complete { id: u32, text: String, cursor: u32 },
+    /// A download of the last query's events or of a top-N table: [`Response::Exported`].
+    Export { id: u32, kind: ExportKind },
+
+    // ---- policy workbench (issue 6); answered by `crate::web::workbench` -------------
+    /// Validates, lints and evaluates the edited policy over the loaded log:
+    /// answered by [`Response::Workbench`] (same `id`).
+    Workbench(WorkbenchRequest),
 }
 
 /// What the worker answers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Response {
     /// The worker runs; `version` is the engine's crate version.
-    Ready { version: String },
+    Ready {
+        version: String,
+    },
     /// At most about ten a second while loading.
     Progress(Progress),
     /// A load (or cancel, or clear) finished; the whole loaded set as it stands now.
@@ -65,6 +84,19 @@ pub enum Response {
     Policy(PolicyReport),
     /// Something went wrong that is not about one input line, in plain words.
     Error(String),
+
+    // ---- Explore view (issue 5) ------------------------------------------------------
+    QueryResult(Box<QueryResult>),
+    Rows(RowsPage),
+    Event(Box<EventDetail>),
+    Completion {
+        id: u32,
+        completion: Completion,
+    },
+    Exported(Exported),
+
+    // ---- policy workbench (issue 6) --------------------------------------------------
+    Workbench(Box<WorkbenchReport>),
 }
 
 /// Which step a load is in.
@@ -177,4 +209,281 @@ pub struct PolicyReport {
     /// True when the policy is usable (no errors).
     pub valid: bool,
     pub diagnostics: Vec<DiagnosticView>,
+}
+
+// =====================================================================================
+// Explore view (issue 5). Every answer carries the `id` of its request; the UI drops
+// answers whose id is not the latest it sent (typing outruns the worker).
+// =====================================================================================
+
+pub use crate::analysis::timeline::{StackBy, Timeline};
+pub use crate::analysis::topn::{TopDim, TopRow};
+pub use crate::query::complete::{Completion, Suggestion};
+pub use crate::query::CompileError;
+
+/// Order of the event table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortBy {
+    #[default]
+    TimeAsc,
+    TimeDesc,
+    LatencyDesc,
+    LatencyAsc,
+}
+
+/// What the Explore view shows: the filter, the time range and how to present them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuerySpec {
+    pub id: u32,
+    pub filter: String,
+    /// `[from, to)` in µs since the epoch; `None` = everything.
+    pub range: Option<(i64, i64)>,
+    pub stack: StackBy,
+    /// About how many timeline bins (the canvas width decides).
+    pub bins: u32,
+    pub sort: SortBy,
+    /// One table row per audit ID (its last stage) instead of one per event.
+    pub per_request: bool,
+    /// Rows in the first page.
+    pub page: u32,
+    /// Rows per top-N table.
+    pub top: u32,
+}
+
+/// One top-N table of the filtered set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TopTable {
+    pub dim: TopDim,
+    pub rows: Vec<TopRow>,
+}
+
+/// One row of the event table (a few strings; the raw event stays in the file).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RowView {
+    /// Store row (for [`Request::Event`]).
+    pub row: u32,
+    pub time_us: i64,
+    pub user: String,
+    pub verb: String,
+    /// `resource[/subresource]`, empty for non-resource requests.
+    pub resource: String,
+    pub namespace: String,
+    pub name: String,
+    /// The request path (shown for non-resource requests).
+    pub uri: String,
+    /// 0 when absent.
+    pub code: u16,
+    pub latency_us: u32,
+    pub level: String,
+    pub stage: String,
+    /// Bit `i` set when the request has an event at `Stage::ALL[i]` (its stage badges).
+    pub stages: u8,
+    /// Deciding rule under the loaded policy: `Some(Some(i))`, `Some(None)` = no rule
+    /// matched, `None` = no policy loaded.
+    pub rule: Option<Option<u32>>,
+    /// Bytes of the event in the log.
+    pub bytes: u32,
+}
+
+/// A page of the table: rows `[offset, offset + rows.len())` of `total`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RowsPage {
+    pub id: u32,
+    pub offset: u32,
+    pub total: u32,
+    pub rows: Vec<RowView>,
+}
+
+/// The answer to a [`QuerySpec`].
+///
+/// Invariant: when `error` is set, nothing else is meaningful but `id` and `span` (the UI
+/// keeps showing the previous answer).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueryResult {
+    pub id: u32,
+    pub error: Option<CompileError>,
+    /// Events matching the filter within the range (exact).
+    pub count: u64,
+    /// Bytes of those events in the log.
+    pub bytes: u64,
+    /// Table rows (requests when `per_request`, else `count`).
+    pub rows: u64,
+    /// Events in the whole store.
+    pub total: u64,
+    /// The whole loaded time span `[first, last]`, µs.
+    pub span: Option<(i64, i64)>,
+    pub range: Option<(i64, i64)>,
+    pub timeline: Option<Timeline>,
+    pub tops: Vec<TopTable>,
+    pub page: RowsPage,
+    /// A usable policy is loaded (rule column, stack by rule, `rule:` filters).
+    pub policy: bool,
+    /// Worker time for this answer, ms.
+    pub elapsed_ms: f64,
+}
+
+/// Another event of the same request (audit ID).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageRef {
+    pub row: u32,
+    pub stage: String,
+    pub time_us: i64,
+    pub latency_us: u32,
+    pub code: u16,
+}
+
+/// The policy rule that decides an event, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleWhy {
+    /// 0-based rule index; `None` when no rule matched (level None).
+    pub rule: Option<u32>,
+    pub level: String,
+    /// Stages the decision omits.
+    pub omit_stages: Vec<String>,
+    pub policy: String,
+    /// 1-based first line of the rule in the policy source (0 when unknown).
+    pub line: u32,
+    /// The rule's source lines.
+    pub source: String,
+    /// In plain words.
+    pub why: String,
+}
+
+/// One event, fetched from its file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventDetail {
+    pub id: u32,
+    pub row: u32,
+    pub file: String,
+    /// Byte offset of the record in the (decompressed) file.
+    pub offset: u64,
+    /// The event's JSON as in the file (host prefix removed; unwrapped from a wrapper).
+    pub raw: String,
+    /// The event was read from inside a wrapper (EventList, Azure records, ...).
+    pub wrapped: bool,
+    /// Every event of the same audit ID (this one included), in stage order.
+    pub stages: Vec<StageRef>,
+    pub rule: Option<RuleWhy>,
+    /// Why the JSON could not be shown (file gone, read error).
+    pub error: Option<String>,
+}
+
+/// What to download.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExportKind {
+    /// The last query's events as JSON lines, byte-identical to the source lines.
+    Events,
+    /// A top-N table of the last query as CSV (value, events, share, bytes).
+    TopCsv(TopDim),
+}
+
+/// A download, built in the worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Exported {
+    pub id: u32,
+    /// Suggested file name.
+    pub name: String,
+    /// Lines or rows written.
+    pub count: u64,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub blob: web_sys::Blob,
+    pub error: Option<String>,
+}
+
+// =====================================================================================
+// Policy workbench (issue 6). The UI sends the editor's text after a short debounce;
+// every answer carries the request's `id` (the editor's revision) and the UI drops
+// answers for older revisions.
+// =====================================================================================
+
+pub use crate::analysis::coverage::Coverage;
+pub use crate::analysis::volume::{Retention, RotationFlags, WhatIf};
+pub use crate::audit::lint::{CheckItem, Outcome};
+
+/// The edited policy and what to compare it with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkbenchRequest {
+    /// The editor's revision; echoed in the answer.
+    pub id: u64,
+    /// File name shown in findings.
+    pub name: String,
+    pub text: String,
+    /// Kubernetes minor version (major is 1): what the evaluator accepts.
+    pub kube_minor: u32,
+    /// A second policy to compare with (A/B); `None` compares with the log as recorded.
+    pub baseline: Option<String>,
+    /// `--audit-log-maxsize`, `--audit-log-maxbackup`, `--audit-log-maxage`.
+    pub flags: RotationFlags,
+}
+
+/// Where one rule is and what it selects, for the coverage table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleInfo {
+    /// The rule's level as written ("None", "Metadata", ...).
+    pub level: String,
+    /// 1-based first and last line of the rule in the text (0 when unknown).
+    pub line: u32,
+    pub end_line: u32,
+    /// Compact selectors, e.g. `users: system:kube-proxy · verbs: watch · resources: endpoints`;
+    /// "everything" for a catch-all.
+    pub selectors: String,
+    /// Stages this rule omits (policy-wide ones included).
+    pub omit_stages: Vec<String>,
+}
+
+/// One row of the coverage map: an API group/resource (or the non-resource URLs), with
+/// events per verb and per resulting level.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapRow {
+    /// `group/resource[/sub]` ("core" for the empty group), or "non-resource URLs".
+    pub label: String,
+    pub events: u64,
+    /// Per verb in [`CoverageMap::verbs`] order: events at None, Metadata, Request,
+    /// RequestResponse under the policy (stages it omits count as None).
+    pub cells: Vec<[u64; 4]>,
+}
+
+/// API groups/resources × verbs, coloured by the level the policy gives them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CoverageMap {
+    pub verbs: Vec<String>,
+    /// Rows by events, most first; at most [`MAP_ROWS`].
+    pub rows: Vec<MapRow>,
+    /// Rows left out (their events are in no row).
+    pub more_rows: usize,
+}
+
+/// Rows the coverage map carries at most.
+pub const MAP_ROWS: usize = 150;
+
+/// Retention on disk for one policy under the rotation flags.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RetentionView {
+    pub label: String,
+    pub bytes_per_hour: f64,
+    pub retention: Retention,
+}
+
+/// Everything the workbench shows for one revision of the policy.
+///
+/// Invariants: `coverage`, `map` and `what_if` are `Some` only when the policy is valid and
+/// a log is loaded (and not loading); `rules.len()` equals the number of rules when valid.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkbenchReport {
+    pub id: u64,
+    /// Validation errors, warnings and lint findings, sorted by line.
+    pub report: PolicyReport,
+    pub rules: Vec<RuleInfo>,
+    pub checklist: Vec<CheckItem>,
+    pub coverage: Option<Coverage>,
+    pub map: Option<CoverageMap>,
+    pub what_if: Option<WhatIf>,
+    /// Baseline then candidate, when `what_if` is set.
+    pub retention: Vec<RetentionView>,
+    /// The baseline policy could not be used (it is then "as recorded").
+    pub baseline_error: Option<String>,
+    /// Why there is no coverage (no log, loading, invalid policy).
+    pub no_coverage: Option<String>,
+    /// Worker time for this answer, ms.
+    pub elapsed_ms: f64,
 }

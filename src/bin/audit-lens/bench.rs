@@ -50,9 +50,13 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
         .get("rounds")
         .map_or(Ok(5), |v| v.parse().map_err(|_| "--rounds: not a number"))?;
     let mut log = Vec::with_capacity(size as usize + 100_000);
+    let body_scale: f64 = args.get("body-scale").map_or(Ok(1.0), |v| {
+        v.parse().map_err(|_| "--body-scale: not a number")
+    })?;
     let opts = GenOptions {
         max_bytes: size,
         duration_s: 0,
+        body_scale,
         ..Default::default()
     };
     generate(&opts, &mut |b| log.extend_from_slice(b));
@@ -137,7 +141,9 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
     );
     let text = match args.get("policy") {
         Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"))?,
-        None => audit_lens::gen::sample_policy().to_string(),
+        None => bench_policy(args.get("policy-rules").map_or(Ok(40), |v| {
+            v.parse().map_err(|_| "--policy-rules: not a number")
+        })?),
     };
     let p =
         load_policy("bench-policy", &text, &LoadOptions::default()).map_err(|e| e.to_string())?;
@@ -153,4 +159,24 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
     });
     println!("coverage: {ms:.1} ms");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The sample policy grown to `n` rules (if it has fewer) by inserting realistic
+/// team-specific rules before its catch-all: rules that must all be tried, worst case.
+fn bench_policy(n: usize) -> String {
+    let base = audit_lens::gen::sample_policy();
+    let cut = base.rfind("  # Everything else").unwrap_or(base.len());
+    let have = base.matches("\n  - level:").count();
+    let mut extra = String::new();
+    for i in 0..n.saturating_sub(have) {
+        let (level, verbs) = match i % 3 {
+            0 => ("Metadata", "[\"get\", \"list\"]"),
+            1 => ("Request", "[\"create\", \"update\", \"patch\"]"),
+            _ => ("RequestResponse", "[\"delete\"]"),
+        };
+        extra.push_str(&format!(
+            "  - level: {level}\n    userGroups: [\"team-{i}\"]\n    verbs: {verbs}\n    namespaces: [\"team-{i}-prod\", \"team-{i}-dev\"]\n    resources:\n      - group: \"apps\"\n        resources: [\"deployments\", \"statefulsets\"]\n      - group: \"\"\n        resources: [\"pods\", \"services\", \"configmaps\"]\n"
+        ));
+    }
+    format!("{}{extra}{}", &base[..cut], &base[cut..])
 }

@@ -1,0 +1,287 @@
+//! The policy workbench's part of the page state: the edited text (and a baseline for
+//! A/B), the options sent with it, and the worker's latest answer.
+//!
+//! Invariants:
+//! - `rev` grows on every change of what is sent to the worker (text, baseline, compare
+//!   mode, Kubernetes version, rotation flags); an answer is kept only when its `id`
+//!   equals `rev`, so a late answer for an older text never replaces a newer one;
+//! - `reset` grows whenever the text is replaced from outside the editor (a file, the
+//!   template, a restore): the editor then replaces its content, and only then;
+//! - the text is saved in this browser's local storage and never sent anywhere else.
+
+use crate::web::protocol::{PolicyReport, RotationFlags, WorkbenchReport, WorkbenchRequest};
+use serde::{Deserialize, Serialize};
+use std::rc::Rc;
+
+/// Kubernetes versions the selector offers (minor; major is 1) and the default.
+pub const KUBE_MINORS: std::ops::RangeInclusive<u32> = 30..=37;
+pub const DEFAULT_KUBE_MINOR: u32 = 35;
+
+/// The local-storage key of the saved workbench.
+pub const STORAGE_KEY: &str = "audit-lens.policy-workbench.v1";
+
+/// Name of the policy the sample comes with (not adopted over the user's own text).
+const SAMPLE_POLICY_NAME: &str = "sample-policy.yaml";
+
+/// Which text the editor shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Slot {
+    /// The policy being edited (coverage, lint and checklist are about it).
+    #[default]
+    Edited,
+    /// The policy it is compared with.
+    Baseline,
+}
+
+/// What the what-if compares the edited policy with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Compare {
+    /// The log as it was written.
+    #[default]
+    Recorded,
+    /// The baseline policy (slot B).
+    Baseline,
+}
+
+/// What survives a reload (local storage).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Saved {
+    pub name: String,
+    pub text: String,
+    pub baseline: String,
+    pub compare: Compare,
+    pub kube_minor: u32,
+}
+
+/// The workbench state. See the module docs for the invariants.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workbench {
+    /// File name (findings, download).
+    pub name: String,
+    pub text: String,
+    pub baseline: String,
+    pub slot: Slot,
+    pub compare: Compare,
+    pub kube_minor: u32,
+    pub flags: RotationFlags,
+    pub rev: u64,
+    pub reset: u64,
+    /// The latest answer (possibly for an older `rev`: then `busy()`).
+    pub report: Option<Rc<WorkbenchReport>>,
+    /// The rule picked in the coverage table (highlighted in the editor).
+    pub selected_rule: Option<usize>,
+    /// Move the caret to this 1-based line; the counter makes each request distinct.
+    pub jump: Option<(u32, u64)>,
+}
+
+impl Default for Workbench {
+    fn default() -> Self {
+        Workbench {
+            name: "policy.yaml".into(),
+            text: String::new(),
+            baseline: String::new(),
+            slot: Slot::Edited,
+            compare: Compare::Recorded,
+            kube_minor: DEFAULT_KUBE_MINOR,
+            flags: RotationFlags::default(),
+            rev: 0,
+            reset: 0,
+            report: None,
+            selected_rule: None,
+            jump: None,
+        }
+    }
+}
+
+/// Everything the workbench's controls can do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PolicyAction {
+    /// The saved workbench, read at start.
+    Restore(Saved),
+    /// The user typed in the editor (the slot it shows).
+    Edit(String),
+    /// Replaces the shown slot's text (template); `name` renames the edited policy.
+    Replace { name: Option<String>, text: String },
+    ShowSlot(Slot),
+    SetCompare(Compare),
+    /// Copies the edited policy into the baseline and compares with it.
+    UseAsBaseline,
+    SetKube(u32),
+    SetFlags(RotationFlags),
+    SelectRule(Option<usize>),
+    /// Moves the caret to a 1-based line (a finding was clicked).
+    JumpTo(u32),
+}
+
+impl Workbench {
+    /// True when the text shown is not yet evaluated (the answer is older or missing).
+    pub fn busy(&self) -> bool {
+        self.has_text() && self.report.as_ref().map(|r| r.id) != Some(self.rev)
+    }
+
+    /// True when there is something to evaluate.
+    pub fn has_text(&self) -> bool {
+        !self.text.trim().is_empty()
+    }
+
+    /// The text the editor shows.
+    pub fn shown_text(&self) -> &str {
+        match self.slot {
+            Slot::Edited => &self.text,
+            Slot::Baseline => &self.baseline,
+        }
+    }
+
+    /// What to send to the worker for the current revision.
+    pub fn request(&self) -> WorkbenchRequest {
+        WorkbenchRequest {
+            id: self.rev,
+            name: self.name.clone(),
+            text: self.text.clone(),
+            kube_minor: self.kube_minor,
+            baseline: (self.compare == Compare::Baseline).then(|| self.baseline.clone()),
+            flags: self.flags,
+        }
+    }
+
+    pub fn saved(&self) -> Saved {
+        Saved {
+            name: self.name.clone(),
+            text: self.text.clone(),
+            baseline: self.baseline.clone(),
+            compare: self.compare,
+            kube_minor: self.kube_minor,
+        }
+    }
+
+    fn changed(&mut self) {
+        self.rev += 1;
+    }
+
+    fn replaced(&mut self) {
+        self.rev += 1;
+        self.reset += 1;
+        self.selected_rule = None;
+    }
+
+    /// A policy file was read by the worker: the editor shows it (the sample's own policy
+    /// only when the editor is empty, so loading the sample never overwrites edits).
+    pub fn adopt(&mut self, p: &PolicyReport) {
+        if p.name == SAMPLE_POLICY_NAME && self.has_text() {
+            return;
+        }
+        self.name = p.name.clone();
+        self.text = p.text.clone();
+        self.slot = Slot::Edited;
+        self.report = None; // findings of another text must not show for this one
+        self.replaced();
+    }
+
+    /// Keeps the worker's answer if it is for the current revision.
+    pub fn answer(&mut self, r: WorkbenchReport) {
+        if r.id == self.rev {
+            self.report = Some(Rc::new(r));
+        }
+    }
+
+    pub fn reduce(&mut self, a: PolicyAction) {
+        match a {
+            PolicyAction::Restore(saved) => {
+                if self.has_text() || saved.text.trim().is_empty() {
+                    return;
+                }
+                self.name = if saved.name.is_empty() {
+                    "policy.yaml".into()
+                } else {
+                    saved.name
+                };
+                self.text = saved.text;
+                self.baseline = saved.baseline;
+                self.compare = saved.compare;
+                if KUBE_MINORS.contains(&saved.kube_minor) {
+                    self.kube_minor = saved.kube_minor;
+                }
+                self.replaced();
+            }
+            PolicyAction::Edit(t) => {
+                match self.slot {
+                    Slot::Edited => self.text = t,
+                    Slot::Baseline => self.baseline = t,
+                }
+                self.changed();
+            }
+            PolicyAction::Replace { name, text } => {
+                match self.slot {
+                    Slot::Edited => {
+                        self.text = text;
+                        if let Some(n) = name {
+                            self.name = n;
+                        }
+                    }
+                    Slot::Baseline => self.baseline = text,
+                }
+                self.replaced();
+            }
+            PolicyAction::ShowSlot(s) => {
+                if s != self.slot {
+                    self.slot = s;
+                    self.reset += 1;
+                    self.jump = None;
+                }
+            }
+            PolicyAction::SetCompare(c) => {
+                self.compare = c;
+                self.changed();
+            }
+            PolicyAction::UseAsBaseline => {
+                self.baseline = self.text.clone();
+                self.compare = Compare::Baseline;
+                if self.slot == Slot::Baseline {
+                    self.reset += 1;
+                }
+                self.changed();
+            }
+            PolicyAction::SetKube(m) => {
+                self.kube_minor = m;
+                self.changed();
+            }
+            PolicyAction::SetFlags(f) => {
+                self.flags = f;
+                self.changed();
+            }
+            PolicyAction::SelectRule(r) => {
+                self.selected_rule = r;
+                let line = r.and_then(|i| {
+                    self.report
+                        .as_ref()
+                        .and_then(|rep| rep.rules.get(i))
+                        .map(|ri| ri.line)
+                });
+                if let Some(l) = line.filter(|l| *l > 0) {
+                    self.slot = Slot::Edited;
+                    self.jump = Some((l, self.jump.map_or(1, |j| j.1 + 1)));
+                }
+            }
+            PolicyAction::JumpTo(line) => {
+                self.jump = Some((line, self.jump.map_or(1, |j| j.1 + 1)));
+            }
+        }
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// The workbench saved in this browser, if any.
+pub fn load_saved() -> Option<Saved> {
+    let text = storage()?.get_item(STORAGE_KEY).ok().flatten()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Saves the workbench in this browser (quietly does nothing when storage is off or full).
+pub fn save(s: &Saved) {
+    if let (Some(st), Ok(json)) = (storage(), serde_json::to_string(s)) {
+        let _ = st.set_item(STORAGE_KEY, &json);
+    }
+}

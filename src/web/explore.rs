@@ -1,0 +1,768 @@
+//! The Explore view's answers, computed in the worker: filter + time range -> rows ->
+//! timeline, top-N, table pages, one event's original JSON, downloads.
+//!
+//! [`Explore`] caches what is costly and reused: the attribute index and the evaluation of
+//! the loaded policy (for `rule:` filters, the rule column and "stack by rule"), the audit-ID
+//! index (stage badges, other stages) and the last query's rows, so paging, re-stacking and
+//! exporting do not filter again.
+//!
+//! Invariants:
+//! - the cache belongs to one store and one policy: [`Explore::reset`] on every store change,
+//!   [`Explore::policy_changed`] on every policy change;
+//! - `matched` is in store (time) order; table rows are `matched` (or one per request) in
+//!   the chosen sort;
+//! - raw text is never kept: events are re-read from their source (a `File`'s slice, or the
+//!   sample's bytes; gzip files are re-decompressed up to the event).
+
+use crate::analysis::evaluate::{evaluate, AttrIndex, Evaluation};
+use crate::analysis::timeline::{timeline, StackBy};
+use crate::analysis::topn::{top_n, TopDim};
+use crate::audit::policy::LoadedPolicy;
+use crate::audit::Stage;
+use crate::ingest::gzip::GzipStream;
+use crate::ingest::record::events_in_record;
+use crate::ingest::strip_host_prefix;
+use crate::query::complete::complete;
+use crate::store::{AuditIndex, Dim, Store, F_WRAPPED};
+use crate::web::protocol::{
+    CompileError, Completion, EventDetail, ExportKind, Exported, QueryResult, QuerySpec, RowView,
+    RowsPage, RuleWhy, SortBy, StageRef, TopTable,
+};
+use crate::web::reader::{js_error_text, read_slice_sync};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// The dimensions of the top-N panels, in display order.
+pub const TOP_DIMS: [TopDim; 7] = [
+    TopDim::User,
+    TopDim::UserAgent,
+    TopDim::Verb,
+    TopDim::Resource,
+    TopDim::Namespace,
+    TopDim::SourceIp,
+    TopDim::Code,
+];
+
+/// Longest page of rows answered at once.
+pub const MAX_PAGE: u32 = 1000;
+
+/// Compressed bytes read per step when re-decompressing a gzip file.
+const GZ_STEP: u64 = 4 << 20;
+
+/// Where a loaded file's bytes can be read again.
+#[derive(Clone)]
+pub enum RawSource {
+    /// Bytes kept in memory (the generated sample).
+    Bytes(Rc<Vec<u8>>),
+    /// A dropped file.
+    Blob(web_sys::Blob),
+}
+
+impl RawSource {
+    fn size(&self) -> u64 {
+        match self {
+            RawSource::Bytes(b) => b.len() as u64,
+            RawSource::Blob(b) => b.size() as u64,
+        }
+    }
+
+    fn read(&self, a: u64, b: u64) -> Result<Vec<u8>, String> {
+        let b = b.min(self.size());
+        let a = a.min(b);
+        match self {
+            RawSource::Bytes(v) => Ok(v[a as usize..b as usize].to_vec()),
+            RawSource::Blob(blob) => read_slice_sync(blob, a, b),
+        }
+    }
+}
+
+/// Reads byte ranges `(offset, len)` of the *decompressed* stream of a gzip source in one
+/// pass, keeping only the wanted bytes. `ranges` must be sorted by offset.
+pub fn read_gzip_ranges(src: &RawSource, ranges: &[(u64, u32)]) -> Result<Vec<Vec<u8>>, String> {
+    let mut out: Vec<Vec<u8>> = ranges
+        .iter()
+        .map(|&(_, l)| Vec::with_capacity(l as usize))
+        .collect();
+    let Some(end) = ranges.iter().map(|&(o, l)| o + l as u64).max() else {
+        return Ok(out);
+    };
+    let mut gz = GzipStream::new();
+    let (mut pos, mut first) = (0u64, 0usize);
+    let size = src.size();
+    let mut at = 0u64;
+    while pos < end && at < size {
+        let chunk = src.read(at, at + GZ_STEP)?;
+        at += chunk.len() as u64;
+        gz.push(&chunk, &mut |piece: &[u8]| {
+            let (p0, p1) = (pos, pos + piece.len() as u64);
+            while first < ranges.len() && ranges[first].0 + ranges[first].1 as u64 <= p0 {
+                first += 1;
+            }
+            for (k, &(o, l)) in ranges.iter().enumerate().skip(first) {
+                if o >= p1 {
+                    break;
+                }
+                let (a, b) = (o.max(p0), (o + l as u64).min(p1));
+                if a < b {
+                    out[k].extend_from_slice(&piece[(a - p0) as usize..(b - p0) as usize]);
+                }
+            }
+            pos = p1;
+        });
+        if let Some(e) = gz.error() {
+            return Err(format!("gzip: {e}"));
+        }
+        if chunk.is_empty() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The last query's rows.
+struct Cached {
+    filter: String,
+    range: Option<(i64, i64)>,
+    per_request: bool,
+    sort: SortBy,
+    /// Matching rows in time order.
+    matched: Vec<u32>,
+    bytes: u64,
+    /// Table rows before sorting by time direction: `None` = `matched`.
+    base: Option<Vec<u32>>,
+    /// Table rows sorted by latency (`None` for the time sorts).
+    by_latency: Option<Vec<u32>>,
+}
+
+impl Cached {
+    fn base(&self) -> &[u32] {
+        self.base.as_deref().unwrap_or(&self.matched)
+    }
+    fn len(&self) -> usize {
+        self.base().len()
+    }
+    /// Table row `i` (in the chosen sort).
+    fn row(&self, i: usize) -> u32 {
+        if let Some(v) = &self.by_latency {
+            return v[i];
+        }
+        let b = self.base();
+        match self.sort {
+            SortBy::TimeDesc => b[b.len() - 1 - i],
+            _ => b[i],
+        }
+    }
+}
+
+/// Caches for the Explore view. See the module docs.
+#[derive(Default)]
+pub struct Explore {
+    attr: Option<AttrIndex>,
+    eval: Option<Evaluation>,
+    audit: Option<AuditIndex>,
+    cache: Option<Cached>,
+}
+
+impl Explore {
+    /// Forgets everything (the store changed).
+    pub fn reset(&mut self) {
+        *self = Explore::default();
+    }
+
+    /// Forgets what depends on the policy.
+    pub fn policy_changed(&mut self) {
+        self.eval = None;
+        self.cache = None;
+    }
+
+    /// Builds the indexes the answers need (once per store / policy).
+    fn ensure(&mut self, s: &Store, policy: Option<&LoadedPolicy>) {
+        if let Some(p) = policy {
+            if self.eval.is_none() {
+                let attr = self.attr.get_or_insert_with(|| AttrIndex::build(s));
+                self.eval = Some(evaluate(s, attr, &p.compiled));
+            }
+        }
+        if self.audit.is_none() {
+            self.audit = Some(AuditIndex::build(s));
+        }
+    }
+
+    /// The evaluation of the loaded policy, when there is one.
+    pub fn evaluation(&self) -> Option<&Evaluation> {
+        self.eval.as_ref()
+    }
+
+    /// Answers a query: filters (or reuses the cached rows), bins, ranks, first page.
+    pub fn query(
+        &mut self,
+        s: &Store,
+        policy: Option<&LoadedPolicy>,
+        q: &QuerySpec,
+    ) -> QueryResult {
+        let t0 = js_sys::Date::now();
+        self.ensure(s, policy);
+        let ev = self.eval.as_ref();
+        let span = (!s.is_empty()).then(|| (s.received(0), s.received(s.len() - 1)));
+        let mut res = QueryResult {
+            id: q.id,
+            error: None,
+            count: 0,
+            bytes: 0,
+            rows: 0,
+            total: s.len() as u64,
+            span,
+            range: q.range,
+            timeline: None,
+            tops: Vec::new(),
+            page: RowsPage {
+                id: q.id,
+                offset: 0,
+                total: 0,
+                rows: Vec::new(),
+            },
+            policy: ev.is_some(),
+            elapsed_ms: 0.0,
+        };
+        let same_rows = self
+            .cache
+            .as_ref()
+            .is_some_and(|c| c.filter == q.filter && c.range == q.range);
+        if !same_rows {
+            let f = match crate::query::compile(s, &q.filter, ev) {
+                Ok(f) => f,
+                Err(e) => {
+                    res.error = Some(e);
+                    res.elapsed_ms = js_sys::Date::now() - t0;
+                    return res;
+                }
+            };
+            let matched = f.select(s, q.range, ev);
+            let bytes = matched
+                .iter()
+                .map(|&r| s.event_size(r as usize) as u64)
+                .sum();
+            self.cache = Some(Cached {
+                filter: q.filter.clone(),
+                range: q.range,
+                per_request: false,
+                sort: SortBy::TimeAsc,
+                matched,
+                bytes,
+                base: None,
+                by_latency: None,
+            });
+        }
+        let c = self.cache.as_mut().expect("cache set above");
+        if !same_rows || c.per_request != q.per_request || c.sort != q.sort {
+            c.per_request = q.per_request;
+            c.sort = q.sort;
+            c.base = q.per_request.then(|| one_per_request(s, &c.matched));
+            c.by_latency = match q.sort {
+                SortBy::LatencyAsc | SortBy::LatencyDesc => {
+                    let mut v = c.base().to_vec();
+                    if q.sort == SortBy::LatencyDesc {
+                        v.sort_by_key(|&r| std::cmp::Reverse(s.latency(r as usize)));
+                    } else {
+                        v.sort_by_key(|&r| s.latency(r as usize));
+                    }
+                    Some(v)
+                }
+                _ => None,
+            };
+        }
+        let c = self.cache.as_ref().expect("cache set above");
+        res.count = c.matched.len() as u64;
+        res.bytes = c.bytes;
+        res.rows = c.len() as u64;
+        if let Some((first, last)) = span {
+            let (from, to) = q.range.unwrap_or((first, last + 1));
+            let stack = match q.stack {
+                StackBy::Rule if ev.is_none() => StackBy::None,
+                x => x,
+            };
+            res.timeline = Some(timeline(
+                s,
+                &c.matched,
+                (from, to.max(from + 1)),
+                q.bins.clamp(1, 2000) as usize,
+                stack,
+                8,
+                ev,
+            ));
+        }
+        let top = q.top.clamp(1, 100) as usize;
+        res.tops = TOP_DIMS
+            .iter()
+            .map(|&dim| TopTable {
+                dim,
+                rows: top_n(s, dim, Some(&c.matched), top),
+            })
+            .collect();
+        res.page = self.rows(s, q.id, 0, q.page);
+        res.elapsed_ms = js_sys::Date::now() - t0;
+        res
+    }
+
+    /// Rows `[offset, offset + limit)` of the last query's table.
+    pub fn rows(&self, s: &Store, id: u32, offset: u32, limit: u32) -> RowsPage {
+        let Some(c) = self.cache.as_ref() else {
+            return RowsPage {
+                id,
+                offset,
+                total: 0,
+                rows: Vec::new(),
+            };
+        };
+        let total = c.len() as u32;
+        let end = offset.saturating_add(limit.min(MAX_PAGE)).min(total);
+        let rows = (offset.min(end)..end)
+            .map(|i| self.row_view(s, c.row(i as usize) as usize))
+            .collect();
+        RowsPage {
+            id,
+            offset,
+            total,
+            rows,
+        }
+    }
+
+    fn stage_mask(&self, s: &Store, r: usize) -> u8 {
+        match &self.audit {
+            Some(ix) => ix.group(s, r).iter().fold(0u8, |m, &g| {
+                m | 1u8.checked_shl(s.stage_byte(g) as u32).unwrap_or(0)
+            }),
+            None => 1u8.checked_shl(s.stage_byte(r) as u32).unwrap_or(0),
+        }
+    }
+
+    fn row_view(&self, s: &Store, r: usize) -> RowView {
+        let res = s.str(Dim::Resource, r);
+        let sub = s.str(Dim::Subresource, r);
+        let resource = if sub.is_empty() {
+            res.to_string()
+        } else {
+            format!("{res}/{sub}")
+        };
+        RowView {
+            row: r as u32,
+            time_us: s.received(r),
+            user: s.str(Dim::User, r).to_string(),
+            verb: s.str(Dim::Verb, r).to_string(),
+            resource,
+            namespace: s.str(Dim::Namespace, r).to_string(),
+            name: s.str(Dim::Name, r).to_string(),
+            uri: if s.is_resource_request(r) {
+                String::new()
+            } else {
+                s.path(r)
+            },
+            code: s.code(r),
+            latency_us: s.latency(r),
+            level: s.level(r).map_or("", |l| l.as_str()).to_string(),
+            stage: s.stage(r).map_or("", |x| x.as_str()).to_string(),
+            stages: self.stage_mask(s, r),
+            rule: self
+                .eval
+                .as_ref()
+                .map(|e| e.decision(r).rule.map(|i| i as u32)),
+            bytes: s.event_size(r),
+        }
+    }
+
+    /// One event: its JSON from the source, its stages, its rule.
+    pub fn event(
+        &mut self,
+        s: &Store,
+        raw: &[Option<RawSource>],
+        policy: Option<(&LoadedPolicy, &str)>,
+        id: u32,
+        row: u32,
+    ) -> EventDetail {
+        let r = row as usize;
+        let mut d = EventDetail {
+            id,
+            row,
+            file: String::new(),
+            offset: 0,
+            raw: String::new(),
+            wrapped: false,
+            stages: Vec::new(),
+            rule: None,
+            error: None,
+        };
+        if r >= s.len() {
+            d.error = Some("This event is no longer loaded.".into());
+            return d;
+        }
+        self.ensure(s, policy.map(|p| p.0));
+        let f = s.file(r) as usize;
+        d.file = s.files.get(f).map_or_else(String::new, |x| x.name.clone());
+        d.offset = s.offset(r);
+        d.wrapped = s.flags(r) & F_WRAPPED != 0;
+        match event_text(s, raw, r) {
+            Ok(t) => d.raw = t,
+            Err(e) => d.error = Some(e),
+        }
+        if let Some(ix) = &self.audit {
+            d.stages = ix
+                .group(s, r)
+                .into_iter()
+                .map(|g| StageRef {
+                    row: g as u32,
+                    stage: s.stage(g).map_or("", |x| x.as_str()).to_string(),
+                    time_us: s.received(g),
+                    latency_us: s.latency(g),
+                    code: s.code(g),
+                })
+                .collect();
+        }
+        if let (Some((p, text)), Some(ev)) = (policy, self.eval.as_ref()) {
+            d.rule = Some(rule_why(s, p, text, ev, r));
+        }
+        d
+    }
+
+    /// Builds a download of the last query.
+    pub fn export(
+        &self,
+        s: &Store,
+        raw: &[Option<RawSource>],
+        id: u32,
+        kind: ExportKind,
+    ) -> Exported {
+        let empty = || web_sys::Blob::new().expect("an empty Blob");
+        let Some(c) = self.cache.as_ref() else {
+            return Exported {
+                id,
+                name: String::new(),
+                count: 0,
+                blob: empty(),
+                error: Some("Nothing to export yet.".into()),
+            };
+        };
+        let built = match kind {
+            ExportKind::Events => export_events(s, raw, &c.matched).map(|b| {
+                (
+                    "audit-lens-events.jsonl".to_string(),
+                    c.matched.len() as u64,
+                    b,
+                )
+            }),
+            ExportKind::TopCsv(dim) => {
+                let rows = top_n(s, dim, Some(&c.matched), 100_000);
+                let total = c.matched.len().max(1) as f64;
+                let mut out = String::from("value,events,share,bytes\n");
+                for t in &rows {
+                    out.push_str(&format!(
+                        "{},{},{:.6},{}\n",
+                        csv_field(&t.value),
+                        t.events,
+                        t.events as f64 / total,
+                        t.bytes
+                    ));
+                }
+                let name = format!("audit-lens-top-{}.csv", dim.json_key());
+                blob_of(
+                    &[js_sys::Uint8Array::from(out.as_bytes()).into()],
+                    "text/csv",
+                )
+                .map(|b| (name, rows.len() as u64, b))
+            }
+        };
+        match built {
+            Ok((name, count, blob)) => Exported {
+                id,
+                name,
+                count,
+                blob,
+                error: None,
+            },
+            Err(e) => Exported {
+                id,
+                name: String::new(),
+                count: 0,
+                blob: empty(),
+                error: Some(e),
+            },
+        }
+    }
+}
+
+/// Completes the filter (the engine's completion over the whole store).
+pub fn completion(s: &Store, text: &str, cursor: u32) -> Completion {
+    let mut c = cursor as usize;
+    while c < text.len() && !text.is_char_boundary(c) {
+        c += 1;
+    }
+    complete(s, text, c.min(text.len()), 12)
+}
+
+/// One row per audit ID: the one with the latest stage, in order of first appearance.
+pub fn one_per_request(s: &Store, rows: &[u32]) -> Vec<u32> {
+    let mut at: HashMap<(bool, u128), u32, foldhash::fast::FixedState> = HashMap::default();
+    let mut out: Vec<u32> = Vec::new();
+    for &r in rows {
+        match at.entry(s.audit_key(r as usize)) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let k = *e.get() as usize;
+                if s.stage_byte(r as usize) > s.stage_byte(out[k] as usize) {
+                    out[k] = r;
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(out.len() as u32);
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+fn csv_field(v: &str) -> String {
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v.to_string()
+    }
+}
+
+fn blob_of(parts: &[wasm_bindgen::JsValue], mime: &str) -> Result<web_sys::Blob, String> {
+    let arr: js_sys::Array = parts.iter().collect();
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&arr, &opts)
+        .map_err(|e| js_error_text(&e))
+}
+
+/// The record bytes of row `r` from its source.
+fn record_bytes(s: &Store, raw: &[Option<RawSource>], r: usize) -> Result<Vec<u8>, String> {
+    let f = s.file(r) as usize;
+    let name = s.files.get(f).map_or("?", |x| x.name.as_str());
+    let src = raw
+        .get(f)
+        .and_then(Option::as_ref)
+        .ok_or_else(|| format!("{name} is no longer available to read."))?;
+    let (off, len) = (s.offset(r), s.event_size(r));
+    if s.files.get(f).is_some_and(|x| x.gzip) {
+        let mut v = read_gzip_ranges(src, &[(off, len)])?;
+        Ok(v.pop().unwrap_or_default())
+    } else {
+        src.read(off, off + len as u64)
+    }
+}
+
+/// The event's own JSON inside a record: host prefix removed, unwrapped from wrappers.
+fn event_of_record(s: &Store, r: usize, record: &[u8]) -> String {
+    let text = String::from_utf8_lossy(strip_host_prefix(record)).into_owned();
+    if s.flags(r) & F_WRAPPED == 0 {
+        return text;
+    }
+    let (id, stage) = (s.audit_id(r), s.stage(r).map_or("", |x| x.as_str()));
+    let evs = events_in_record(&text);
+    evs.iter()
+        .find(|e| {
+            serde_json::from_str::<serde_json::Value>(e).is_ok_and(|v| {
+                v.get("auditID").and_then(|x| x.as_str()) == Some(id.as_str())
+                    && v.get("stage").and_then(|x| x.as_str()).unwrap_or("") == stage
+            })
+        })
+        .or(evs.first())
+        .cloned()
+        .unwrap_or(text)
+}
+
+/// The JSON text of row `r`.
+pub fn event_text(s: &Store, raw: &[Option<RawSource>], r: usize) -> Result<String, String> {
+    let rec = record_bytes(s, raw, r)?;
+    Ok(event_of_record(s, r, &rec))
+}
+
+/// `rows` (time order) as JSON lines: for plain files the very source bytes (slices of the
+/// `File`, joined by `\\n`), else the decompressed or unwrapped event.
+pub fn export_events(
+    s: &Store,
+    raw: &[Option<RawSource>],
+    rows: &[u32],
+) -> Result<web_sys::Blob, String> {
+    // Rows that need decoding (gzip) or unwrapping: read them first, one pass per file.
+    let mut decoded: HashMap<u32, Vec<u8>> = HashMap::new();
+    let mut per_file: HashMap<usize, Vec<(u64, u32, u32)>> = HashMap::new();
+    for &r in rows {
+        let f = s.file(r as usize) as usize;
+        if s.files.get(f).is_some_and(|x| x.gzip) {
+            per_file.entry(f).or_default().push((
+                s.offset(r as usize),
+                s.event_size(r as usize),
+                r,
+            ));
+        }
+    }
+    for (f, mut want) in per_file {
+        let src = raw
+            .get(f)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| format!("{} is no longer available to read.", s.files[f].name))?;
+        want.sort_unstable();
+        let ranges: Vec<(u64, u32)> = want.iter().map(|&(o, l, _)| (o, l)).collect();
+        for (bytes, &(_, _, r)) in read_gzip_ranges(src, &ranges)?.into_iter().zip(&want) {
+            decoded.insert(r, bytes);
+        }
+    }
+    let mut parts: Vec<wasm_bindgen::JsValue> = Vec::new();
+    let mut buf: Vec<u8> = Vec::new();
+    let flush = |buf: &mut Vec<u8>, parts: &mut Vec<wasm_bindgen::JsValue>| {
+        if !buf.is_empty() {
+            parts.push(js_sys::Uint8Array::from(buf.as_slice()).into());
+            buf.clear();
+        }
+    };
+    for &r in rows {
+        let ru = r as usize;
+        let f = s.file(ru) as usize;
+        let wrapped = s.flags(ru) & F_WRAPPED != 0;
+        let (off, len) = (s.offset(ru), s.event_size(ru) as u64);
+        let src = raw
+            .get(f)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| format!("{} is no longer available to read.", s.files[f].name))?;
+        if let Some(rec) = decoded.remove(&r) {
+            if wrapped {
+                buf.extend_from_slice(event_of_record(s, ru, &rec).as_bytes());
+            } else {
+                buf.extend_from_slice(&rec);
+            }
+        } else if wrapped {
+            let rec = src.read(off, off + len)?;
+            buf.extend_from_slice(event_of_record(s, ru, &rec).as_bytes());
+        } else {
+            match src {
+                RawSource::Bytes(v) => {
+                    let end = (off + len).min(v.len() as u64) as usize;
+                    buf.extend_from_slice(&v[(off as usize).min(end)..end]);
+                }
+                RawSource::Blob(b) => {
+                    flush(&mut buf, &mut parts);
+                    let part = b
+                        .slice_with_f64_and_f64(off as f64, (off + len) as f64)
+                        .map_err(|e| js_error_text(&e))?;
+                    parts.push(part.into());
+                }
+            }
+        }
+        buf.push(b'\n');
+    }
+    flush(&mut buf, &mut parts);
+    blob_of(&parts, "application/x-ndjson")
+}
+
+fn join<T: AsRef<str>>(v: &[T]) -> String {
+    v.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(", ")
+}
+
+/// The deciding rule of row `r` in plain words, with its source lines.
+fn rule_why(s: &Store, p: &LoadedPolicy, text: &str, ev: &Evaluation, r: usize) -> RuleWhy {
+    let d = ev.decision(r);
+    let recorded = s.level(r).map_or("", |l| l.as_str());
+    let mut why = String::new();
+    let (line, source) = match d.rule {
+        Some(i) => {
+            let rule = &p.policy.rules[i];
+            why.push_str(&if i == 0 {
+                "Rule 0 is the first rule, and it matches this request.".to_string()
+            } else {
+                format!(
+                    "Rule {i} is the first rule that matches: rules 0–{} do not.",
+                    i - 1
+                )
+            });
+            let mut sel: Vec<String> = Vec::new();
+            if !rule.users.is_empty() {
+                sel.push(format!(
+                    "users [{}] include {}",
+                    join(&rule.users),
+                    s.str(Dim::User, r)
+                ));
+            }
+            if !rule.user_groups.is_empty() {
+                sel.push(format!(
+                    "userGroups [{}] meet the user's groups",
+                    join(&rule.user_groups)
+                ));
+            }
+            if !rule.verbs.is_empty() {
+                sel.push(format!(
+                    "verbs [{}] include {}",
+                    join(&rule.verbs),
+                    s.str(Dim::Verb, r)
+                ));
+            }
+            if !rule.resources.is_empty() {
+                let res = s.str(Dim::Resource, r);
+                let sub = s.str(Dim::Subresource, r);
+                let what = if sub.is_empty() {
+                    res.to_string()
+                } else {
+                    format!("{res}/{sub}")
+                };
+                let grp = s.str(Dim::ApiGroup, r);
+                sel.push(format!("resources match {what} (group \"{grp}\")"));
+            }
+            if !rule.namespaces.is_empty() {
+                sel.push(format!(
+                    "namespaces [{}] include \"{}\"",
+                    join(&rule.namespaces),
+                    s.str(Dim::Namespace, r)
+                ));
+            }
+            if !rule.non_resource_urls.is_empty() {
+                sel.push(format!(
+                    "nonResourceURLs [{}] match {}",
+                    join(&rule.non_resource_urls),
+                    s.path(r)
+                ));
+            }
+            if sel.is_empty() {
+                why.push_str(" It has no selectors: it matches every request (catch-all).");
+            } else {
+                why.push_str(&format!(" Its selectors all match: {}.", sel.join("; ")));
+            }
+            let span = p.rule_spans.get(i).copied().unwrap_or_default();
+            let src = if span.start_line > 0 {
+                text.lines()
+                    .skip(span.start_line as usize - 1)
+                    .take((span.end_line.max(span.start_line) - span.start_line + 1) as usize)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            } else {
+                String::new()
+            };
+            (span.start_line, src)
+        }
+        None => {
+            why.push_str(
+                "No rule matches this request, so the policy records nothing for it (level None).",
+            );
+            (0, String::new())
+        }
+    };
+    let level = d.level.as_str();
+    if !recorded.is_empty() && recorded != level {
+        why.push_str(&format!(
+            " The log recorded it at level {recorded}: it was written under another policy."
+        ));
+    }
+    RuleWhy {
+        rule: d.rule.map(|i| i as u32),
+        level: level.to_string(),
+        omit_stages: d
+            .omit_stages
+            .iter()
+            .map(|x: Stage| x.as_str().to_string())
+            .collect(),
+        policy: p.source_name.clone(),
+        line,
+        source,
+        why,
+    }
+}
