@@ -76,6 +76,27 @@ impl Ingester {
         }
     }
 
+    /// Reads a *part* of a plain JSON-lines file that starts at byte `offset` on 1-based
+    /// line `line` (a line start, as given by [`split_points`]): no format detection, no
+    /// BOM or gzip check; offsets and line numbers are the whole file's. Used to read one
+    /// file with several workers, each into its own store, merged with [`Store::absorb`].
+    pub fn continuation(store: &mut Store, name: &str, offset: u64, line: u64) -> Self {
+        let mut ing = Ingester::new(store, name, 0);
+        ing.first = false;
+        ing.bom_checked = true;
+        ing.mode = Mode::Lines;
+        ing.pos = offset;
+        ing.carry_off = offset;
+        ing.line = line;
+        store.files[ing.file as usize].format = Format::JsonLines;
+        ing
+    }
+
+    /// The 1-based number of the line the next byte belongs to.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
     /// Index of this file in `store.files`.
     pub fn file(&self) -> u32 {
         self.file
@@ -601,6 +622,43 @@ pub fn sniff(head: &[u8]) -> Sniffed {
     } else {
         Sniffed::Log
     }
+}
+
+/// Where to cut an in-memory file into about `parts` pieces for parallel reading:
+/// `(byte offset, 1-based line)` of each piece's first line, the first being `(0, 1)`.
+/// `None` when the file is not plain JSON lines (gzip, JSON documents, or a first line
+/// that is not one complete object), or too small to be worth it; read it whole then.
+pub fn split_points(bytes: &[u8], parts: usize) -> Option<Vec<(usize, u64)>> {
+    const MIN_PART: usize = 8 << 20;
+    if parts < 2 || bytes.len() < 2 * MIN_PART || gzip::is_gzip(bytes) {
+        return None;
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first_end = memchr::memchr(b'\n', body)?;
+    let first = strip_host_prefix(trim_ascii(&body[..first_end]));
+    if !first.starts_with(b"{") {
+        return None;
+    }
+    std::str::from_utf8(first)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde::de::IgnoredAny>(t).ok())?;
+    let parts = parts.min(bytes.len() / MIN_PART);
+    let mut out = vec![(0usize, 1u64)];
+    let (mut prev, mut line) = (0usize, 1u64);
+    for k in 1..parts {
+        let target = bytes.len() * k / parts;
+        let Some(nl) = memchr::memchr(b'\n', &bytes[target..]) else {
+            break;
+        };
+        let at = target + nl + 1;
+        if at >= bytes.len() || at <= prev {
+            break;
+        }
+        line += memchr::memchr_iter(b'\n', &bytes[prev..at]).count() as u64;
+        out.push((at, line));
+        prev = at;
+    }
+    (out.len() > 1).then_some(out)
 }
 
 /// Convenience: reads a whole in-memory file.

@@ -440,6 +440,98 @@ impl Store {
         self.sorted = true;
     }
 
+    /// Moves every row of `part` (a store that read one piece of a file, see
+    /// `Ingester::continuation`) into this store as rows of file `file`, adding its
+    /// counts, rejections and wrappers to that file. Strings are re-interned here.
+    /// `line_offset` is added to the part's rejection line numbers (a part may count its
+    /// lines from 1).
+    pub fn absorb(&mut self, part: &Store, file: u32, line_offset: u64) {
+        let pf = &part.files[0];
+        {
+            let f = &mut self.files[file as usize];
+            f.records += pf.records - pf.events;
+            f.rejected += pf.rejected;
+            f.decoded_bytes = f.decoded_bytes.max(pf.decoded_bytes);
+            for (k, n) in &pf.wrappers {
+                match f.wrappers.iter_mut().find(|(x, _)| x == k) {
+                    Some((_, m)) => *m += n,
+                    None => f.wrappers.push((k.clone(), *n)),
+                }
+            }
+            if f.diagnosis.is_none()
+                && pf
+                    .diagnosis
+                    .as_deref()
+                    .is_some_and(|d| !d.starts_with("no audit events") && !d.contains("empty"))
+            {
+                f.diagnosis = pf.diagnosis.clone();
+            }
+        }
+        let kept = self.rejections.iter().filter(|r| r.file == file).count() as u64;
+        for r in part
+            .rejections
+            .iter()
+            .take(MAX_KEPT_REJECTIONS.saturating_sub(kept) as usize)
+        {
+            self.rejections.push(Rejection {
+                file,
+                line: r.line + line_offset,
+                ..r.clone()
+            });
+        }
+        let mut path = String::new();
+        for r in 0..part.len() {
+            let audit = part.audit_id(r);
+            if part.flags[r] & F_PATH_DERIVED != 0 {
+                path.clear();
+            } else {
+                path.clear();
+                path.push_str(part.str(Dim::Path, r));
+            }
+            let derived = part.flags[r] & F_PATH_DERIVED != 0;
+            let derived_path;
+            let e = EventIn {
+                file,
+                offset: part.offset[r],
+                len: part.len[r],
+                received: part.received[r],
+                stage_ts: part.received[r] + part.latency[r] as i64,
+                stage: part.stage(r),
+                level: part.level(r),
+                audit_id: &audit,
+                verb: part.str(Dim::Verb, r),
+                user: part.str(Dim::User, r),
+                groups_json: part.dict.groups.raw.get(part.groups_id(r)),
+                impersonated_user: part.str(Dim::ImpersonatedUser, r),
+                source_ips_json: part.dict.source_ips.raw.get(part.source_ips_id(r)),
+                user_agent: part.str(Dim::UserAgent, r),
+                resource_request: part.is_resource_request(r),
+                api_group: part.str(Dim::ApiGroup, r),
+                api_version: part.str(Dim::ApiVersion, r),
+                resource: part.str(Dim::Resource, r),
+                subresource: part.str(Dim::Subresource, r),
+                namespace: part.str(Dim::Namespace, r),
+                name: part.str(Dim::Name, r),
+                request_uri: if derived {
+                    derived_path = part.path(r);
+                    &derived_path
+                } else {
+                    &path
+                },
+                code: part.code[r],
+                status_reason: part.str(Dim::StatusReason, r),
+                decision: part.str(Dim::Decision, r),
+                authz_reason: part.str(Dim::AuthzReason, r),
+                req_size: part.req_size[r],
+                resp_size: part.resp_size[r],
+                has_req_obj: part.flags[r] & F_REQ_OBJ != 0,
+                has_resp_obj: part.flags[r] & F_RESP_OBJ != 0,
+                wrapped: part.flags[r] & F_WRAPPED != 0,
+            };
+            self.push(&e);
+        }
+    }
+
     /// Drops every row, file counter and rejection but keeps the files and dictionaries
     /// (for tools that evaluate one record at a time).
     pub fn clear_rows(&mut self) {

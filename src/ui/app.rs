@@ -7,10 +7,13 @@
 use crate::ui::drop_zone::{files_of, DropZone};
 use crate::ui::error_banner::ErrorBanner;
 use crate::ui::explore::ExploreView;
+use crate::ui::explore_state::ExploreAction;
 use crate::ui::header::Header;
 use crate::ui::help::HelpDialog;
 use crate::ui::keys::use_global_keys;
 use crate::ui::load_summary::LoadSummary;
+use crate::ui::policy_state::PolicyAction;
+use crate::ui::policy_sync::use_policy_sync;
 use crate::ui::policy_view::PolicyView;
 use crate::ui::progress::ProgressPanel;
 use crate::ui::state::{Action, State, Tab};
@@ -48,7 +51,7 @@ fn focus_filter() {
 
 #[function_component]
 pub fn App() -> Html {
-    let state = use_reducer(State::default);
+    let state = use_reducer(|| State::from_hash(&crate::ui::dom::read_hash()));
 
     // The worker lives as long as the page; its replies become actions.
     let bridge = {
@@ -133,6 +136,43 @@ pub fn App() -> Html {
         })
     };
     let pick_policy = use_callback((), |_: (), _| click_id("policy-input"));
+    // ---- Explore view (issue 5): its actions, and the view kept in the URL hash ----
+    let explore_dispatch = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |a: ExploreAction, _| {
+            dispatcher.dispatch(Action::Explore(a))
+        })
+    };
+    {
+        let ex = &state.explore;
+        let mut parts = ex.hash_parts();
+        if state.tab != Tab::Explore {
+            parts.push(("tab".into(), state.tab.label().to_lowercase()));
+        }
+        let has = state.has_data();
+        use_effect_with(parts, move |parts| {
+            if has || !parts.is_empty() {
+                crate::ui::dom::write_hash(parts);
+            }
+        });
+    }
+    // --- policy workbench ---
+    use_policy_sync(&state, send.clone());
+    let on_policy = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |a: PolicyAction, _| {
+            dispatcher.dispatch(Action::Policy(a))
+        })
+    };
+    let on_explore_rule = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |rule: usize, _| {
+            dispatcher.dispatch(Action::Explore(
+                crate::ui::explore_state::ExploreAction::SetFilter(format!("rule:{rule}")),
+            ));
+            dispatcher.dispatch(Action::ShowTab(Tab::Explore));
+        })
+    };
 
     {
         let (dispatcher, on_sample) = (state.dispatcher(), on_sample.clone());
@@ -144,7 +184,20 @@ pub fn App() -> Html {
                 }
                 "Escape" => {
                     dispatcher.dispatch(Action::CloseHelp);
+                    dispatcher.dispatch(Action::Explore(ExploreAction::CloseDetail));
                     false
+                }
+                "j" | "ArrowDown" => {
+                    dispatcher.dispatch(Action::Explore(ExploreAction::Move(1)));
+                    true
+                }
+                "k" | "ArrowUp" => {
+                    dispatcher.dispatch(Action::Explore(ExploreAction::Move(-1)));
+                    true
+                }
+                "Enter" => {
+                    dispatcher.dispatch(Action::Explore(ExploreAction::OpenSelected));
+                    true
                 }
                 "/" => {
                     dispatcher.dispatch(Action::ShowTab(Tab::Explore));
@@ -224,9 +277,16 @@ pub fn App() -> Html {
         }
     } else {
         let view = match s.tab {
-            Tab::Explore => html! { <ExploreView summary={s.summary.clone()} /> },
+            Tab::Explore => html! {
+                <ExploreView summary={s.summary.clone()} policy={s.policy.clone()} state={s.explore.clone()}
+                    dispatch={explore_dispatch.clone()} send={send.clone()} />
+            },
             Tab::Policy => {
-                html! { <PolicyView policy={s.policy.clone()} on_pick={pick_policy.clone()} /> }
+                html! {
+                    <PolicyView workbench={s.workbench.clone()} has_log={s.summary.is_some()}
+                                on_action={on_policy.clone()} on_explore_rule={on_explore_rule.clone()}
+                                on_pick={pick_policy.clone()} />
+                }
             }
         };
         html! {

@@ -32,7 +32,11 @@ pub fn write_hash(parts: &[(String, String)]) {
         .iter()
         .map(|(k, v)| format!("{k}={}", String::from(js_sys::encode_uri_component(v))))
         .collect();
-    let want = if s.is_empty() { String::new() } else { format!("#{}", s.join("&")) };
+    let want = if s.is_empty() {
+        String::new()
+    } else {
+        format!("#{}", s.join("&"))
+    };
     let Some(loc) = web_sys::window().map(|w| w.location()) else {
         return;
     };
@@ -42,7 +46,10 @@ pub fn write_hash(parts: &[(String, String)]) {
     }
     let href = loc.href().unwrap_or_default();
     let base = href.split('#').next().unwrap_or("").to_string();
-    let _ = loc.replace(&format!("{base}{}", if want.is_empty() { "#" } else { &want }));
+    let _ = loc.replace(&format!(
+        "{base}{}",
+        if want.is_empty() { "#" } else { &want }
+    ));
 }
 
 /// Hands `blob` to the browser as a download named `name` (a `blob:` URL and `<a download>`).
@@ -116,7 +123,11 @@ pub fn copy_text(text: String) {
 
 /// Time for the table/tooltip: "2026-11-02 10:00:06.493" (UTC or local).
 pub fn time_ms(us: i64, local: bool) -> String {
-    let us = if local { us + local_offset_min(us) * 60_000_000 } else { us };
+    let us = if local {
+        us + local_offset_min(us) * 60_000_000
+    } else {
+        us
+    };
     let s = crate::util::format_rfc3339_secs(us);
     let ms = us.rem_euclid(1_000_000) / 1000;
     format!("{}.{ms:03}", s.replace('T', " ").trim_end_matches('Z'))

@@ -1,14 +1,33 @@
-//! The Explore view, as far as the engine answers today: per-file counts and time spans,
-//! and the first rejected lines with their reasons.
+//! The Explore view: filter, timeline, event table, top-N panels and event detail, all
+//! answered by the worker (see `crate::web::explore`); plus the loaded files and the first
+//! rejected lines.
+//!
+//! This component sends the requests (query on every change of what is shown, pages as the
+//! table scrolls, the event when one is opened, downloads) and tags each with a fresh id;
+//! the reducer drops answers to anything but the latest.
 
+use crate::ui::dom;
+use crate::ui::event_detail::EventDetailPanel;
+use crate::ui::event_table::EventTable;
+use crate::ui::explore_state::{ExploreAction, ExploreState, PAGE};
+use crate::ui::filter_bar::FilterBar;
 use crate::ui::format;
-use crate::web::protocol::{FileSummary, Summary};
+use crate::ui::timeline::TimelineChart;
+use crate::ui::top_panels::TopPanels;
+use crate::web::protocol::{
+    ExportKind, FileSummary, PolicyReport, QuerySpec, Request, Summary, TopDim,
+};
+use std::collections::HashSet;
 use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ExploreProps {
     pub summary: Option<Rc<Summary>>,
+    pub policy: Option<Rc<PolicyReport>>,
+    pub state: ExploreState,
+    pub dispatch: Callback<ExploreAction>,
+    pub send: Callback<Request>,
 }
 
 fn file_row(f: &FileSummary) -> Html {
@@ -42,17 +61,189 @@ fn file_row(f: &FileSummary) -> Html {
     }
 }
 
+/// Timeline bins for the window width (about one per 5 px).
+fn bins_for_window() -> u32 {
+    let w = web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|v| v.as_f64())
+        .unwrap_or(1200.0);
+    ((w.min(1400.0) - 120.0) / 5.0).clamp(60.0, 300.0) as u32
+}
+
 #[function_component]
 pub fn ExploreView(props: &ExploreProps) -> Html {
+    let next_id = use_mut_ref(|| 0u32);
+    let asked = use_mut_ref(HashSet::<(u32, u32)>::new);
+    let fresh = {
+        let next_id = next_id.clone();
+        move || {
+            let mut n = next_id.borrow_mut();
+            *n += 1;
+            *n
+        }
+    };
+    let st = &props.state;
+    // The query: whenever what is shown changes (or the data or the policy does).
+    {
+        let (send, dispatch, fresh) = (props.send.clone(), props.dispatch.clone(), fresh.clone());
+        let summary_key = props.summary.as_ref().map(|s| Rc::as_ptr(s) as usize);
+        let policy_key = props.policy.as_ref().map(|p| Rc::as_ptr(p) as usize);
+        let deps = (
+            st.applied.clone(),
+            st.range,
+            st.stack,
+            st.sort,
+            st.per_request,
+            summary_key,
+            policy_key,
+        );
+        use_effect_with(
+            deps,
+            move |(filter, range, stack, sort, per_request, summary, _)| {
+                if summary.is_some() {
+                    let id = fresh();
+                    dispatch.emit(ExploreAction::QuerySent(id));
+                    send.emit(Request::Query(QuerySpec {
+                        id,
+                        filter: filter.clone(),
+                        range: *range,
+                        stack: *stack,
+                        bins: bins_for_window(),
+                        sort: *sort,
+                        per_request: *per_request,
+                        page: 2 * PAGE,
+                        top: 10,
+                    }));
+                }
+            },
+        );
+    }
+    // The event detail.
+    {
+        let (send, dispatch, fresh) = (props.send.clone(), props.dispatch.clone(), fresh.clone());
+        use_effect_with(st.detail_row, move |row| {
+            if let Some(row) = *row {
+                let id = fresh();
+                dispatch.emit(ExploreAction::DetailSent(id));
+                send.emit(Request::Event { id, row });
+            }
+        });
+    }
+    // A finished download.
+    {
+        let dispatch = props.dispatch.clone();
+        use_effect_with(st.export.clone(), move |e| {
+            if let Some(e) = e {
+                if e.error.is_none() {
+                    dom::download(&e.blob, &e.name);
+                }
+                dispatch.emit(ExploreAction::ExportDone);
+            }
+        });
+    }
     let Some(s) = &props.summary else {
         return html! {
             <div class="empty">{"No log loaded yet. Drop an audit log, or load the sample, to explore it."}</div>
         };
     };
+    let d = props.dispatch.clone();
+    let on_term =
+        d.reform(|(term, negate): (String, bool)| ExploreAction::AddTerm { term, negate });
+    let on_range = d.reform(ExploreAction::SetRange);
+    let on_stack = d.reform(ExploreAction::SetStack);
+    let on_local = d.reform(|_: ()| ExploreAction::ToggleLocalTime);
+    let on_complete = {
+        let (send, dispatch, fresh) = (props.send.clone(), d.clone(), fresh.clone());
+        Callback::from(move |(text, cursor): (String, u32)| {
+            let id = fresh();
+            dispatch.emit(ExploreAction::CompletionSent(id));
+            send.emit(Request::Complete { id, text, cursor });
+        })
+    };
+    let result_id = st.result.as_ref().map_or(0, |r| r.id);
+    let on_need = {
+        let (send, asked) = (props.send.clone(), asked.clone());
+        Callback::from(move |k: u32| {
+            if asked.borrow_mut().insert((result_id, k)) {
+                send.emit(Request::Rows {
+                    id: result_id,
+                    offset: k * PAGE,
+                    limit: PAGE,
+                });
+            }
+        })
+    };
+    let on_select = d.reform(|(index, open): (u32, bool)| ExploreAction::Select { index, open });
+    let on_sort = d.reform(ExploreAction::SetSort);
+    let on_per_request = d.reform(|_: ()| ExploreAction::TogglePerRequest);
+    let export = |kind: ExportKind| {
+        let (send, dispatch, fresh) = (props.send.clone(), d.clone(), fresh.clone());
+        Callback::from(move |_: MouseEvent| {
+            dispatch.emit(ExploreAction::ExportStarted);
+            send.emit(Request::Export { id: fresh(), kind });
+        })
+    };
+    let on_csv = {
+        let (send, dispatch, fresh) = (props.send.clone(), d.clone(), fresh.clone());
+        Callback::from(move |dim: TopDim| {
+            dispatch.emit(ExploreAction::ExportStarted);
+            send.emit(Request::Export {
+                id: fresh(),
+                kind: ExportKind::TopCsv(dim),
+            });
+        })
+    };
+    let pending = st.result.as_ref().is_none_or(|r| r.id != st.sent);
+    let main = match &st.result {
+        None => html! { <section class="panel"><p class="muted">{"Filtering…"}</p></section> },
+        Some(r) => {
+            let empty = r.count == 0;
+            let clear = d.reform(|_: MouseEvent| ExploreAction::SetFilter(String::new()));
+            let zoom_out = d.reform(|_: MouseEvent| ExploreAction::SetRange(None));
+            html! {
+                <>
+                    <TimelineChart result={r.clone()} stack={st.stack} local_time={st.local_time}
+                        on_range={on_range.clone()} on_term={on_term.clone()} {on_stack} {on_local} />
+                    if empty {
+                        <section class="panel empty" data-testid="no-match">
+                            <p>{ if r.total == 0 { "The loaded files hold no events." } else { "No events match the filter in this time range." } }</p>
+                            <div class="drop-actions">
+                                if !st.applied.is_empty() { <button class="button primary" onclick={clear}>{"Clear filter"}</button> }
+                                if r.range.is_some() { <button class="button" onclick={zoom_out}>{"Zoom out"}</button> }
+                            </div>
+                        </section>
+                    } else {
+                        <div class="explore-grid">
+                            <EventTable total={r.page.total} query={r.id} pages={st.pages.clone()} selected={st.selected}
+                                sort={st.sort} per_request={st.per_request} policy={r.policy} local_time={st.local_time}
+                                {on_need} {on_select} on_term={on_term.clone()} {on_sort} {on_per_request} />
+                            <TopPanels tops={Rc::new(r.tops.clone())} count={r.count} bytes={r.bytes} on_term={on_term.clone()} {on_csv} />
+                        </div>
+                    }
+                </>
+            }
+        }
+    };
+    let detail = st.detail_row.map(|row| {
+        html! {
+            <EventDetailPanel {row} detail={st.detail.clone()} local_time={st.local_time}
+                on_close={d.reform(|_: ()| ExploreAction::CloseDetail)} on_open_row={d.reform(ExploreAction::OpenRow)} />
+        }
+    });
     html! {
         <div class="explore">
-            <section class="panel">
-                <h2>{"Files"}</h2>
+            <div class="explore-bar">
+                <FilterBar state={st.clone()} dispatch={d.clone()} {on_complete} {pending} />
+                <div class="exports">
+                    <button class="button small" onclick={export(ExportKind::Events)} disabled={st.exporting || st.result.as_ref().is_none_or(|r| r.count == 0)}
+                        data-testid="export-events" title="Download the matching events as JSON lines, byte-identical to the log's lines">
+                        { if st.exporting { "Exporting…" } else { "Export JSON lines" } }</button>
+                </div>
+            </div>
+            { main }
+            { for detail }
+            <details class="panel files-panel">
+                <summary><h2 class="inline">{ format!("Files ({})", s.files.len()) }</h2></summary>
                 <table class="grid">
                     <thead><tr>
                         <th>{"File"}</th><th class="num">{"Size"}</th><th>{"Format"}</th>
@@ -60,7 +251,7 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
                     </tr></thead>
                     <tbody>{ for s.files.iter().map(file_row) }</tbody>
                 </table>
-            </section>
+            </details>
             if !s.rejections.is_empty() {
                 <section class="panel" data-testid="rejections">
                     <h2>{ format!("Rejected lines — first {} of {}", s.rejections.len(), s.rejected) }</h2>

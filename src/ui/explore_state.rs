@@ -71,7 +71,9 @@ pub fn term_for(field: &str, value: &str) -> Option<String> {
     let mut v = value.to_string();
     if field == "resource" {
         // "deployments.apps/scale" -> "deployments/scale" (the filter matches resource/sub).
-        let (res, sub) = v.split_once('/').map_or((v.as_str(), None), |(a, b)| (a, Some(b)));
+        let (res, sub) = v
+            .split_once('/')
+            .map_or((v.as_str(), None), |(a, b)| (a, Some(b)));
         let res = res.split('.').next().unwrap_or(res);
         v = match sub {
             Some(s) => format!("{res}/{s}"),
@@ -153,7 +155,10 @@ pub enum ExploreAction {
     /// Replaces and applies the filter.
     SetFilter(String),
     /// Adds `term` (already `field:value`) to the filter; `negate` prefixes `-`.
-    AddTerm { term: String, negate: bool },
+    AddTerm {
+        term: String,
+        negate: bool,
+    },
     SetRange(Option<(i64, i64)>),
     SetStack(StackBy),
     SetSort(SortBy),
@@ -161,11 +166,16 @@ pub enum ExploreAction {
     ToggleLocalTime,
     QuerySent(u32),
     /// Selects table row `index` (clamped) and, with `open`, shows its detail.
-    Select { index: u32, open: bool },
+    Select {
+        index: u32,
+        open: bool,
+    },
     /// Moves the selection by `delta` rows.
     Move(i32),
     /// Opens the detail of store row `row` (another stage of the same request).
     OpenRow(u32),
+    /// Opens the detail of the selected row (Enter).
+    OpenSelected,
     CloseDetail,
     DetailSent(u32),
     CompletionSent(u32),
@@ -190,7 +200,11 @@ impl ExploreState {
     }
 
     fn add_term(&mut self, term: &str, negate: bool) {
-        let t = if negate { format!("-{term}") } else { term.to_string() };
+        let t = if negate {
+            format!("-{term}")
+        } else {
+            term.to_string()
+        };
         let (pos, neg) = (term.to_string(), format!("-{term}"));
         // Replace the opposite term instead of adding a contradiction; skip duplicates.
         let mut words: Vec<String> = self
@@ -245,6 +259,13 @@ impl ExploreState {
                 }
             }
             ExploreAction::OpenRow(r) => self.detail_row = Some(r),
+            ExploreAction::OpenSelected => {
+                let i = self.selected.unwrap_or(0);
+                if let Some(r) = self.row_at(i).map(|r| r.row) {
+                    self.selected = Some(i);
+                    self.detail_row = Some(r);
+                }
+            }
             ExploreAction::CloseDetail => {
                 self.detail_row = None;
                 self.detail = None;

@@ -5,17 +5,31 @@
 //! file and receives what it shows plus callbacks.
 
 pub mod app;
+pub mod dom;
 pub mod drop_zone;
 pub mod error_banner;
+pub mod event_detail;
+pub mod event_table;
 pub mod explore;
+pub mod explore_state;
+pub mod filter_bar;
 pub mod format;
 pub mod header;
 pub mod help;
 pub mod keys;
 pub mod load_summary;
+pub mod policy_checklist;
+pub mod policy_coverage;
+pub mod policy_editor;
+pub mod policy_highlight;
+pub mod policy_state;
+pub mod policy_sync;
 pub mod policy_view;
+pub mod policy_whatif;
 pub mod progress;
 pub mod state;
+pub mod timeline;
+pub mod top_panels;
 
 pub use app::App;
 

@@ -160,7 +160,7 @@ pub fn PolicyEditor(props: &EditorProps) -> Html {
                     <textarea ref={area} class="ed-input" data-testid="policy-editor" aria-label={props.label.clone()}
                               spellcheck="false" autocomplete="off" autocapitalize="off" wrap="off"
                               rows={(n + 1).to_string()} cols={(longest + 4).to_string()}
-                              {oninput} {onkeydown}></textarea>
+                              {oninput} {onkeydown} />
                 </div>
             </div>
         </div>

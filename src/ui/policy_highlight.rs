@@ -136,7 +136,9 @@ pub fn highlight_line(line: &str) -> Vec<(Tok, Range<usize>)> {
             }
             b'"' | b'\'' => {
                 let e = quoted_end(b, i);
-                let inner = line.get(i + 1..e.saturating_sub(1).max(i + 1)).unwrap_or("");
+                let inner = line
+                    .get(i + 1..e.saturating_sub(1).max(i + 1))
+                    .unwrap_or("");
                 let t = level_of(inner).map_or(Tok::Str, Tok::Level);
                 // A quoted key: `"group": ...`
                 if e < n && b[e] == b':' && (e + 1 == n || b[e + 1] == b' ') {

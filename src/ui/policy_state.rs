@@ -101,7 +101,10 @@ pub enum PolicyAction {
     /// The user typed in the editor (the slot it shows).
     Edit(String),
     /// Replaces the shown slot's text (template); `name` renames the edited policy.
-    Replace { name: Option<String>, text: String },
+    Replace {
+        name: Option<String>,
+        text: String,
+    },
     ShowSlot(Slot),
     SetCompare(Compare),
     /// Copies the edited policy into the baseline and compares with it.

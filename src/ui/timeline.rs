@@ -9,7 +9,7 @@ use crate::analysis::timeline::{latency_percentile, LATENCY_BUCKETS};
 use crate::ui::dom;
 use crate::ui::explore_state::{field_of, term_for, STACKS};
 use crate::util::{human_count, human_duration_micros};
-use crate::web::protocol::{QueryResult, StackBy, Timeline, TopDim};
+use crate::web::protocol::{QueryResult, StackBy, Timeline};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MouseEvent};
@@ -89,7 +89,9 @@ struct Geo {
 
 impl Geo {
     fn x(&self, t: i64) -> f64 {
-        PAD_L + (t - self.from) as f64 / (self.to - self.from).max(1) as f64 * (self.w - PAD_L - PAD_R)
+        PAD_L
+            + (t - self.from) as f64 / (self.to - self.from).max(1) as f64
+                * (self.w - PAD_L - PAD_R)
     }
     fn t(&self, x: f64) -> i64 {
         let f = ((x - PAD_L) / (self.w - PAD_L - PAD_R)).clamp(0.0, 1.0);
@@ -98,12 +100,22 @@ impl Geo {
 }
 
 /// Draws everything on the canvas. `brush` is a CSS-pixel x range being dragged.
-fn draw(canvas: &HtmlCanvasElement, r: &QueryResult, hover: Option<usize>, brush: Option<(f64, f64)>, local: bool) {
-    let Some(tl) = r.timeline.as_ref() else { return };
+fn draw(
+    canvas: &HtmlCanvasElement,
+    r: &QueryResult,
+    hover: Option<usize>,
+    brush: Option<(f64, f64)>,
+    local: bool,
+) {
+    let Some(tl) = r.timeline.as_ref() else {
+        return;
+    };
     let Some((from, to)) = view_of(r) else { return };
     let rect = canvas.get_bounding_client_rect();
     let (w, h) = (rect.width().max(100.0), rect.height().max(50.0));
-    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).max(1.0);
+    let dpr = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .max(1.0);
     let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
     if canvas.width() != pw || canvas.height() != ph {
         canvas.set_width(pw);
@@ -206,7 +218,11 @@ fn draw(canvas: &HtmlCanvasElement, r: &QueryResult, hover: Option<usize>, brush
     }
     if let Some(b) = hover {
         let x0 = g.x(tl.start + b as i64 * tl.bin_us);
-        ctx.set_fill_style_str(if dark { "rgba(255,255,255,0.12)" } else { "rgba(0,0,0,0.08)" });
+        ctx.set_fill_style_str(if dark {
+            "rgba(255,255,255,0.12)"
+        } else {
+            "rgba(0,0,0,0.08)"
+        });
         ctx.fill_rect(x0, TOP, bw.max(1.0), LONG_Y + LONG_H - TOP);
     }
     ctx.restore();
@@ -227,9 +243,16 @@ fn draw(canvas: &HtmlCanvasElement, r: &QueryResult, hover: Option<usize>, brush
     ctx.set_text_align("center");
     let span_s = ((to - from) / 1_000_000).max(1);
     let want = ((w - PAD_L - PAD_R) / 110.0).max(2.0) as i64;
-    let step = *STEPS_S.iter().find(|&&s| span_s / s <= want).unwrap_or(&604800);
+    let step = *STEPS_S
+        .iter()
+        .find(|&&s| span_s / s <= want)
+        .unwrap_or(&604800);
     let step_us = step * 1_000_000;
-    let shift = if local { dom::local_offset_min(from) * 60_000_000 } else { 0 };
+    let shift = if local {
+        dom::local_offset_min(from) * 60_000_000
+    } else {
+        0
+    };
     let mut t = (from + shift).div_euclid(step_us) * step_us - shift;
     while t < to {
         if t >= from {
@@ -286,14 +309,17 @@ pub fn TimelineChart(props: &TimelineProps) -> Html {
     {
         let resized = resized.clone();
         use_effect_with((), move |_| {
-            let cb = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || resized.set(js_sys::Date::now() as u32));
+            let cb = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+                resized.set(js_sys::Date::now() as u32)
+            });
             let w = web_sys::window();
             if let Some(w) = &w {
                 let _ = w.add_event_listener_with_callback("resize", cb.as_ref().unchecked_ref());
             }
             move || {
                 if let Some(w) = w {
-                    let _ = w.remove_event_listener_with_callback("resize", cb.as_ref().unchecked_ref());
+                    let _ = w
+                        .remove_event_listener_with_callback("resize", cb.as_ref().unchecked_ref());
                 }
             }
         });
@@ -304,28 +330,35 @@ pub fn TimelineChart(props: &TimelineProps) -> Html {
         let local = props.local_time;
         let hv = *hover;
         let br = *brush;
-        use_effect_with((r, hv, br, local, *resized), move |(r, hv, br, local, _)| {
-            if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
-                draw(&c, r, hv.map(|h| h.0), *br, *local);
-                if let (Some(t), Some((_, x, y))) = (tip.cast::<web_sys::Element>(), hv) {
-                    let w = c.get_bounding_client_rect().width();
-                    let left = if *x > w - 260.0 { x - 250.0 } else { x + 14.0 };
-                    dom::set_style(&t, "left", &format!("{left:.0}px"));
-                    dom::set_style(&t, "top", &format!("{:.0}px", (y + 12.0).min(120.0)));
+        use_effect_with(
+            (r, hv, br, local, *resized),
+            move |(r, hv, br, local, _)| {
+                if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
+                    draw(&c, r, hv.map(|h| h.0), *br, *local);
+                    if let (Some(t), Some((_, x, y))) = (tip.cast::<web_sys::Element>(), hv) {
+                        let w = c.get_bounding_client_rect().width();
+                        let left = if *x > w - 260.0 { x - 250.0 } else { x + 14.0 };
+                        dom::set_style(&t, "left", &format!("{left:.0}px"));
+                        dom::set_style(&t, "top", &format!("{:.0}px", (y + 12.0).min(120.0)));
+                    }
                 }
-            }
-        });
+            },
+        );
     }
     let r = &props.result;
     let Some(tl) = r.timeline.as_ref() else {
         return html! {};
     };
     let view = view_of(r).unwrap_or((0, 1));
-    let geo = |c: &NodeRef| {
+    let geo = move |c: &NodeRef| {
         let w = c
             .cast::<web_sys::Element>()
             .map_or(800.0, |e| e.get_bounding_client_rect().width());
-        Geo { w, from: view.0, to: view.1 }
+        Geo {
+            w,
+            from: view.0,
+            to: view.1,
+        }
     };
     let onmousedown = {
         let (drag, brush) = (drag.clone(), brush.clone());
@@ -339,7 +372,8 @@ pub fn TimelineChart(props: &TimelineProps) -> Html {
         })
     };
     let onmousemove = {
-        let (drag, brush, hover, canvas) = (drag.clone(), brush.clone(), hover.clone(), canvas.clone());
+        let (drag, brush, hover, canvas) =
+            (drag.clone(), brush.clone(), hover.clone(), canvas.clone());
         let tl = tl.clone();
         Callback::from(move |e: MouseEvent| {
             let (x, y) = (e.offset_x() as f64, e.offset_y() as f64);
@@ -351,9 +385,16 @@ pub fn TimelineChart(props: &TimelineProps) -> Html {
         })
     };
     let finish = {
-        let (drag, brush, canvas, on_range) = (drag.clone(), brush.clone(), canvas.clone(), props.on_range.clone());
+        let (drag, brush, canvas, on_range) = (
+            drag.clone(),
+            brush.clone(),
+            canvas.clone(),
+            props.on_range.clone(),
+        );
         move |x: f64| {
-            let Some(x0) = drag.borrow_mut().take() else { return };
+            let Some(x0) = drag.borrow_mut().take() else {
+                return;
+            };
             brush.set(None);
             if (x - x0).abs() >= 4.0 {
                 let g = geo(&canvas);
@@ -380,10 +421,13 @@ pub fn TimelineChart(props: &TimelineProps) -> Html {
     let on_stack = {
         let cb = props.on_stack.clone();
         Callback::from(move |e: Event| {
-            if let Some(sel) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
-                if let Some(s) = STACKS.iter().find(|x| x.0 == sel.value()) {
-                    cb.emit(s.2);
-                }
+            // The select's value through Reflect (no HtmlSelectElement binding needed).
+            let value = e
+                .target()
+                .and_then(|t| js_sys::Reflect::get(&t, &"value".into()).ok())
+                .and_then(|v| v.as_string());
+            if let Some(s) = value.and_then(|v| STACKS.iter().find(|x| x.0 == v)) {
+                cb.emit(s.2);
             }
         })
     };
@@ -392,20 +436,30 @@ pub fn TimelineChart(props: &TimelineProps) -> Html {
         let canvas = canvas.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
-                let cb = wasm_bindgen::closure::Closure::once_into_js(move |b: Option<web_sys::Blob>| {
-                    if let Some(b) = b {
-                        dom::download(&b, "audit-lens-timeline.png");
-                    }
-                });
+                let cb = wasm_bindgen::closure::Closure::once_into_js(
+                    move |b: Option<web_sys::Blob>| {
+                        if let Some(b) = b {
+                            dom::download(&b, "audit-lens-timeline.png");
+                        }
+                    },
+                );
                 let _ = c.to_blob(cb.unchecked_ref());
             }
         })
     };
-    let zone = if props.local_time { "local time" } else { "UTC" };
+    let zone = if props.local_time {
+        "local time"
+    } else {
+        "UTC"
+    };
     let span_text = format!(
         "{} → {} {zone} · {} bins",
-        dom::time_ms(view.0, props.local_time).get(..19).unwrap_or(""),
-        dom::time_ms(view.1, props.local_time).get(..19).unwrap_or(""),
+        dom::time_ms(view.0, props.local_time)
+            .get(..19)
+            .unwrap_or(""),
+        dom::time_ms(view.1, props.local_time)
+            .get(..19)
+            .unwrap_or(""),
         human_duration_micros(tl.bin_us)
     );
     let legend = tl
@@ -423,8 +477,9 @@ pub fn TimelineChart(props: &TimelineProps) -> Html {
             let onclick = term.clone().map(|t| {
                 props.on_term.reform(move |e: MouseEvent| (t.clone(), e.shift_key()))
             });
+            let none = term.is_none();
             html! {
-                <button class={classes!("chip", term.is_none().then_some("static"))} {onclick} disabled={term.is_none()}
+                <button class={classes!("chip", none.then_some("static"))} {onclick} disabled={none}
                         title={term.map_or_else(|| "Everything not listed".to_string(), |t| format!("Click: filter {t} · Shift-click: exclude it"))}>
                     <span class={format!("sw sw{c}")}></span>{ label }<span class="muted">{ format!(" {}", human_count(n)) }</span>
                 </button>
@@ -461,7 +516,10 @@ pub fn TimelineChart(props: &TimelineProps) -> Html {
         .iter()
         .filter(|s| s.2 != StackBy::Rule || r.policy)
         .map(|(k, label, v)| html! { <option value={*k} selected={*v == props.stack}>{ *label }</option> });
-    let aria = format!("Events over time: {} events, {span_text}", human_count(tl.events));
+    let aria = format!(
+        "Events over time: {} events, {span_text}",
+        human_count(tl.events)
+    );
     html! {
         <section class="panel timeline-panel">
             <div class="panel-head">
@@ -486,8 +544,3 @@ pub fn TimelineChart(props: &TimelineProps) -> Html {
         </section>
     }
 }
-
-/// Keep the unused-import lint honest: `TopDim` is part of this module's public surface
-/// through [`legend_term`].
-#[allow(dead_code)]
-fn _dims(_: TopDim) {}

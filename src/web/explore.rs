@@ -25,7 +25,7 @@ use crate::ingest::strip_host_prefix;
 use crate::query::complete::complete;
 use crate::store::{AuditIndex, Dim, Store, F_WRAPPED};
 use crate::web::protocol::{
-    CompileError, Completion, EventDetail, ExportKind, Exported, QueryResult, QuerySpec, RowView,
+    Completion, EventDetail, ExportKind, Exported, QueryResult, QuerySpec, RowView,
     RowsPage, RuleWhy, SortBy, StageRef, TopTable,
 };
 use crate::web::reader::{js_error_text, read_slice_sync};

@@ -115,8 +115,18 @@ impl Args {
     }
 }
 
-/// Reads one file (or stdin for `-`) into the store in 16 MiB chunks.
+/// Reads one file (or stdin for `-`) into the store in 16 MiB chunks. A plain JSON-lines
+/// file of a useful size is read by one thread per core, each over its own byte range,
+/// and the pieces are merged (same store as one reader: tests/cli.rs checks it).
 pub fn ingest_path(store: &mut Store, path: &str) -> Result<(), String> {
+    if path != "-" {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if cores > 1 && std::env::var_os("AUDIT_LENS_ONE_THREAD").is_none() {
+            if let Some(points) = parallel_points(path, cores)? {
+                return ingest_parallel(store, path, &points);
+            }
+        }
+    }
     let (mut reader, name, size): (Box<dyn Read>, String, u64) = if path == "-" {
         (Box::new(std::io::stdin().lock()), "<stdin>".into(), 0)
     } else {
@@ -134,6 +144,106 @@ pub fn ingest_path(store: &mut Store, path: &str) -> Result<(), String> {
         ing.push(store, &buf[..n]);
     }
     ing.finish(store);
+    Ok(())
+}
+
+/// Byte offsets where the pieces of a plain JSON-lines file start (the first is 0), or
+/// `None` when the file should be read by one reader (small, gzip, not JSON lines).
+fn parallel_points(path: &str, cores: usize) -> Result<Option<Vec<u64>>, String> {
+    use std::os::unix::fs::FileExt;
+    let f = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if size < 64 << 20 {
+        return Ok(None);
+    }
+    let mut head = vec![0u8; 4 << 20];
+    let n = f
+        .read_at(&mut head, 0)
+        .map_err(|e| format!("{path}: {e}"))?;
+    head.truncate(n);
+    // split_points checks the format on the head (gzip, JSON lines, a complete first line).
+    if audit_lens::ingest::split_points(&[head.as_slice(), &vec![b'\n'; 16 << 20]].concat(), 2)
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let mut points = vec![0u64];
+    let mut probe = vec![0u8; 1 << 20];
+    for k in 1..cores as u64 {
+        let target = size * k / cores as u64;
+        let n = f
+            .read_at(&mut probe, target)
+            .map_err(|e| format!("{path}: {e}"))?;
+        let Some(nl) = memchr::memchr(b'\n', &probe[..n]) else {
+            return Ok(None);
+        };
+        let at = target + nl as u64 + 1;
+        if at >= size || at <= *points.last().unwrap_or(&0) {
+            return Ok(None);
+        }
+        points.push(at);
+    }
+    Ok(Some(points))
+}
+
+/// Reads each piece on its own thread (positional reads, 16 MiB at a time), then merges.
+fn ingest_parallel(store: &mut Store, name: &str, points: &[u64]) -> Result<(), String> {
+    use std::os::unix::fs::FileExt;
+    let f = std::fs::File::open(name).map_err(|e| format!("{name}: {e}"))?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let ends: Vec<u64> = points.iter().skip(1).copied().chain([size]).collect();
+    let read_piece =
+        |store: &mut Store, ing: &mut Ingester, start: u64, end: u64| -> std::io::Result<()> {
+            let mut buf = vec![0u8; 16 << 20];
+            let mut at = start;
+            while at < end {
+                let want = ((end - at) as usize).min(buf.len());
+                let n = f.read_at(&mut buf[..want], at)?;
+                if n == 0 {
+                    break;
+                }
+                ing.push(store, &buf[..n]);
+                at += n as u64;
+            }
+            Ok(())
+        };
+    let results: Vec<std::io::Result<(Store, u64)>> = std::thread::scope(|sc| {
+        let handles: Vec<_> = points
+            .iter()
+            .zip(&ends)
+            .skip(1)
+            .map(|(&start, &end)| {
+                sc.spawn(move || {
+                    let mut part = Store::new();
+                    let mut ing = Ingester::continuation(&mut part, name, start, 1);
+                    read_piece(&mut part, &mut ing, start, end)?;
+                    let lines = ing.line() - 1;
+                    ing.finish(&mut part);
+                    Ok((part, lines))
+                })
+            })
+            .collect();
+        let mut ing = Ingester::new(store, name, size);
+        let first = read_piece(store, &mut ing, 0, ends[0]).map(|_| (Store::new(), ing.line() - 1));
+        ing.finish(store);
+        std::iter::once(first)
+            .chain(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("ingest thread")),
+            )
+            .collect()
+    });
+    let file = (store.files.len() - 1) as u32;
+    store.files[file as usize].decoded_bytes = size;
+    let mut lines_before = 0;
+    for (i, r) in results.into_iter().enumerate() {
+        let (part, lines) = r.map_err(|e| format!("{name}: {e}"))?;
+        if i > 0 {
+            store.absorb(&part, file, lines_before);
+        }
+        lines_before += lines;
+    }
     Ok(())
 }
 

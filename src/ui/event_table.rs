@@ -1,0 +1,247 @@
+//! The event table, virtualized: a scroll box of fixed row height renders only the rows in
+//! view (± overscan); the rows themselves come from the worker page by page. A million rows
+//! cost a tall empty box and about forty DOM rows.
+
+use crate::audit::Stage;
+use crate::ui::dom;
+use crate::ui::explore_state::{term_for, PAGE};
+use crate::util::human_duration_micros;
+use crate::web::protocol::{RowView, SortBy};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use web_sys::Element;
+use yew::prelude::*;
+
+/// Row height in CSS pixels (keep in sync with `.vt-row` in style.css).
+pub const ROW_H: f64 = 24.0;
+/// Rows rendered above and below the visible ones.
+const OVERSCAN: u32 = 12;
+
+#[derive(Properties, PartialEq)]
+pub struct EventTableProps {
+    pub total: u32,
+    /// The query these rows belong to (a new one scrolls back to the top).
+    pub query: u32,
+    pub pages: Rc<BTreeMap<u32, Rc<Vec<RowView>>>>,
+    pub selected: Option<u32>,
+    pub sort: SortBy,
+    pub per_request: bool,
+    pub policy: bool,
+    pub local_time: bool,
+    /// Needs page `k` (rows `k * PAGE ..`).
+    pub on_need: Callback<u32>,
+    /// (index, open detail)
+    pub on_select: Callback<(u32, bool)>,
+    pub on_term: Callback<(String, bool)>,
+    pub on_sort: Callback<SortBy>,
+    pub on_per_request: Callback<()>,
+}
+
+fn latency_class(us: u32) -> &'static str {
+    match us {
+        0..=99_999 => "",
+        100_000..=999_999 => "lat-mid",
+        1_000_000..=59_999_999 => "lat-slow",
+        _ => "lat-long",
+    }
+}
+
+fn code_class(c: u16) -> &'static str {
+    match c {
+        200..=299 => "c2",
+        300..=399 => "c3",
+        400..=499 => "c4",
+        500..=599 => "c5",
+        _ => "",
+    }
+}
+
+#[function_component]
+pub fn EventTable(props: &EventTableProps) -> Html {
+    let viewport = use_node_ref();
+    let sizer = use_node_ref();
+    let window = use_node_ref();
+    let scroll = use_state(|| 0.0f64);
+    let height = use_state(|| 600.0f64);
+    // Back to the top when the query changes.
+    {
+        let (viewport, scroll) = (viewport.clone(), scroll.clone());
+        use_effect_with(props.query, move |_| {
+            if let Some(v) = viewport.cast::<Element>() {
+                v.set_scroll_top(0);
+            }
+            scroll.set(0.0);
+        });
+    }
+    let first = ((*scroll / ROW_H) as u32).saturating_sub(OVERSCAN);
+    let visible = (*height / ROW_H).ceil() as u32;
+    let last = (first + visible + 2 * OVERSCAN).min(props.total);
+    // Ask for missing pages; size the sizer and place the window (CSSOM, see dom.rs).
+    {
+        let (sizer, window, on_need, pages) = (
+            sizer.clone(),
+            window.clone(),
+            props.on_need.clone(),
+            props.pages.clone(),
+        );
+        let total = props.total;
+        use_effect_with(
+            (first, last, total, pages),
+            move |(first, last, total, pages)| {
+                if let Some(s) = sizer.cast::<Element>() {
+                    dom::set_style(&s, "height", &format!("{}px", *total as f64 * ROW_H));
+                }
+                if let Some(w) = window.cast::<Element>() {
+                    dom::set_style(
+                        &w,
+                        "transform",
+                        &format!("translateY({}px)", *first as f64 * ROW_H),
+                    );
+                }
+                if *last > *first {
+                    for k in (*first / PAGE)..=((*last - 1) / PAGE) {
+                        if !pages.contains_key(&k) {
+                            on_need.emit(k);
+                        }
+                    }
+                }
+            },
+        );
+    }
+    // Keep the selected row in view.
+    {
+        let viewport = viewport.clone();
+        use_effect_with(props.selected, move |sel| {
+            if let (Some(i), Some(v)) = (sel, viewport.cast::<Element>()) {
+                let top = *i as f64 * ROW_H;
+                let (st, h) = (v.scroll_top() as f64, v.client_height() as f64);
+                if top < st {
+                    v.set_scroll_top(top as i32);
+                } else if top + ROW_H > st + h {
+                    v.set_scroll_top((top + ROW_H - h) as i32);
+                }
+            }
+        });
+    }
+    let onscroll = {
+        let (scroll, height) = (scroll.clone(), height.clone());
+        Callback::from(move |e: Event| {
+            if let Some(el) = e.target_dyn_into::<Element>() {
+                scroll.set(el.scroll_top() as f64);
+                let h = el.client_height() as f64;
+                if (h - *height).abs() > 1.0 {
+                    height.set(h);
+                }
+            }
+        })
+    };
+    let cell = |field: &str, value: &str, shown: String, class: &'static str| -> Html {
+        match term_for(field, value) {
+            Some(t) => {
+                let onclick = props.on_term.reform(move |e: MouseEvent| {
+                    e.stop_propagation();
+                    (t.clone(), e.shift_key())
+                });
+                html! { <span class={classes!("cell", class)}><button class="val" {onclick} title={format!("{value} — click: filter · shift-click: exclude")}>{ shown }</button></span> }
+            }
+            None => {
+                html! { <span class={classes!("cell", class)} title={value.to_string()}>{ shown }</span> }
+            }
+        }
+    };
+    let rows = (first..last).map(|i| {
+        let sel = props.selected == Some(i);
+        let onclick = props.on_select.reform(move |_: MouseEvent| (i, true));
+        let Some(r) = props.pages.get(&(i / PAGE)).and_then(|p| p.get((i % PAGE) as usize)) else {
+            return html! { <div class="vt-row loading" key={i}><span class="cell muted">{"…"}</span></div> };
+        };
+        let what = if r.resource.is_empty() { r.uri.clone() } else { r.resource.clone() };
+        let where_ = match (r.namespace.is_empty(), r.name.is_empty()) {
+            (true, true) => String::new(),
+            (false, true) => r.namespace.clone(),
+            (true, false) => r.name.clone(),
+            (false, false) => format!("{}/{}", r.namespace, r.name),
+        };
+        let badges = Stage::ALL.iter().enumerate().take(3).map(|(k, s)| {
+            let on = r.stages & (1 << k) != 0;
+            let cur = r.stage == s.as_str();
+            let letter = ["R", "S", "C"][k];
+            html! { <span class={classes!("sb", on.then_some("on"), cur.then_some("cur"))} title={format!("{}{}", s.as_str(), if cur { " (this row)" } else if on { " (same request)" } else { " (not in log)" })}>{ letter }</span> }
+        });
+        let panic = (r.stages & 8 != 0).then(|| html! { <span class="sb on cur" title="Panic">{"!"}</span> });
+        html! {
+            <div class={classes!("vt-row", sel.then_some("selected"), (i % 2 == 1).then_some("odd"))} key={i}
+                 data-testid="event-row" data-index={i.to_string()} data-row={r.row.to_string()} {onclick} aria-selected={sel.to_string()} role="row">
+                <span class="cell time mono" title={dom::time_ms(r.time_us, props.local_time)}>{ dom::time_ms(r.time_us, props.local_time).get(5..).unwrap_or("").to_string() }</span>
+                { cell("user", &r.user, r.user.clone(), "user") }
+                { cell("verb", &r.verb, r.verb.clone(), "verb") }
+                { if r.resource.is_empty() { cell("uri", &r.uri, what, "what") } else { cell("resource", &r.resource, what, "what") } }
+                { if r.namespace.is_empty() { html! { <span class="cell where" title={where_.clone()}>{ where_ }</span> } } else { cell("ns", &r.namespace, where_, "where") } }
+                { cell("code", &r.code.to_string(), if r.code == 0 { String::new() } else { r.code.to_string() }, code_class(r.code)) }
+                <span class={classes!("cell", "num", "lat", latency_class(r.latency_us))} title={format!("{} µs", r.latency_us)}>{ human_duration_micros(r.latency_us as i64) }</span>
+                { cell("level", &r.level, r.level.clone(), "level") }
+                <span class="cell stages">{ for badges }{ for panic }</span>
+                if props.policy {
+                    { match r.rule {
+                        Some(Some(k)) => cell("rule", &k.to_string(), k.to_string(), "rule"),
+                        Some(None) => cell("rule", "none", "none".into(), "rule"),
+                        None => html! { <span class="cell rule"></span> },
+                    } }
+                }
+            </div>
+        }
+    });
+    let sort_time = {
+        let s = props.sort;
+        props.on_sort.reform(move |_: MouseEvent| {
+            if s == SortBy::TimeAsc {
+                SortBy::TimeDesc
+            } else {
+                SortBy::TimeAsc
+            }
+        })
+    };
+    let sort_lat = {
+        let s = props.sort;
+        props.on_sort.reform(move |_: MouseEvent| {
+            if s == SortBy::LatencyDesc {
+                SortBy::LatencyAsc
+            } else {
+                SortBy::LatencyDesc
+            }
+        })
+    };
+    let arrow = |on: [SortBy; 2]| {
+        if props.sort == on[0] {
+            " ▲"
+        } else if props.sort == on[1] {
+            " ▼"
+        } else {
+            ""
+        }
+    };
+    let per_request = props.on_per_request.reform(|_: Event| ());
+    html! {
+        <section class={classes!("panel", "events-panel", props.policy.then_some("with-rule"))}>
+            <div class="panel-head">
+                <h2>{"Events"}</h2>
+                <label class="small"><input type="checkbox" checked={props.per_request} onchange={per_request} data-testid="per-request" />{" one row per request"}</label>
+                <span class="spacer"></span>
+                <span class="muted small">{"j/k or ↑/↓ to move · Enter opens · click a value to filter, shift-click to exclude"}</span>
+            </div>
+            <div class="vt-head" role="row">
+                <button class="cell th" onclick={sort_time} title="Sort by time">{ format!("time{}", arrow([SortBy::TimeAsc, SortBy::TimeDesc])) }</button>
+                <span class="cell th">{"user"}</span><span class="cell th">{"verb"}</span><span class="cell th">{"resource / path"}</span>
+                <span class="cell th">{"namespace / name"}</span><span class="cell th">{"code"}</span>
+                <button class="cell th num" onclick={sort_lat} title="Sort by latency">{ format!("latency{}", arrow([SortBy::LatencyAsc, SortBy::LatencyDesc])) }</button>
+                <span class="cell th">{"level"}</span><span class="cell th" title="Stages of the request: RequestReceived, ResponseStarted, ResponseComplete">{"stages"}</span>
+                if props.policy { <span class="cell th" title="Deciding rule of the loaded policy">{"rule"}</span> }
+            </div>
+            <div class="vt-viewport" ref={viewport} {onscroll} tabindex="0" role="grid" aria-rowcount={props.total.to_string()} data-testid="event-table">
+                <div class="vt-sizer" ref={sizer}>
+                    <div class="vt-window" ref={window}>{ for rows }</div>
+                </div>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,82 @@
+//! Top-N panels of the filtered set: who and what produce the events and the bytes
+//! ("why is my log big"). Clicking a value filters on it; shift-click excludes it.
+
+use crate::ui::explore_state::{field_of, term_for};
+use crate::util::{human_bytes, human_count};
+use crate::web::protocol::{TopDim, TopTable};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Panel title of a dimension.
+pub fn title_of(d: TopDim) -> &'static str {
+    match d {
+        TopDim::User => "Users",
+        TopDim::UserAgent => "User agents",
+        TopDim::Verb => "Verbs",
+        TopDim::Resource => "Resources",
+        TopDim::Namespace => "Namespaces",
+        TopDim::SourceIp => "Source IPs",
+        TopDim::Code => "Codes",
+        TopDim::Stage => "Stages",
+        TopDim::Level => "Levels",
+        TopDim::Decision => "Decisions",
+        TopDim::ImpersonatedUser => "Impersonated users",
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TopPanelsProps {
+    pub tops: Rc<Vec<TopTable>>,
+    /// Events and bytes of the filtered set (the shares' denominators).
+    pub count: u64,
+    pub bytes: u64,
+    pub on_term: Callback<(String, bool)>,
+    pub on_csv: Callback<TopDim>,
+}
+
+#[function_component]
+pub fn TopPanels(props: &TopPanelsProps) -> Html {
+    let panel = |t: &TopTable| {
+        let field = field_of(t.dim);
+        let dim = t.dim;
+        let csv = props.on_csv.reform(move |_: MouseEvent| dim);
+        let rows = t.rows.iter().map(|r| {
+            let share = r.events as f64 / props.count.max(1) as f64;
+            let bshare = r.bytes as f64 / props.bytes.max(1) as f64;
+            let term = term_for(field, &r.value);
+            let value = match term.clone() {
+                Some(term) => {
+                    let onclick = props.on_term.reform(move |e: MouseEvent| (term.clone(), e.shift_key()));
+                    html! { <button class="val" {onclick} title={format!("{} — click: filter · shift-click: exclude", r.value)}>{ &r.value }</button> }
+                }
+                None => html! { <span class="val static" title={r.value.clone()}>{ &r.value }</span> },
+            };
+            html! {
+                <tr data-testid="top-row" data-dim={field} data-value={r.value.clone()} data-events={r.events.to_string()}>
+                    <td class="tv">{ value }</td>
+                    <td class="num" title={r.events.to_string()}>{ human_count(r.events) }</td>
+                    <td class="num share"><meter min="0" max="1" value={format!("{share:.4}")}></meter>{ format!("{:.1}%", share * 100.0) }</td>
+                    <td class="num" title={format!("{} bytes · {:.1}% of the bytes", r.bytes, bshare * 100.0)}>{ human_bytes(r.bytes) }</td>
+                </tr>
+            }
+        });
+        html! {
+            <section class="panel top-panel" data-testid={format!("top-{field}")}>
+                <div class="panel-head">
+                    <h2>{ title_of(t.dim) }</h2>
+                    <span class="spacer"></span>
+                    <button class="button small ghost" onclick={csv} title="Download this table (all values) as CSV">{"CSV"}</button>
+                </div>
+                if t.rows.is_empty() {
+                    <p class="muted small">{"—"}</p>
+                } else {
+                    <table class="grid compact top">
+                        <thead><tr><th></th><th class="num">{"events"}</th><th class="num">{"share"}</th><th class="num">{"bytes"}</th></tr></thead>
+                        <tbody>{ for rows }</tbody>
+                    </table>
+                }
+            </section>
+        }
+    };
+    html! { <div class="top-panels">{ for props.tops.iter().map(panel) }</div> }
+}
