@@ -189,7 +189,15 @@ fn parallel_reading_gives_the_same_answer() {
     let (par, one) = (stats(false), stats(true));
     assert_eq!(par, one);
     assert_eq!(one["rejected"], 5);
-    let got: Vec<u64> = one["rejections"].as_array().unwrap().iter().map(|r| r["line"].as_u64().unwrap()).collect();
-    let want: Vec<u64> = [n / 4, n / 2, n / 2 + 1, 3 * n / 4, n - 1].iter().map(|k| *k as u64 + 1).collect();
+    let got: Vec<u64> = one["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    let want: Vec<u64> = [n / 4, n / 2, n / 2 + 1, 3 * n / 4, n - 1]
+        .iter()
+        .map(|k| *k as u64 + 1)
+        .collect();
     assert_eq!(got, want);
 }

@@ -624,6 +624,23 @@ pub fn sniff(head: &[u8]) -> Sniffed {
     }
 }
 
+/// True when `head` (the first bytes of a file, at least its first line) is plain JSON
+/// lines: not gzip, and a first line holding one complete JSON object (after an optional
+/// BOM and host prefix). Such a file may be read in pieces cut at line starts.
+pub fn is_plain_json_lines(head: &[u8]) -> bool {
+    if gzip::is_gzip(head) {
+        return false;
+    }
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let Some(first_end) = memchr::memchr(b'\n', body) else {
+        return false;
+    };
+    let first = strip_host_prefix(trim_ascii(&body[..first_end]));
+    first.starts_with(b"{")
+        && std::str::from_utf8(first)
+            .is_ok_and(|t| serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok())
+}
+
 /// Where to cut an in-memory file into about `parts` pieces for parallel reading:
 /// `(byte offset, 1-based line)` of each piece's first line, the first being `(0, 1)`.
 /// `None` when the file is not plain JSON lines (gzip, JSON documents, or a first line
@@ -633,15 +650,9 @@ pub fn split_points(bytes: &[u8], parts: usize) -> Option<Vec<(usize, u64)>> {
     if parts < 2 || bytes.len() < 2 * MIN_PART || gzip::is_gzip(bytes) {
         return None;
     }
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let first_end = memchr::memchr(b'\n', body)?;
-    let first = strip_host_prefix(trim_ascii(&body[..first_end]));
-    if !first.starts_with(b"{") {
+    if !is_plain_json_lines(bytes) {
         return None;
     }
-    std::str::from_utf8(first)
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde::de::IgnoredAny>(t).ok())?;
     let parts = parts.min(bytes.len() / MIN_PART);
     let mut out = vec![(0usize, 1u64)];
     let (mut prev, mut line) = (0usize, 1u64);
@@ -690,6 +701,25 @@ mod tests {
                 *o
             );
         }
+    }
+
+    #[test]
+    fn split_points_cut_at_line_starts_with_line_numbers() {
+        let line = b"{\"kind\":\"Event\",\"auditID\":\"x\"}\n";
+        let data: Vec<u8> = line.iter().copied().cycle().take(line.len() * 700_000).collect();
+        let pts = split_points(&data, 3).unwrap();
+        assert_eq!(pts.len(), 3);
+        assert_eq!(pts[0], (0, 1));
+        for &(at, ln) in &pts[1..] {
+            assert_eq!(data[at - 1], b'\n');
+            assert_eq!(ln, data[..at].iter().filter(|&&c| c == b'\n').count() as u64 + 1);
+        }
+        assert!(split_points(&data[..1000], 3).is_none(), "too small");
+        let mut pretty = b"{\n  \"kind\": \"Event\"\n}\n".to_vec();
+        pretty.resize(data.len(), b' ');
+        assert!(split_points(&pretty, 3).is_none(), "not JSON lines");
+        assert!(is_plain_json_lines(b"\xEF\xBB\xBFnode-1 {\"a\":1}\n"));
+        assert!(!is_plain_json_lines(b"\x1f\x8b\x08"));
     }
 
     #[test]

@@ -105,6 +105,8 @@ pub fn CoverageTable(props: &CoverageTableProps) -> Html {
         html! {
             <tr data-testid="coverage-row" data-rule={i.to_string()} data-events={rc.events.to_string()}
                 data-bytes={rc.bytes.to_string()} data-kept-bytes={rc.kept_bytes.to_string()} data-level={level}
+                data-line={info.map_or(0, |r| r.line).to_string()} data-dead={rc.dead.to_string()}
+                data-unreachable={rc.unreachable_after.map(|j| j.to_string())}
                 class={classes!("cov-row", selected.then_some("selected"), (rc.events == 0).then_some("idle"))}
                 onclick={on_select} title="Click to show this rule in the editor">
                 <td class="num mono">{ format!("#{i}") }</td>

@@ -25,8 +25,8 @@ use crate::ingest::strip_host_prefix;
 use crate::query::complete::complete;
 use crate::store::{AuditIndex, Dim, Store, F_WRAPPED};
 use crate::web::protocol::{
-    Completion, EventDetail, ExportKind, Exported, QueryResult, QuerySpec, RowView,
-    RowsPage, RuleWhy, SortBy, StageRef, TopTable,
+    Completion, EventDetail, ExportKind, Exported, QueryResult, QuerySpec, RowView, RowsPage,
+    RuleWhy, SortBy, StageRef, TopTable,
 };
 use crate::web::reader::{js_error_text, read_slice_sync};
 use std::collections::HashMap;

@@ -25,12 +25,15 @@ use crate::web::protocol::{
 };
 use std::collections::HashMap;
 
+/// A baseline policy (text, kube minor) and what came of it: loaded and evaluated, or why not.
+type BaselineEntry = (String, u32, Result<(LoadedPolicy, Evaluation), String>);
+
 /// What survives between two answers.
 #[derive(Default)]
 pub struct Cache {
     idx: Option<AttrIndex>,
     /// (text, kube minor) of the baseline and what came of it.
-    baseline: Option<(String, u32, Result<(LoadedPolicy, Evaluation), String>)>,
+    baseline: Option<BaselineEntry>,
 }
 
 impl Cache {
