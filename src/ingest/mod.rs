@@ -706,7 +706,7 @@ mod tests {
     #[test]
     fn split_points_cut_at_line_starts_with_line_numbers() {
         let line = b"{\"kind\":\"Event\",\"auditID\":\"x\"}\n";
-        let data: Vec<u8> = line.iter().copied().cycle().take(line.len() * 700_000).collect();
+        let data: Vec<u8> = line.iter().copied().cycle().take(line.len() * 1_000_000).collect();
         let pts = split_points(&data, 3).unwrap();
         assert_eq!(pts.len(), 3);
         assert_eq!(pts[0], (0, 1));
