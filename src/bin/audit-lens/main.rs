@@ -119,6 +119,7 @@ impl Args {
 /// file of a useful size is read by one thread per core, each over its own byte range,
 /// and the pieces are merged (same store as one reader: tests/cli.rs checks it).
 pub fn ingest_path(store: &mut Store, path: &str) -> Result<(), String> {
+    #[cfg(unix)]
     if path != "-" {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         if cores > 1 && std::env::var_os("AUDIT_LENS_ONE_THREAD").is_none() {
@@ -147,6 +148,7 @@ pub fn ingest_path(store: &mut Store, path: &str) -> Result<(), String> {
     Ok(())
 }
 
+#[cfg(unix)]
 /// Byte offsets where the pieces of a plain JSON-lines file start (the first is 0), or
 /// `None` when the file should be read by one reader (small, gzip, not JSON lines).
 fn parallel_points(path: &str, cores: usize) -> Result<Option<Vec<u64>>, String> {
@@ -183,6 +185,7 @@ fn parallel_points(path: &str, cores: usize) -> Result<Option<Vec<u64>>, String>
     Ok(Some(points))
 }
 
+#[cfg(unix)]
 /// Reads each piece on its own thread (positional reads, 16 MiB at a time), then merges.
 fn ingest_parallel(store: &mut Store, name: &str, points: &[u64]) -> Result<(), String> {
     use std::os::unix::fs::FileExt;
