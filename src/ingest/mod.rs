@@ -706,13 +706,21 @@ mod tests {
     #[test]
     fn split_points_cut_at_line_starts_with_line_numbers() {
         let line = b"{\"kind\":\"Event\",\"auditID\":\"x\"}\n";
-        let data: Vec<u8> = line.iter().copied().cycle().take(line.len() * 1_000_000).collect();
+        let data: Vec<u8> = line
+            .iter()
+            .copied()
+            .cycle()
+            .take(line.len() * 1_000_000)
+            .collect();
         let pts = split_points(&data, 3).unwrap();
         assert_eq!(pts.len(), 3);
         assert_eq!(pts[0], (0, 1));
         for &(at, ln) in &pts[1..] {
             assert_eq!(data[at - 1], b'\n');
-            assert_eq!(ln, data[..at].iter().filter(|&&c| c == b'\n').count() as u64 + 1);
+            assert_eq!(
+                ln,
+                data[..at].iter().filter(|&&c| c == b'\n').count() as u64 + 1
+            );
         }
         assert!(split_points(&data[..1000], 3).is_none(), "too small");
         let mut pretty = b"{\n  \"kind\": \"Event\"\n}\n".to_vec();
