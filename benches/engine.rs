@@ -6,7 +6,6 @@
 mod native {
     use audit_lens::analysis::topn::{top_n, TopDim};
     use audit_lens::gen::{generate, GenOptions};
-    use audit_lens::ingest::Ingester;
     use audit_lens::store::Store;
     use criterion::{Criterion, Throughput};
     use std::time::Duration;
@@ -30,11 +29,7 @@ mod native {
 
     fn ingest(bytes: &[u8]) -> Store {
         let mut s = Store::new();
-        let mut ing = Ingester::new(&mut s, "bench.log", bytes.len() as u64);
-        for c in bytes.chunks(16 << 20) {
-            ing.push(&mut s, c);
-        }
-        ing.finish(&mut s);
+        audit_lens::ingest::load_bytes(&mut s, "bench.log", bytes);
         s.finalize();
         s
     }

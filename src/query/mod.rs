@@ -18,7 +18,7 @@ pub mod parse;
 
 use crate::analysis::evaluate::Evaluation;
 use crate::audit::{Level, Stage};
-use crate::store::{derive_path, Dim, Store, F_PATH_DERIVED};
+use crate::store::{Dim, Store, F_PATH_DERIVED};
 use crate::util::parse_rfc3339_micros;
 pub use parse::{parse, Field, ParseError, Term};
 use serde::{Deserialize, Serialize};
@@ -532,17 +532,7 @@ impl TextWord {
                 !s.str(Dim::Namespace, r).is_empty() && s.str(Dim::Resource, r) != "namespaces";
             return (if core { self.in_api } else { self.in_apis }) || (nsd && self.in_namespaces);
         }
-        let mut p = String::new();
-        derive_path(
-            &mut p,
-            s.str(Dim::ApiGroup, r),
-            s.str(Dim::ApiVersion, r),
-            s.str(Dim::Namespace, r),
-            s.str(Dim::Resource, r),
-            s.str(Dim::Name, r),
-            s.str(Dim::Subresource, r),
-        );
-        contains_ci(&p, &self.word)
+        contains_ci(&s.path(r), &self.word)
     }
 }
 

@@ -10,7 +10,6 @@ use audit_lens::analysis::timeline::{timeline, StackBy};
 use audit_lens::analysis::topn::TopDim;
 use audit_lens::audit::policy::{load_policy, LoadOptions};
 use audit_lens::gen::{generate, GenOptions};
-use audit_lens::ingest::Ingester;
 use audit_lens::query::compile;
 use audit_lens::store::Store;
 use std::process::ExitCode;
@@ -18,11 +17,7 @@ use std::time::Instant;
 
 fn ingest(bytes: &[u8]) -> Store {
     let mut s = Store::new();
-    let mut ing = Ingester::new(&mut s, "bench.log", bytes.len() as u64);
-    for c in bytes.chunks(16 << 20) {
-        ing.push(&mut s, c);
-    }
-    ing.finish(&mut s);
+    audit_lens::ingest::load_bytes(&mut s, "bench.log", bytes);
     s.finalize();
     s
 }
