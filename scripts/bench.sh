@@ -18,7 +18,7 @@ AUDIT_LENS_COMPARE_SERDE=1 "$BIN" bench --size "$SIZE"
 echo
 echo "== wasm32 + simd128 in Node (100 MB, best of 5)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --release --locked --quiet --target wasm32-unknown-unknown --test wasm_speed -- --include-ignored --nocapture 2>&1 \
+  cargo test --release --locked --target wasm32-unknown-unknown --test wasm_speed -- --include-ignored --nocapture 2>&1 \
   | grep -E "wasm ingest" || echo "(wasm run failed)"
 echo
 echo "== jq vs audit-lens on the same $SIZE log (wall time, 3 runs each)"
