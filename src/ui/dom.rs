@@ -46,10 +46,28 @@ pub fn write_hash(parts: &[(String, String)]) {
     }
     let href = loc.href().unwrap_or_default();
     let base = href.split('#').next().unwrap_or("").to_string();
-    let _ = loc.replace(&format!(
-        "{base}{}",
-        if want.is_empty() { "#" } else { &want }
-    ));
+    let url = format!("{base}{want}");
+    // history.replaceState: no navigation, no hashchange, focus and scroll stay put
+    // (location.replace would be a fragment navigation). Reached through Reflect.
+    let Some(w) = web_sys::window() else { return };
+    let history = js_sys::Reflect::get(&w, &JsValue::from_str("history")).ok();
+    let replace = history
+        .as_ref()
+        .and_then(|h| js_sys::Reflect::get(h, &JsValue::from_str("replaceState")).ok())
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    match (history, replace) {
+        (Some(h), Some(f)) => {
+            let _ = f.call3(
+                &h,
+                &JsValue::NULL,
+                &JsValue::from_str(""),
+                &JsValue::from_str(&url),
+            );
+        }
+        _ => {
+            let _ = loc.replace(&url);
+        }
+    }
 }
 
 /// Hands `blob` to the browser as a download named `name` (a `blob:` URL and `<a download>`).

@@ -168,6 +168,9 @@ fn size(j: &J) -> usize {
     }
 }
 
+/// An object member (key as written) or an array item (no key).
+type Member = (Option<String>, Rc<J>);
+
 #[derive(Properties, PartialEq)]
 struct NodeProps {
     node: Rc<J>,
@@ -186,7 +189,7 @@ fn JsonNode(props: &NodeProps) -> Html {
         .as_ref()
         .map(|k| html! { <><span class="jk">{ k.to_string() }</span>{": "}</> });
     let comma = props.comma.then_some(",");
-    let (o, c, items): (&str, &str, Vec<(Option<String>, Rc<J>)>) = match &*props.node {
+    let (o, c, items): (&str, &str, Vec<Member>) = match &*props.node {
         J::Obj(v) => (
             "{",
             "}",

@@ -177,7 +177,7 @@ pub fn EventTable(props: &EventTableProps) -> Html {
                 { cell("verb", &r.verb, r.verb.clone(), "verb") }
                 { if r.resource.is_empty() { cell("uri", &r.uri, what, "what") } else { cell("resource", &r.resource, what, "what") } }
                 { if r.namespace.is_empty() { html! { <span class="cell where" title={where_.clone()}>{ where_ }</span> } } else { cell("ns", &r.namespace, where_, "where") } }
-                { cell("code", &r.code.to_string(), if r.code == 0 { String::new() } else { r.code.to_string() }, code_class(r.code)) }
+                { if r.code == 0 { html! { <span class="cell"></span> } } else { cell("code", &r.code.to_string(), r.code.to_string(), code_class(r.code)) } }
                 <span class={classes!("cell", "num", "lat", latency_class(r.latency_us))} title={format!("{} µs", r.latency_us)}>{ human_duration_micros(r.latency_us as i64) }</span>
                 { cell("level", &r.level, r.level.clone(), "level") }
                 <span class="cell stages">{ for badges }{ for panic }</span>

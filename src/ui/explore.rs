@@ -111,7 +111,7 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
                         bins: bins_for_window(),
                         sort: *sort,
                         per_request: *per_request,
-                        page: 2 * PAGE,
+                        page: PAGE,
                         top: 10,
                     }));
                 }
@@ -217,7 +217,7 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
                             <EventTable total={r.page.total} query={r.id} pages={st.pages.clone()} selected={st.selected}
                                 sort={st.sort} per_request={st.per_request} policy={r.policy} local_time={st.local_time}
                                 {on_need} {on_select} on_term={on_term.clone()} {on_sort} {on_per_request} />
-                            <TopPanels tops={Rc::new(r.tops.clone())} count={r.count} bytes={r.bytes} on_term={on_term.clone()} {on_csv} />
+                            <TopPanels tops={st.tops.clone()} stale={st.tops_id != r.id} count={r.count} bytes={r.bytes} on_term={on_term.clone()} {on_csv} />
                         </div>
                     }
                 </>

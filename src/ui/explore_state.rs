@@ -12,7 +12,7 @@
 
 use crate::web::protocol::{
     CompileError, Completion, EventDetail, Exported, QueryResult, Response, RowView, SortBy,
-    StackBy, TopDim,
+    StackBy, TopDim, TopTable,
 };
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -99,6 +99,9 @@ pub struct ExploreState {
     /// Latest query id sent.
     pub sent: u32,
     pub result: Option<Rc<QueryResult>>,
+    /// Top-N tables and the query id they belong to (they arrive just after the result).
+    pub tops: Rc<Vec<TopTable>>,
+    pub tops_id: u32,
     /// The applied filter's error (the previous result stays shown).
     pub error: Option<CompileError>,
     pub pages: Rc<BTreeMap<u32, Rc<Vec<RowView>>>>,
@@ -110,6 +113,10 @@ pub struct ExploreState {
     pub detail: Option<Rc<EventDetail>>,
     pub completion: Option<Rc<Completion>>,
     pub completion_sent: u32,
+    /// A newer completion was asked for than the one shown (do not accept the shown one).
+    pub completion_stale: bool,
+    /// The user moved through the suggestions with ↑/↓ (Enter then accepts).
+    pub completion_nav: bool,
     /// Highlighted suggestion.
     pub completion_index: usize,
     pub help_open: bool,
@@ -129,6 +136,8 @@ impl Default for ExploreState {
             local_time: false,
             sent: 0,
             result: None,
+            tops: Rc::default(),
+            tops_id: 0,
             error: None,
             pages: Rc::default(),
             selected: None,
@@ -137,6 +146,8 @@ impl Default for ExploreState {
             detail: None,
             completion: None,
             completion_sent: 0,
+            completion_stale: false,
+            completion_nav: false,
             completion_index: 0,
             help_open: false,
             export: None,
@@ -271,10 +282,14 @@ impl ExploreState {
                 self.detail = None;
             }
             ExploreAction::DetailSent(id) => self.detail_sent = id,
-            ExploreAction::CompletionSent(id) => self.completion_sent = id,
+            ExploreAction::CompletionSent(id) => {
+                self.completion_sent = id;
+                self.completion_stale = true;
+            }
             ExploreAction::CompletionMove(d) => {
                 let n = self.completion.as_ref().map_or(0, |c| c.items.len());
                 if n > 0 {
+                    self.completion_nav = true;
                     self.completion_index =
                         (self.completion_index as i64 + d as i64).rem_euclid(n as i64) as usize;
                 }
@@ -304,6 +319,10 @@ impl ExploreState {
                     self.result = Some(Rc::new(*q));
                 }
             }
+            Response::Tops { id, tops } if id == self.sent => {
+                self.tops = Rc::new(tops);
+                self.tops_id = id;
+            }
             Response::Rows(p) if self.result.as_ref().is_some_and(|r| r.id == p.id) => {
                 let mut pages = (*self.pages).clone();
                 for (k, chunk) in p.rows.chunks(PAGE as usize).enumerate() {
@@ -315,6 +334,8 @@ impl ExploreState {
             Response::Completion { id, completion } if id == self.completion_sent => {
                 self.completion = (!completion.items.is_empty()).then(|| Rc::new(completion));
                 self.completion_index = 0;
+                self.completion_stale = false;
+                self.completion_nav = false;
             }
             Response::Exported(e) => {
                 self.exporting = false;
@@ -359,24 +380,5 @@ impl ExploreState {
         if let Some(s) = get("stack").and_then(stack_of) {
             self.stack = s;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn terms() {
-        assert_eq!(term_for("user", "alice").as_deref(), Some("user:alice"));
-        assert_eq!(term_for("ns", "(cluster-scoped)"), None);
-        assert_eq!(
-            term_for("resource", "deployments.apps/scale").as_deref(),
-            Some("resource:deployments/scale")
-        );
-        assert_eq!(
-            term_for("agent", "kubectl/v1 (linux)").as_deref(),
-            Some("agent:\"kubectl/v1 (linux)\"")
-        );
     }
 }

@@ -15,6 +15,8 @@ use yew::prelude::*;
 
 /// Typing pause before a filter is applied, ms.
 pub const DEBOUNCE_MS: i32 = 120;
+/// Typing pause before completion is asked for, ms.
+pub const COMPLETE_DEBOUNCE_MS: i32 = 60;
 
 #[derive(Properties, PartialEq)]
 pub struct FilterBarProps {
@@ -57,6 +59,9 @@ fn byte_cursor(input: &HtmlInputElement) -> u32 {
 pub fn FilterBar(props: &FilterBarProps) -> Html {
     let input = use_node_ref();
     let timer = use_mut_ref(|| Rc::new(Cell::new(0i32)));
+    // Completion waits for a short pause too: with a million events each answer costs the
+    // worker tens of ms, and a query must not queue behind answers nobody reads.
+    let comp_timer = use_mut_ref(|| Rc::new(Cell::new(0i32)));
     let st = &props.state;
     let schedule_apply = {
         let (timer, dispatch) = (timer.clone(), props.dispatch.clone());
@@ -70,6 +75,7 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
         }
     };
     let oninput = {
+        let comp_timer = comp_timer.clone();
         let (dispatch, on_complete, schedule_apply) = (
             props.dispatch.clone(),
             props.on_complete.clone(),
@@ -82,7 +88,12 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
             {
                 let v = i.value();
                 dispatch.emit(ExploreAction::Type(v.clone()));
-                on_complete.emit((v, byte_cursor(&i)));
+                let t = comp_timer.borrow().clone();
+                dom::cancel(t.get());
+                let (on_complete, cursor) = (on_complete.clone(), byte_cursor(&i));
+                t.set(dom::after(COMPLETE_DEBOUNCE_MS, move || {
+                    on_complete.emit((v, cursor))
+                }));
                 schedule_apply();
             }
         })
@@ -94,7 +105,7 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
             input.clone(),
             schedule_apply.clone(),
         );
-        let comp = st.completion.clone();
+        let comp = st.completion.clone().filter(|_| !st.completion_stale);
         let text = st.filter.clone();
         move |k: usize| {
             let Some(c) = comp.as_ref() else { return };
@@ -128,17 +139,24 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
         }
     };
     let onkeydown = {
-        let (dispatch, timer) = (props.dispatch.clone(), timer.clone());
-        let open = st.completion.is_some();
+        let (dispatch, timer, comp_timer) =
+            (props.dispatch.clone(), timer.clone(), comp_timer.clone());
+        let open = st.completion.is_some() && !st.completion_stale;
+        // Enter accepts a suggestion only after ↑/↓ chose one; otherwise it applies the
+        // filter as typed (Tab accepts the highlighted suggestion).
+        let mid_word = st.completion_nav;
         let index = st.completion_index;
         let accept = accept.clone();
         Callback::from(move |e: KeyboardEvent| {
             match e.key().as_str() {
                 "ArrowDown" if open => dispatch.emit(ExploreAction::CompletionMove(1)),
                 "ArrowUp" if open => dispatch.emit(ExploreAction::CompletionMove(-1)),
-                "Tab" | "Enter" if open => accept(index),
+                "Tab" if open => accept(index),
+                "Enter" if open && mid_word => accept(index),
                 "Enter" => {
                     dom::cancel(timer.borrow().get());
+                    dom::cancel(comp_timer.borrow().get());
+                    dispatch.emit(ExploreAction::CloseCompletion);
                     dispatch.emit(ExploreAction::Apply);
                 }
                 "Escape" if open => dispatch.emit(ExploreAction::CloseCompletion),
@@ -181,7 +199,7 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
     });
     let completion = st.completion.as_ref().map(|c| {
         html! {
-            <ul class="completion" role="listbox" data-testid="completion">
+            <ul class="completion" role="listbox" data-testid="completion" data-fresh={(!st.completion_stale).to_string()}>
                 { for c.items.iter().enumerate().map(|(k, it)| {
                     let accept = accept.clone();
                     let onmousedown = Callback::from(move |e: MouseEvent| { e.prevent_default(); accept(k); });
@@ -223,24 +241,27 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
             </div>
         }
     });
+    let clear_x = (!st.filter.is_empty()).then(|| html! {
+        <button class="button small ghost clear-x" onclick={clear} title="Clear the filter" aria-label="Clear the filter">{"×"}</button>
+    });
     html! {
         <div class="filter-bar">
             <div class={classes!("filter-box", error.is_some().then_some("has-error"))}>
-                { for mirror }
-                <input ref={input} type="text" class="filter-input mono" data-testid="filter-input"
+                <input ref={input} key="filter-input" type="text" class="filter-input mono" data-testid="filter-input"
                        placeholder="Filter: user:alice verb:delete code:>=400 resource:pods/exec ns:prod …  (press / to focus)"
                        spellcheck="false" autocomplete="off" aria-label="Filter"
                        value={st.filter.clone()} {oninput} {onkeydown} {onblur} />
-                if !st.filter.is_empty() {
-                    <button class="button small ghost clear-x" onclick={clear} title="Clear the filter" aria-label="Clear the filter">{"×"}</button>
-                }
-                { for completion }
+                <span key="extras" class="filter-extras">
+                    { for mirror }
+                    { for clear_x }
+                    { for completion }
+                </span>
             </div>
             <button class="button small" onclick={toggle_help} aria-expanded={st.help_open.to_string()} data-testid="filter-help-button" title="Filter language">{"Fields"}</button>
             { for count }
-            if let Some(e) = error {
+            { for error.map(|e| html! {
                 <div class="filter-error" role="alert" data-testid="filter-error">{ &e.message }<span class="muted">{" — showing the previous result"}</span></div>
-            }
+            }) }
             { for help }
         </div>
     }

@@ -75,6 +75,18 @@ fn pairs(v: &[(usize, u64)], verb: &str) -> String {
 pub fn CoverageTable(props: &CoverageTableProps) -> Html {
     let c = &props.coverage;
     let max = c.rules.iter().map(|r| r.events).max().unwrap_or(0).max(1);
+    // Stages every rule omits are said once, in the header; rows list only their own.
+    let common: Vec<String> = props
+        .rules
+        .first()
+        .map(|f| {
+            f.omit_stages
+                .iter()
+                .filter(|st| props.rules.iter().all(|r| r.omit_stages.contains(st)))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
     let rows = c.rules.iter().map(|rc| {
         let i = rc.rule;
         let info = props.rules.get(i);
@@ -94,7 +106,13 @@ pub fn CoverageTable(props: &CoverageTableProps) -> Html {
             notes.push(html! { <span class="note" title="Later rules that also match events this rule takes">{ pairs(&rc.shadows, "shadows") }</span> });
         }
         let omit = info
-            .map(|r| r.omit_stages.clone())
+            .map(|r| {
+                r.omit_stages
+                    .iter()
+                    .filter(|s| !common.contains(s))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
             .unwrap_or_default();
         let on_select = props.on_select.reform(move |_: MouseEvent| i);
         let on_explore = props.on_explore.reform(move |e: MouseEvent| {
@@ -128,6 +146,9 @@ pub fn CoverageTable(props: &CoverageTableProps) -> Html {
     });
     html! {
         <table class="grid coverage" aria-label="Events each rule takes (first match wins)">
+            if !common.is_empty() {
+                <caption class="muted small">{ format!("Every rule omits stage {}: no event is written for it.", common.join(", ")) }</caption>
+            }
             <thead><tr>
                 <th class="num">{"Rule"}</th><th>{"Level"}</th><th>{"Selects"}</th><th class="num">{"Line"}</th>
                 <th class="num">{"Events"}</th><th class="num">{"Share"}</th><th class="num" title="Size of these events in the log">{"In log"}</th>
@@ -214,7 +235,7 @@ pub fn CoverageMapView(props: &MapProps) -> Html {
             <tr data-resource={r.label.clone()}>
                 <th scope="row" class="mono" title={format!("{} events", r.events)}>{ &r.label }</th>
                 { for r.cells.iter().zip(&m.verbs).map(|(cell, verb)| match cell_level(cell) {
-                    None => html! { <td class="cell empty"></td> },
+                    None => html! { <td class="cell blank"></td> },
                     Some((top, mixed)) => {
                         let parts: Vec<String> = (0..4).rev().filter(|&l| cell[l] > 0)
                             .map(|l| format!("{}: {} ({})", LEVELS[l], cell[l], LEVEL_MEANING[l])).collect();

@@ -68,6 +68,9 @@ pub struct Workbench {
     pub reset: u64,
     /// The latest answer (possibly for an older `rev`: then `busy()`).
     pub report: Option<Rc<WorkbenchReport>>,
+    /// The latest answer with coverage: shown (dimmed) while the text has errors, so the
+    /// tables do not vanish at every half-typed word.
+    pub last_valid: Option<Rc<WorkbenchReport>>,
     /// The rule picked in the coverage table (highlighted in the editor).
     pub selected_rule: Option<usize>,
     /// Move the caret to this 1-based line; the counter makes each request distinct.
@@ -87,6 +90,7 @@ impl Default for Workbench {
             rev: 0,
             reset: 0,
             report: None,
+            last_valid: None,
             selected_rule: None,
             jump: None,
         }
@@ -177,13 +181,18 @@ impl Workbench {
         self.text = p.text.clone();
         self.slot = Slot::Edited;
         self.report = None; // findings of another text must not show for this one
+        self.last_valid = None;
         self.replaced();
     }
 
     /// Keeps the worker's answer if it is for the current revision.
     pub fn answer(&mut self, r: WorkbenchReport) {
         if r.id == self.rev {
-            self.report = Some(Rc::new(r));
+            let r = Rc::new(r);
+            if r.coverage.is_some() {
+                self.last_valid = Some(r.clone());
+            }
+            self.report = Some(r);
         }
     }
 

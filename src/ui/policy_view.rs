@@ -186,7 +186,15 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
             html! { <Checklist items={Rc::new(r.checklist.clone())} {on_rule} /> }
         });
 
-    let analysis = match &report {
+    // With errors in the text, the last valid version's analysis stays (dimmed).
+    let (analysis_src, from_last_valid) = match &report {
+        Some(r) if r.coverage.is_none() && !r.report.valid && wb.last_valid.is_some() => {
+            (wb.last_valid.clone(), true)
+        }
+        _ => (report.clone(), false),
+    };
+    let stale = busy || from_last_valid;
+    let analysis = match &analysis_src {
         Some(r) if r.coverage.is_some() => {
             let cov = Rc::new(r.coverage.clone().expect("checked"));
             let rules = Rc::new(r.rules.clone());
@@ -201,22 +209,25 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
             });
             html! {
                 <>
-                    <section class={classes!("panel", busy.then_some("stale"))} data-testid="coverage">
+                    if from_last_valid {
+                        <p class="banner note" data-testid="showing-last-valid">{"The policy has errors, so kube-apiserver would refuse it. Below: what the last valid version takes."}</p>
+                    }
+                    <section class={classes!("panel", stale.then_some("stale"))} data-testid="coverage" data-eval-ms={r.elapsed_ms.to_string()}>
                         <h2>{"What each rule takes"}<span class="muted small">
                             { format!("{} events ({}) · first matching rule wins · {} distinct requests evaluated in {:.0} ms",
                                 crate::util::human_count(cov.events), crate::ui::format::bytes(cov.bytes), cov.distinct_keys, r.elapsed_ms) }
                         </span></h2>
                         <CoverageTable coverage={cov.clone()} {rules} selected={wb.selected_rule} {on_select} on_explore={props.on_explore_rule.clone()} />
                     </section>
-                    <section class={classes!("panel", busy.then_some("stale"))}>
+                    <section class={classes!("panel", stale.then_some("stale"))}>
                         <h2>{"What is logged, per resource and verb"}<span class="muted small">{"the highest level any of these requests gets under the edited policy"}</span></h2>
                         if let Some(m) = map { <CoverageMapView map={m} /> }
                     </section>
-                    <section class={classes!("panel", busy.then_some("stale"))}>
+                    <section class={classes!("panel", stale.then_some("stale"))}>
                         <h2>{"Recorded level × policy level"}</h2>
                         <LevelMatrix coverage={cov.clone()} />
                     </section>
-                    <section class={classes!("panel", busy.then_some("stale"))} data-testid="what-if">
+                    <section class={classes!("panel", stale.then_some("stale"))} data-testid="what-if">
                         <h2>{"What-if: volume and retention"}
                             <label class="inline muted small">{"compare with "}
                                 <select onchange={on_compare} data-testid="compare-with">

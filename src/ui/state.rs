@@ -166,6 +166,7 @@ impl Reducible for State {
             // ---- Explore view (issue 5) ----
             Action::Worker(
                 r @ (Response::QueryResult(_)
+                | Response::Tops { .. }
                 | Response::Rows(_)
                 | Response::Event(_)
                 | Response::Completion { .. }

@@ -28,7 +28,7 @@ const PAD_R: f64 = 10.0;
 const TOP: f64 = 8.0;
 const PLOT_H: f64 = 120.0;
 const HEAT_Y: f64 = TOP + PLOT_H + 22.0;
-const HEAT_H: f64 = 28.0;
+const HEAT_H: f64 = 36.0;
 const LONG_Y: f64 = HEAT_Y + HEAT_H + 4.0;
 const LONG_H: f64 = 6.0;
 /// Lowest latency bucket drawn (2^6..2^7 µs = 64–128 µs); faster requests join it.
@@ -102,7 +102,7 @@ impl Geo {
 /// Draws everything on the canvas. `brush` is a CSS-pixel x range being dragged.
 fn draw(
     canvas: &HtmlCanvasElement,
-    r: &QueryResult,
+    r: &Rc<QueryResult>,
     hover: Option<usize>,
     brush: Option<(f64, f64)>,
     local: bool,
@@ -112,7 +112,13 @@ fn draw(
     };
     let Some((from, to)) = view_of(r) else { return };
     let rect = canvas.get_bounding_client_rect();
-    let (w, h) = (rect.width().max(100.0), rect.height().max(50.0));
+    if rect.width() < 60.0 || rect.height() < 60.0 {
+        // Not laid out (yet): drawing now would stretch a tiny bitmap. Try again shortly.
+        let (c, r) = (canvas.clone(), r.clone());
+        dom::after(80, move || draw(&c, &r, hover, brush, local));
+        return;
+    }
+    let (w, h) = (rect.width(), rect.height());
     let dpr = web_sys::window()
         .map_or(1.0, |w| w.device_pixel_ratio())
         .max(1.0);
@@ -230,14 +236,15 @@ fn draw(
     ctx.set_fill_style_str(muted);
     ctx.set_font("10px system-ui, sans-serif");
     ctx.set_text_align("right");
-    for (k, l) in [(11usize, "1ms"), (20, "1s"), (26, "1min")] {
+    for (k, l) in [(10usize, "1ms"), (20, "1s")] {
         let y = HEAT_Y + HEAT_H - (k - HEAT_LO) as f64 * rh;
         let _ = ctx.fill_text(l, PAD_L - 6.0, y);
         ctx.set_fill_style_str(grid);
         ctx.fill_rect(PAD_L - 3.0, y.round(), 3.0, 1.0);
         ctx.set_fill_style_str(muted);
     }
-    let _ = ctx.fill_text("≥1min", PAD_L - 6.0, LONG_Y + LONG_H / 2.0);
+    let _ = ctx.fill_text("≥1 min", PAD_L - 6.0, LONG_Y + LONG_H / 2.0 + 1.0);
+    let _ = ctx.fill_text("latency", PAD_L - 6.0, HEAT_Y + 2.0);
     // X ticks.
     ctx.set_font("11px system-ui, sans-serif");
     ctx.set_text_align("center");
@@ -310,7 +317,7 @@ pub fn TimelineChart(props: &TimelineProps) -> Html {
         let resized = resized.clone();
         use_effect_with((), move |_| {
             let cb = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
-                resized.set(js_sys::Date::now() as u32)
+                resized.set((js_sys::Date::now() as u64 % 1_000_000_007) as u32)
             });
             let w = web_sys::window();
             if let Some(w) = &w {

@@ -30,6 +30,8 @@ pub struct TopPanelsProps {
     /// Events and bytes of the filtered set (the shares' denominators).
     pub count: u64,
     pub bytes: u64,
+    /// The tables belong to the previous answer (the new ones are on their way).
+    pub stale: bool,
     pub on_term: Callback<(String, bool)>,
     pub on_csv: Callback<TopDim>,
 }
@@ -78,5 +80,5 @@ pub fn TopPanels(props: &TopPanelsProps) -> Html {
             </section>
         }
     };
-    html! { <div class="top-panels">{ for props.tops.iter().map(panel) }</div> }
+    html! { <div class={classes!("top-panels", props.stale.then_some("stale"))} data-testid="top-panels" data-stale={props.stale.to_string()}>{ for props.tops.iter().map(panel) }</div> }
 }

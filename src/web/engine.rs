@@ -190,7 +190,13 @@ impl Worker for Engine {
             // ---- Explore view (issue 5): answered only between loads ----
             Request::Query(q) if self.job.is_none() => {
                 let r = self.explore.query(&self.store, self.policy.as_ref(), &q);
+                let ok = r.error.is_none();
                 scope.respond(id, Response::QueryResult(Box::new(r)));
+                // The panels follow: the timeline and the table are drawn meanwhile.
+                if ok {
+                    let tops = self.explore.tops(&self.store, q.top);
+                    scope.respond(id, Response::Tops { id: q.id, tops });
+                }
             }
             Request::Rows {
                 id: q,

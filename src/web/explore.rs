@@ -214,7 +214,6 @@ impl Explore {
             span,
             range: q.range,
             timeline: None,
-            tops: Vec::new(),
             page: RowsPage {
                 id: q.id,
                 offset: 0,
@@ -291,17 +290,24 @@ impl Explore {
                 ev,
             ));
         }
-        let top = q.top.clamp(1, 100) as usize;
-        res.tops = TOP_DIMS
+        res.page = self.rows(s, q.id, 0, q.page);
+        res.elapsed_ms = js_sys::Date::now() - t0;
+        res
+    }
+
+    /// The top-N tables of the last query (`top` rows each).
+    pub fn tops(&self, s: &Store, top: u32) -> Vec<TopTable> {
+        let Some(c) = self.cache.as_ref() else {
+            return Vec::new();
+        };
+        let top = top.clamp(1, 100) as usize;
+        TOP_DIMS
             .iter()
             .map(|&dim| TopTable {
                 dim,
                 rows: top_n(s, dim, Some(&c.matched), top),
             })
-            .collect();
-        res.page = self.rows(s, q.id, 0, q.page);
-        res.elapsed_ms = js_sys::Date::now() - t0;
-        res
+            .collect()
     }
 
     /// Rows `[offset, offset + limit)` of the last query's table.

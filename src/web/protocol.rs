@@ -87,6 +87,12 @@ pub enum Response {
 
     // ---- Explore view (issue 5) ------------------------------------------------------
     QueryResult(Box<QueryResult>),
+    /// The top-N tables of query `id`, sent right after its [`Response::QueryResult`]
+    /// (the timeline and the table do not wait for them).
+    Tops {
+        id: u32,
+        tops: Vec<TopTable>,
+    },
     Rows(RowsPage),
     Event(Box<EventDetail>),
     Completion {
@@ -314,7 +320,6 @@ pub struct QueryResult {
     pub span: Option<(i64, i64)>,
     pub range: Option<(i64, i64)>,
     pub timeline: Option<Timeline>,
-    pub tops: Vec<TopTable>,
     pub page: RowsPage,
     /// A usable policy is loaded (rule column, stack by rule, `rule:` filters).
     pub policy: bool,
