@@ -154,6 +154,15 @@ fn filters_equal_a_plain_scan() {
     for w in ["apis", "api", "namespaces", "pi/v1/n", "v1", "coordination"] {
         check(w, in_path_or_name(w));
     }
+    // Empty values written as "" (cluster-scoped, no impersonation) and quoted commas.
+    assert!(check(r#"ns:"""#, |s, r| s.str(Dim::Namespace, r).is_empty()) > 0);
+    assert!(
+        check(r#"-as:"""#, |s, r| !s
+            .str(Dim::ImpersonatedUser, r)
+            .is_empty())
+            > 0
+    );
+    assert_eq!(check(r#"agent:"kubectl, curl""#, |_, _| false), 0);
     // Empty results.
     assert_eq!(check("user:nobody-at-all", |_, _| false), 0);
     assert_eq!(check("verb:get -verb:get", |_, _| false), 0);

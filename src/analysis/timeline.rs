@@ -6,7 +6,7 @@
 //! plus `other` equal `totals`; bin `i` covers `[start + i*bin_us, start + (i+1)*bin_us)`.
 
 use super::evaluate::Evaluation;
-use super::topn::{key, label, TopDim};
+use super::topn::{key, key_space, label, TopDim};
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -152,10 +152,42 @@ pub fn timeline(
                 .map_or(0, |i| i as u64 + 1),
         }
     };
+    // Dense key spaces count into arrays; only packed keys (resources) need hashing.
+    let space: Option<usize> = match stack {
+        StackBy::None => Some(1),
+        StackBy::Dim(d) => key_space(s, d),
+        StackBy::CodeClass => Some(10),
+        StackBy::Rule => Some(
+            ev.map_or(0, |e| {
+                e.key_decision
+                    .iter()
+                    .filter_map(|d| d.rule)
+                    .max()
+                    .map_or(0, |m| m + 1)
+            }) + 1,
+        ),
+    };
     let mut totals_by_key: HashMap<u64, u64> = HashMap::new();
     if stack != StackBy::None {
-        for &r in rows {
-            *totals_by_key.entry(key_of(r as usize)).or_insert(0) += 1;
+        match space {
+            Some(n) => {
+                let mut dense = vec![0u64; n];
+                for &r in rows {
+                    dense[key_of(r as usize) as usize] += 1;
+                }
+                totals_by_key.extend(
+                    dense
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(_, c)| *c > 0)
+                        .map(|(k, c)| (k as u64, c)),
+                );
+            }
+            None => {
+                for &r in rows {
+                    *totals_by_key.entry(key_of(r as usize)).or_insert(0) += 1;
+                }
+            }
         }
     }
     let label_of = |k: u64| -> String {
@@ -203,6 +235,23 @@ pub fn timeline(
             counts: vec![0; bins],
         });
     }
+    const OTHER: u16 = u16::MAX;
+    let dense_series: Option<Vec<u16>> = space.filter(|_| stack != StackBy::None).map(|n| {
+        let mut v = vec![OTHER; n];
+        for (k, i) in &series_of {
+            v[*k as usize] = *i as u16;
+        }
+        v
+    });
+    let series_index = |r: usize| -> u16 {
+        if stack == StackBy::None {
+            return OTHER;
+        }
+        match &dense_series {
+            Some(v) => v[key_of(r) as usize],
+            None => series_of.get(&key_of(r)).map_or(OTHER, |&i| i as u16),
+        }
+    };
     let mut other = vec![0u32; bins];
     let mut totals = vec![0u32; bins];
     let mut latency = vec![vec![0u32; LATENCY_BUCKETS]; bins];
@@ -212,9 +261,9 @@ pub fn timeline(
         let t = s.received(r);
         let b = (((t - start) / bin_us).max(0) as usize).min(bins - 1);
         totals[b] += 1;
-        match series_of.get(&key_of(r)) {
-            Some(&i) if stack != StackBy::None => series[i].counts[b] += 1,
-            _ => other[b] += 1,
+        match series_index(r) {
+            OTHER => other[b] += 1,
+            i => series[i as usize].counts[b] += 1,
         }
         let l = s.latency(r);
         latency[b][latency_bucket(l)] += 1;

@@ -139,18 +139,59 @@ pub fn label(s: &Store, d: TopDim, k: u64) -> String {
     }
 }
 
+/// Size of the dense key space of `d` (keys are below it), when it is small enough to
+/// count in an array; `None` for packed keys (resources).
+pub fn key_space(s: &Store, d: TopDim) -> Option<usize> {
+    Some(match d {
+        TopDim::User => s.dict.user.len(),
+        TopDim::Verb => s.dict.verb.len(),
+        TopDim::Namespace => s.dict.namespace.len(),
+        TopDim::UserAgent => s.dict.user_agent.len(),
+        TopDim::Decision => s.dict.decision.len(),
+        TopDim::ImpersonatedUser => s.dict.impersonated_user.len(),
+        TopDim::SourceIp => s.dict.source_ips.members.len(),
+        TopDim::Code => 65_536,
+        TopDim::Stage | TopDim::Level => 256,
+        TopDim::Resource => return None,
+    })
+}
+
 /// Counts events and bytes per value of `d` over `rows` (all rows when `None`) and returns
 /// the `n` largest by events (ties: by label), merging keys that share a label.
 pub fn top_n(s: &Store, d: TopDim, rows: Option<&[u32]>, n: usize) -> Vec<TopRow> {
     let mut acc: std::collections::HashMap<u64, (u64, u64)> = std::collections::HashMap::new();
-    let mut add = |r: usize| {
-        let e = acc.entry(key(s, d, r)).or_insert((0, 0));
-        e.0 += 1;
-        e.1 += s.event_size(r) as u64;
-    };
-    match rows {
-        Some(rs) => rs.iter().for_each(|&r| add(r as usize)),
-        None => (0..s.len()).for_each(add),
+    match key_space(s, d) {
+        // Fast path: dense ids count into an array (no hashing per event).
+        Some(n) => {
+            let mut dense = vec![(0u64, 0u64); n];
+            let mut add = |r: usize| {
+                let e = &mut dense[key(s, d, r) as usize];
+                e.0 += 1;
+                e.1 += s.event_size(r) as u64;
+            };
+            match rows {
+                Some(rs) => rs.iter().for_each(|&r| add(r as usize)),
+                None => (0..s.len()).for_each(add),
+            }
+            acc.extend(
+                dense
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.0 > 0)
+                    .map(|(k, v)| (k as u64, v)),
+            );
+        }
+        None => {
+            let mut add = |r: usize| {
+                let e = acc.entry(key(s, d, r)).or_insert((0, 0));
+                e.0 += 1;
+                e.1 += s.event_size(r) as u64;
+            };
+            match rows {
+                Some(rs) => rs.iter().for_each(|&r| add(r as usize)),
+                None => (0..s.len()).for_each(add),
+            }
+        }
     }
     let mut by_label: std::collections::BTreeMap<String, (u64, u64)> =
         std::collections::BTreeMap::new();

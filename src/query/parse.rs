@@ -170,18 +170,34 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// Reads one value token: a quoted string or a run up to whitespace. Returns the value
-/// and the index after it.
-fn read_value(s: &str, mut i: usize) -> Result<(String, usize), ParseError> {
+/// One value token, read up to unquoted whitespace.
+struct Token {
+    /// The token with quotes removed (commas kept): a bare word.
+    whole: String,
+    /// Alternatives split on unquoted commas; an empty alternative is kept only when it
+    /// was written as `""` (so `ns:""` selects cluster-scoped requests).
+    alts: Vec<String>,
+    end: usize,
+}
+
+/// Reads one value token starting at `i`: quoted parts (`"a b,c"`, with `\` escapes) and
+/// unquoted characters up to whitespace.
+fn read_value(s: &str, mut i: usize) -> Result<Token, ParseError> {
     let b = s.as_bytes();
-    let mut out = String::new();
-    let start = i;
-    loop {
-        if i >= b.len() || b[i].is_ascii_whitespace() {
-            break;
+    let mut whole = String::new();
+    let mut alts = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let push_alt = |cur: &mut String, quoted: &mut bool, alts: &mut Vec<String>| {
+        if !cur.is_empty() || *quoted {
+            alts.push(std::mem::take(cur));
         }
+        *quoted = false;
+    };
+    while i < b.len() && !b[i].is_ascii_whitespace() {
         if b[i] == b'"' {
             let q = i;
+            quoted = true;
             i += 1;
             loop {
                 match b.get(i) {
@@ -190,7 +206,7 @@ fn read_value(s: &str, mut i: usize) -> Result<(String, usize), ParseError> {
                             message: "unclosed quote".into(),
                             start: q,
                             end: s.len(),
-                        })
+                        });
                     }
                     Some(b'"') => {
                         i += 1;
@@ -198,29 +214,35 @@ fn read_value(s: &str, mut i: usize) -> Result<(String, usize), ParseError> {
                     }
                     Some(b'\\') if i + 1 < b.len() => {
                         let c = s[i + 1..].chars().next().unwrap_or('\\');
-                        out.push(c);
+                        cur.push(c);
+                        whole.push(c);
                         i += 1 + c.len_utf8();
                     }
                     Some(_) => {
                         let c = s[i..].chars().next().unwrap_or(' ');
-                        out.push(c);
+                        cur.push(c);
+                        whole.push(c);
                         i += c.len_utf8();
                     }
                 }
             }
+        } else if b[i] == b',' {
+            whole.push(',');
+            push_alt(&mut cur, &mut quoted, &mut alts);
+            i += 1;
         } else {
             let c = s[i..].chars().next().unwrap_or(' ');
-            out.push(c);
+            cur.push(c);
+            whole.push(c);
             i += c.len_utf8();
         }
     }
-    let _ = start;
-    Ok((out, i))
-}
-
-/// Splits a value on unquoted commas (`,` inside quotes stays).
-fn split_alternatives(raw: &str) -> Vec<String> {
-    raw.split(',').map(str::to_string).collect()
+    push_alt(&mut cur, &mut quoted, &mut alts);
+    Ok(Token {
+        whole,
+        alts,
+        end: i,
+    })
 }
 
 /// Parses a filter line into terms.
@@ -257,11 +279,8 @@ pub fn parse(s: &str) -> Result<Vec<Term>, ParseError> {
                     end: name_end + 1,
                 });
             };
-            let (raw, next) = read_value(s, name_end + 1)?;
-            let values: Vec<String> = split_alternatives(&raw)
-                .into_iter()
-                .filter(|v| !v.is_empty())
-                .collect();
+            let tok = read_value(s, name_end + 1)?;
+            let (values, next) = (tok.alts, tok.end);
             if values.is_empty() {
                 return Err(ParseError {
                     message: format!("{name}: needs a value"),
@@ -285,7 +304,8 @@ pub fn parse(s: &str) -> Result<Vec<Term>, ParseError> {
             });
             i = next;
         } else {
-            let (w, next) = read_value(s, body)?;
+            let tok = read_value(s, body)?;
+            let (w, next) = (tok.whole, tok.end);
             if negate {
                 terms.push(Term {
                     field: Field::Text,
@@ -338,6 +358,15 @@ mod tests {
             &"user:alice* -verb:get,list"[t[1].start..t[1].end],
             "-verb:get,list"
         );
+    }
+
+    #[test]
+    fn quoted_commas_and_empty_values() {
+        let t = parse(r#"agent:"a, b",c ns:"" name:x,,y"#).unwrap();
+        assert_eq!(t[0].values, ["a, b", "c"]);
+        assert_eq!(t[1].values, [""]);
+        assert_eq!(t[2].values, ["x", "y"]);
+        assert!(parse("ns:,").unwrap_err().message.contains("needs a value"));
     }
 
     #[test]
