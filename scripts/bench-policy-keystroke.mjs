@@ -12,7 +12,6 @@ const ctx = await launch();
 try {
   const page = await strictPage(ctx, [server.origin]);
   page.on('crash', () => console.log('PAGE CRASHED'));
-  page.on('console', (m) => console.log('console:', m.type(), m.text().slice(0, 300)));
   await page.goto(server.origin + '/');
   await page.locator('.engine.ready').waitFor({ timeout: 20_000 });
   const t0 = Date.now();
@@ -21,6 +20,8 @@ try {
   console.log(`loaded ${c.events} events in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   await page.getByTestId('policy-input').setInputFiles(policy);
   await page.getByTestId('tab-policy').click();
+  // The policy arrives through the worker: wait for its name, then for its coverage.
+  await page.getByTestId('policy-name').filter({ hasText: policy.split('/').pop() }).waitFor({ timeout: 120_000 });
   await page.locator('[data-testid=policy-workbench][data-busy=false] [data-testid=coverage]').waitFor({ timeout: 120_000 });
   // Caret at the end of line 1; each keystroke adds a space (the policy stays valid).
   await page.getByTestId('policy-editor').evaluate((el) => { el.focus(); const e = el.value.indexOf('\n'); el.setSelectionRange(e, e); });

@@ -120,7 +120,7 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
     let slot_tab = |slot: Slot, label: &str, id: &str| {
         let onclick = act.reform(move |_: MouseEvent| PolicyAction::ShowSlot(slot));
         html! {
-            <button role="tab" class="tab small" aria-selected={(wb.slot == slot).to_string()} data-testid={id.to_string()} {onclick}>{ label }</button>
+            <button class="tab small" aria-pressed={(wb.slot == slot).to_string()} data-testid={id.to_string()} {onclick}>{ label }</button>
         }
     };
 
@@ -264,7 +264,7 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
                     </label>
                 </h2>
                 <div class="wb-toolbar">
-                    <div class="tabs small" role="tablist" aria-label="Which policy the editor shows">
+                    <div class="tabs small" role="group" aria-label="Which policy the editor shows">
                         { slot_tab(Slot::Edited, "A · edited policy", "slot-edited") }
                         { slot_tab(Slot::Baseline, "B · baseline", "slot-baseline") }
                     </div>
