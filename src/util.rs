@@ -226,6 +226,32 @@ pub fn human_duration_micros(us: i64) -> String {
     format!("{neg}{out}")
 }
 
+/// Log text made safe to *look at*: characters that change how surrounding text is shown
+/// (bidirectional overrides and isolates, zero-width and other format characters) and
+/// control characters are replaced by visible `\u{…}` escapes, so a crafted user or
+/// object name cannot disguise itself (`\u{202e}` would otherwise reverse the text).
+/// Use for display only; filters keep the exact value.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{061c}')
+    };
+    if !s.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if hidden(c) {
+                    format!("\\u{{{:04x}}}", c as u32)
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +316,18 @@ mod tests {
         assert_eq!(parse_uuid("abcde12345"), None);
         assert_eq!(parse_uuid("f9e91b43x77c3-4622-9d2a-13838f0f4984"), None);
         assert_eq!(parse_uuid("g9e91b43-77c3-4622-9d2a-13838f0f4984"), None);
+    }
+
+    #[test]
+    fn visible_table() {
+        assert_eq!(visible("alice"), "alice");
+        assert_eq!(visible("a\u{202e}live"), "a\\u{202e}live");
+        assert_eq!(visible("x\u{7}\n"), "x\\u{0007}\\u{000a}");
+        assert_eq!(
+            visible("zero\u{200b}width\u{feff}"),
+            "zero\\u{200b}width\\u{feff}"
+        );
+        assert_eq!(visible("日本 <b>"), "日本 <b>");
     }
 
     #[test]

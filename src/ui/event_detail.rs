@@ -4,6 +4,7 @@
 //!
 //! Log content is untrusted: it is only ever put in the page as text nodes.
 
+use super::format::visible;
 use crate::ui::dom;
 use crate::util::human_duration_micros;
 use crate::web::protocol::EventDetail;
@@ -187,7 +188,7 @@ fn JsonNode(props: &NodeProps) -> Html {
     let key = props
         .name
         .as_ref()
-        .map(|k| html! { <><span class="jk">{ k.to_string() }</span>{": "}</> });
+        .map(|k| html! { <><span class="jk">{ visible(k).into_owned() }</span>{": "}</> });
     let comma = props.comma.then_some(",");
     let (o, c, items): (&str, &str, Vec<Member>) = match &*props.node {
         J::Obj(v) => (
@@ -199,7 +200,7 @@ fn JsonNode(props: &NodeProps) -> Html {
         ),
         J::Arr(v) => ("[", "]", v.iter().map(|x| (None, x.clone())).collect()),
         J::Str(s) => {
-            return html! { <div class="jl">{ key }<span class="js">{ s }</span>{ comma }</div> }
+            return html! { <div class="jl">{ key }<span class="js">{ visible(s).into_owned() }</span>{ comma }</div> }
         }
         J::Num(s) => {
             return html! { <div class="jl">{ key }<span class="jn">{ s }</span>{ comma }</div> }

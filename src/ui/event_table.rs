@@ -2,6 +2,7 @@
 //! view (± overscan); the rows themselves come from the worker page by page. A million rows
 //! cost a tall empty box and about forty DOM rows.
 
+use super::format::visible as shown_as_text;
 use crate::audit::Stage;
 use crate::ui::dom;
 use crate::ui::explore_state::{term_for, PAGE};
@@ -142,10 +143,11 @@ pub fn EventTable(props: &EventTableProps) -> Html {
                     e.stop_propagation();
                     (t.clone(), e.shift_key())
                 });
+                let (value, shown) = (shown_as_text(value), shown_as_text(&shown).into_owned());
                 html! { <span class={classes!("cell", class)}><button class="val" {onclick} title={format!("{value} — click: filter · shift-click: exclude")}>{ shown }</button></span> }
             }
             None => {
-                html! { <span class={classes!("cell", class)} title={value.to_string()}>{ shown }</span> }
+                html! { <span class={classes!("cell", class)} title={shown_as_text(value).into_owned()}>{ shown_as_text(&shown).into_owned() }</span> }
             }
         }
     };

@@ -52,3 +52,5 @@ pub fn eta(p: &Progress) -> Option<String> {
     let left = p.bytes_total.saturating_sub(p.bytes_done) as f64;
     (p.bytes_total > 0).then(|| duration_us((left / rate * 1e6) as i64))
 }
+
+pub use crate::util::visible;

@@ -1,6 +1,7 @@
 //! Top-N panels of the filtered set: who and what produce the events and the bytes
 //! ("why is my log big"). Clicking a value filters on it; shift-click excludes it.
 
+use super::format::visible;
 use crate::ui::explore_state::{field_of, term_for};
 use crate::util::{human_bytes, human_count};
 use crate::web::protocol::{TopDim, TopTable};
@@ -49,9 +50,9 @@ pub fn TopPanels(props: &TopPanelsProps) -> Html {
             let value = match term.clone() {
                 Some(term) => {
                     let onclick = props.on_term.reform(move |e: MouseEvent| (term.clone(), e.shift_key()));
-                    html! { <button class="val" {onclick} title={format!("{} — click: filter · shift-click: exclude", r.value)}>{ &r.value }</button> }
+                    html! { <button class="val" {onclick} title={format!("{} — click: filter · shift-click: exclude", visible(&r.value))}>{ visible(&r.value).into_owned() }</button> }
                 }
-                None => html! { <span class="val static" title={r.value.clone()}>{ &r.value }</span> },
+                None => html! { <span class="val static" title={visible(&r.value).into_owned()}>{ visible(&r.value).into_owned() }</span> },
             };
             html! {
                 <tr data-testid="top-row" data-dim={field} data-value={r.value.clone()} data-events={r.events.to_string()}>
