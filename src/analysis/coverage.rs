@@ -11,6 +11,15 @@ use crate::audit::Level;
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
 
+/// Row names of [`Coverage::matrix`]: the recorded levels, then events without a level.
+pub const MATRIX_ROWS: [&str; 5] = [
+    "None",
+    "Metadata",
+    "Request",
+    "RequestResponse",
+    "(unknown)",
+];
+
 /// One rule's line in the coverage table.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

@@ -1020,8 +1020,9 @@ impl<'t> Flow<'_, 't> {
     }
 }
 
-/// Offset after the closing quote of the quoted scalar starting at `i`.
-fn quoted_end(b: &[u8], i: usize) -> usize {
+/// Offset after the closing quote of the quoted scalar starting at `i` (`b[i]` is `"` or
+/// `'`; `\` escapes in double quotes, `''` in single quotes); `b.len()` when unclosed.
+pub fn quoted_end(b: &[u8], i: usize) -> usize {
     let q = b[i];
     let mut j = i + 1;
     while j < b.len() {

@@ -177,13 +177,7 @@ pub struct MatrixProps {
 #[function_component]
 pub fn LevelMatrix(props: &MatrixProps) -> Html {
     let c = &props.coverage;
-    let names = [
-        "None",
-        "Metadata",
-        "Request",
-        "RequestResponse",
-        "(unknown)",
-    ];
+    let names = crate::analysis::coverage::MATRIX_ROWS;
     let rows = c.matrix.iter().enumerate().filter(|(_, r)| r.iter().sum::<u64>() > 0).map(|(i, row)| {
         html! {
             <tr>

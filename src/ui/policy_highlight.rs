@@ -5,6 +5,8 @@
 //! boundaries; so concatenating them gives the line back (the overlay lines up with the
 //! text area character for character).
 
+use crate::audit::yamlpos::quoted_end;
+
 use std::ops::Range;
 
 /// What a piece of a line is.
@@ -75,27 +77,6 @@ fn push(out: &mut Vec<(Tok, Range<usize>)>, t: Tok, r: Range<usize>) {
         }
     }
     out.push((t, r));
-}
-
-/// End of a quoted string starting at `i` (`b[i]` is the quote), exclusive.
-fn quoted_end(b: &[u8], i: usize) -> usize {
-    let q = b[i];
-    let mut j = i + 1;
-    while j < b.len() {
-        if q == b'"' && b[j] == b'\\' {
-            j += 2;
-            continue;
-        }
-        if b[j] == q {
-            if q == b'\'' && b.get(j + 1) == Some(&b'\'') {
-                j += 2;
-                continue;
-            }
-            return j + 1;
-        }
-        j += 1;
-    }
-    b.len()
 }
 
 /// Tokens of one line (no line terminator). See the module invariant.

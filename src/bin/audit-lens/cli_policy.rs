@@ -298,13 +298,7 @@ fn cmd_coverage(args: &Args) -> Result<ExitCode, String> {
             "recorded \\ policy", "None", "Metadata", "Request", "RequestResponse"
         ),
     )?;
-    let names = [
-        "None",
-        "Metadata",
-        "Request",
-        "RequestResponse",
-        "(unknown)",
-    ];
+    let names = audit_lens::analysis::coverage::MATRIX_ROWS;
     for (i, row) in cov.matrix.iter().enumerate() {
         if row.iter().sum::<u64>() == 0 {
             continue;
