@@ -257,6 +257,16 @@ pub fn EventDetailPanel(props: &EventDetailProps) -> Html {
     let tree = use_memo(d.map(|d| d.raw.clone()), |raw| {
         raw.as_ref().and_then(|r| parse_json(r)).map(Rc::new)
     });
+    // A newly opened event starts at its top, whatever the previous one was scrolled to.
+    let body_ref = use_node_ref();
+    {
+        let body_ref = body_ref.clone();
+        use_effect_with((props.row, d.is_some()), move |_| {
+            if let Some(el) = body_ref.cast::<web_sys::Element>() {
+                el.set_scroll_top(0);
+            }
+        });
+    }
     let body = match d {
         None => {
             html! { <p class="muted">{"Reading the event from the file… (a gzip file is decompressed up to the event, which may take a moment)"}</p> }
@@ -338,7 +348,7 @@ pub fn EventDetailPanel(props: &EventDetailProps) -> Html {
                 <span class="spacer"></span>
                 <button class="button small ghost" onclick={close} title="Close (Esc)" aria-label="Close">{"✕"}</button>
             </div>
-            <div class="detail-body">{ body }</div>
+            <div class="detail-body" ref={body_ref}>{ body }</div>
         </aside>
     }
 }

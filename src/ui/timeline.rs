@@ -156,6 +156,10 @@ fn draw(
         let y = y_of(v).round() + 0.5;
         ctx.set_fill_style_str(grid);
         ctx.fill_rect(PAD_L, y, w - PAD_L - PAD_R, 1.0);
+        // A half-way label on a small axis would round to a neighbour's ("1 / 1 / 0").
+        if k == 1 && v.fract() != 0.0 && max < 10.0 {
+            continue;
+        }
         ctx.set_fill_style_str(muted);
         let _ = ctx.fill_text(&human_count(v.round() as u64), PAD_L - 6.0, y);
     }
