@@ -138,16 +138,18 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
         Slot::Baseline => "Baseline audit policy (YAML)",
     };
 
+    // Errors in the current report (the status badge and the problem list both show it).
+    let errors = report.as_ref().map_or(0, |r| {
+        r.report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == "error")
+            .count()
+    });
     let status = match &report {
         None if wb.has_text() => html! { <span class="badge">{"checking…"}</span> },
         None => html! {},
         Some(r) => {
-            let errors = r
-                .report
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == "error")
-                .count();
             let warnings = r.report.diagnostics.len() - errors;
             let text = match (r.report.valid, r.report.rules) {
                 (true, Some(n)) => format!("valid · {n} rules · {warnings} warnings"),
@@ -161,12 +163,6 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
     };
 
     let findings = report.as_ref().map(|r| {
-        let errors = r
-            .report
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == "error")
-            .count();
         html! {
             <ul class={classes!("diagnostics", busy.then_some("stale"))} data-testid="policy-errors"
                 data-count={r.report.diagnostics.len().to_string()} data-errors={errors.to_string()}
