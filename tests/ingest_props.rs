@@ -112,3 +112,79 @@ proptest! {
         prop_assert_eq!(e + r, t);
     }
 }
+
+/// Reads `bytes` (plain JSON lines) as one file cut into pieces at the line starts at or
+/// after each of `cuts`: the first piece into the store, each other piece into a store
+/// of its own (as a helper worker does), sent through `store::wire` when `wire`, and
+/// merged in file order with `Store::absorb`.
+fn read_in_pieces(bytes: &[u8], cuts: &[usize], wire: bool) -> Store {
+    use audit_lens::ingest::Ingester;
+    let mut starts: Vec<usize> = cuts
+        .iter()
+        .filter_map(|&c| {
+            let c = c % bytes.len().max(1);
+            memchr::memchr(b'\n', &bytes[c..]).map(|nl| c + nl + 1)
+        })
+        .filter(|&at| at < bytes.len())
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    let mut bounds = vec![0];
+    bounds.extend(starts);
+    bounds.push(bytes.len());
+    let mut s = Store::new();
+    let mut ing = Ingester::new(&mut s, "f", bytes.len() as u64);
+    ing.push(&mut s, &bytes[..bounds[1]]);
+    let file = ing.file();
+    let mut lines_before = ing.line() - 1;
+    ing.finish(&mut s);
+    for w in bounds[1..].windows(2) {
+        let mut part = Store::new();
+        let mut p = Ingester::continuation(&mut part, "f", w[0] as u64, 1);
+        p.push(&mut part, &bytes[w[0]..w[1]]);
+        let lines = p.line() - 1;
+        p.finish(&mut part);
+        if wire {
+            use audit_lens::store::wire;
+            part = wire::decode(&wire::encode(&part)).expect("our own piece decodes");
+        }
+        s.absorb(&part, file, lines_before);
+        lines_before += lines;
+    }
+    s.files[file as usize].decoded_bytes = bytes.len() as u64;
+    s.finalize();
+    s
+}
+
+/// The sample with a malformed line after every `every`-th line.
+fn with_bad_lines(every: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, line) in sample().split_inclusive(|&b| b == b'\n').enumerate() {
+        if i > 0 && i % every == 0 {
+            out.extend_from_slice(format!("{{\"kind\":\"Event\",\"broken\": {i}\n").as_bytes());
+        }
+        out.extend_from_slice(line);
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reading_in_pieces_gives_the_same_store(
+        cuts in prop::collection::vec(any::<usize>(), 0..6),
+        every in 5usize..400,
+        wire in any::<bool>(),
+    ) {
+        let bytes = with_bad_lines(every);
+        let one = load("f", &bytes);
+        let s = read_in_pieces(&bytes, &cuts, wire);
+        prop_assert_eq!(digest(&s), digest(&one));
+        prop_assert_eq!(&s.rejections, &one.rejections);
+        prop_assert_eq!(s.totals(), one.totals());
+        prop_assert!(one.totals().1 > 0, "the log has rejected lines");
+        let (f, g) = (&s.files[0], &one.files[0]);
+        prop_assert_eq!((f.records, f.events, f.rejected), (g.records, g.events, g.rejected));
+    }
+}

@@ -14,6 +14,7 @@
 
 pub mod col;
 pub mod intern;
+pub mod wire;
 
 use crate::audit::{Level, RequestAttrs, Stage};
 use crate::util::{format_uuid, parse_uuid};
@@ -136,6 +137,26 @@ pub enum Dim {
     Path,
 }
 
+impl Dim {
+    /// Every dimension, in declaration order.
+    pub const ALL: [Dim; 14] = [
+        Dim::Verb,
+        Dim::User,
+        Dim::ImpersonatedUser,
+        Dim::UserAgent,
+        Dim::ApiGroup,
+        Dim::ApiVersion,
+        Dim::Resource,
+        Dim::Subresource,
+        Dim::Namespace,
+        Dim::Name,
+        Dim::StatusReason,
+        Dim::Decision,
+        Dim::AuthzReason,
+        Dim::Path,
+    ];
+}
+
 /// A set of strings interned by its raw JSON text.
 #[derive(Clone, Debug, Default)]
 pub struct SetDict {
@@ -209,10 +230,12 @@ macro_rules! sym_columns {
             fn each_mut(&mut self, mut f: impl FnMut(&mut SymCol)) { $(f(&mut self.$field);)* f(&mut self.groups); f(&mut self.source_ips); }
             fn heap_bytes(&self) -> usize { 0 $(+ self.$field.heap_bytes())* + self.groups.heap_bytes() + self.source_ips.heap_bytes() }
             fn col(&self, d: Dim) -> &SymCol { match d { $(Dim::$dim => &self.$field,)* } }
+            fn col_mut(&mut self, d: Dim) -> &mut SymCol { match d { $(Dim::$dim => &mut self.$field,)* } }
         }
         impl Dicts {
             /// The interner behind a dimension.
             pub fn of(&self, d: Dim) -> &Interner { match d { $(Dim::$dim => &self.$field,)* } }
+            fn of_mut(&mut self, d: Dim) -> &mut Interner { match d { $(Dim::$dim => &mut self.$field,)* } }
             fn heap_bytes(&self) -> usize { 0 $(+ self.$field.heap_bytes())* + self.groups.heap_bytes() + self.source_ips.heap_bytes() + self.audit_id.heap_bytes() }
         }
     };
@@ -479,56 +502,67 @@ impl Store {
                 ..r.clone()
             });
         }
-        let mut path = String::new();
-        for r in 0..part.len() {
-            let audit = part.audit_id(r);
-            if part.flags[r] & F_PATH_DERIVED != 0 {
-                path.clear();
+        self.files[file as usize].records += pf.events;
+        self.files[file as usize].events += pf.events;
+        let n = part.len();
+        if n == 0 {
+            return;
+        }
+        // Time order holds when both are ordered and the part starts no earlier.
+        if !part.sorted || self.received.last().is_some_and(|&l| l > part.received[0]) {
+            self.sorted = false;
+        }
+        self.received.extend_from_slice(&part.received);
+        self.latency.extend_from_slice(&part.latency);
+        self.stage.extend_from_slice(&part.stage);
+        self.level.extend_from_slice(&part.level);
+        self.flags.extend_from_slice(&part.flags);
+        self.code.extend_from_slice(&part.code);
+        self.offset.extend_from_slice(&part.offset);
+        self.len.extend_from_slice(&part.len);
+        self.req_size.extend_from_slice(&part.req_size);
+        self.resp_size.extend_from_slice(&part.resp_size);
+        for _ in 0..n {
+            self.file.push(file);
+        }
+        // Strings: each distinct string of the part is interned here once, then rows
+        // are copied through the id maps.
+        let remap = |to: &mut Interner, from: &Interner| -> Vec<u32> {
+            (0..from.len() as u32)
+                .map(|i| to.intern(from.get(i)))
+                .collect()
+        };
+        let audit_map = remap(&mut self.dict.audit_id, &part.dict.audit_id);
+        for r in 0..n {
+            let a = part.audit_id[r];
+            self.audit_id.push(if part.flags[r] & F_AUDIT_SYM != 0 {
+                audit_map[a as usize] as u128
             } else {
-                path.clear();
-                path.push_str(part.str(Dim::Path, r));
-            }
-            let derived = part.flags[r] & F_PATH_DERIVED != 0;
-            let derived_path;
-            let e = EventIn {
-                file,
-                offset: part.offset[r],
-                len: part.len[r],
-                received: part.received[r],
-                stage_ts: part.received[r] + part.latency[r] as i64,
-                stage: part.stage(r),
-                level: part.level(r),
-                audit_id: &audit,
-                verb: part.str(Dim::Verb, r),
-                user: part.str(Dim::User, r),
-                groups_json: part.dict.groups.raw.get(part.groups_id(r)),
-                impersonated_user: part.str(Dim::ImpersonatedUser, r),
-                source_ips_json: part.dict.source_ips.raw.get(part.source_ips_id(r)),
-                user_agent: part.str(Dim::UserAgent, r),
-                resource_request: part.is_resource_request(r),
-                api_group: part.str(Dim::ApiGroup, r),
-                api_version: part.str(Dim::ApiVersion, r),
-                resource: part.str(Dim::Resource, r),
-                subresource: part.str(Dim::Subresource, r),
-                namespace: part.str(Dim::Namespace, r),
-                name: part.str(Dim::Name, r),
-                request_uri: if derived {
-                    derived_path = part.path(r);
-                    &derived_path
-                } else {
-                    &path
-                },
-                code: part.code[r],
-                status_reason: part.str(Dim::StatusReason, r),
-                decision: part.str(Dim::Decision, r),
-                authz_reason: part.str(Dim::AuthzReason, r),
-                req_size: part.req_size[r],
-                resp_size: part.resp_size[r],
-                has_req_obj: part.flags[r] & F_REQ_OBJ != 0,
-                has_resp_obj: part.flags[r] & F_RESP_OBJ != 0,
-                wrapped: part.flags[r] & F_WRAPPED != 0,
-            };
-            self.push(&e);
+                a
+            });
+        }
+        for d in Dim::ALL {
+            let map = remap(self.dict.of_mut(d), part.dict.of(d));
+            copy_mapped(self.syms.col_mut(d), part.syms.col(d), &map);
+        }
+        for (to, from, to_col, from_col) in [
+            (
+                &mut self.dict.groups,
+                &part.dict.groups,
+                &mut self.syms.groups,
+                &part.syms.groups,
+            ),
+            (
+                &mut self.dict.source_ips,
+                &part.dict.source_ips,
+                &mut self.syms.source_ips,
+                &part.syms.source_ips,
+            ),
+        ] {
+            let map: Vec<u32> = (0..from.raw.len() as u32)
+                .map(|i| to.intern(from.raw.get(i)))
+                .collect();
+            copy_mapped(to_col, from_col, &map);
         }
     }
 
@@ -795,6 +829,13 @@ impl AuditIndex {
             }
         }
         n
+    }
+}
+
+/// Appends `from`'s ids to `to`, each translated through `map`.
+fn copy_mapped(to: &mut SymCol, from: &SymCol, map: &[u32]) {
+    for i in 0..from.len() {
+        to.push(map[from.get(i) as usize]);
     }
 }
 

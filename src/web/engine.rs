@@ -17,13 +17,15 @@ use crate::audit::policy::LoadedPolicy;
 use crate::gen;
 use crate::ingest::{sniff, Ingester, Sniffed};
 use crate::store::Store;
+use crate::web::codec::JsCodec;
 use crate::web::explore::{self, Explore, RawSource};
+use crate::web::piece;
 use crate::web::policy::{self, MAX_POLICY_BYTES};
-use crate::web::protocol::{FileRef, Phase, Progress, Request, Response, Summary};
+use crate::web::protocol::{FileRef, Phase, PieceReply, Progress, Request, Response, Summary};
 use crate::web::reader::{js_error_text, next_range, SLICE, SNIFF_BYTES};
 use crate::web::summary::summarize;
 use crate::web::workbench;
-use gloo_worker::{HandlerId, Worker, WorkerScope};
+use gloo_worker::{HandlerId, Spawnable, Worker, WorkerBridge, WorkerScope};
 use js_sys::Uint8Array;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -62,6 +64,24 @@ struct Current {
     ingester: Option<Ingester>,
     /// The sample's bytes (a `File` is read from its `Blob` instead).
     data: Option<Rc<Vec<u8>>>,
+    /// This worker reads `[0, end)`: `size`, or the first piece when `split`.
+    end: u64,
+    /// The other pieces, read by helper workers (large plain JSON-lines files).
+    split: Option<Split>,
+}
+
+/// A file read in pieces: this worker reads the first, helpers the others.
+struct Split {
+    /// Start of each piece (the first is 0).
+    points: Vec<u64>,
+    /// The helpers, one per piece after the first (dropping one stops it).
+    _helpers: Vec<WorkerBridge<Engine>>,
+    /// Bytes of each helper's piece read so far.
+    done: Vec<u64>,
+    /// Each helper's piece, once read: its lines and its encoded store.
+    parts: Vec<Option<(u64, Vec<u8>)>>,
+    /// Lines of the first piece, once this worker has read it.
+    lines0: Option<u64>,
 }
 
 /// One load: a queue of sources and its progress counters.
@@ -88,6 +108,13 @@ pub enum Msg {
         end: u64,
         bytes: Result<Vec<u8>, String>,
     },
+    /// Where to cut the current source (`None`: read it whole here).
+    Planned {
+        generation: u32,
+        points: Option<Vec<u64>>,
+    },
+    /// A helper worker's answer about its piece of the current source.
+    Piece { generation: u32, reply: PieceReply },
 }
 
 /// The worker. See the module docs for the invariants.
@@ -150,6 +177,13 @@ impl Worker for Engine {
                 }
             },
             Msg::Slice { .. } => {} // from before a cancel or clear
+            Msg::Planned { generation, points } if generation == self.generation => {
+                self.on_planned(scope, points)
+            }
+            Msg::Piece { generation, reply } if generation == self.generation => {
+                self.on_piece(scope, reply)
+            }
+            Msg::Planned { .. } | Msg::Piece { .. } => {}
         }
     }
 
@@ -230,6 +264,8 @@ impl Worker for Engine {
             | Request::Export { .. } => {}
             // ---- policy workbench (issue 6) ----
             // The edited policy becomes the current one (Explore's rule column and `rule:`).
+            // ---- as a helper worker: read one piece of a large file ----
+            Request::IngestPiece { file, start, end } => ingest_piece(scope, id, file, start, end),
             Request::Workbench(req) => {
                 let loading = self.job.is_some();
                 let (report, loaded) =
@@ -300,6 +336,13 @@ impl Engine {
             }
             Source::File { file, .. } => (file.size, None),
         };
+        let plan = match &source {
+            Source::File {
+                file,
+                as_policy: false,
+            } if size >= piece::MIN_SPLIT_BYTES => Some(file.blob.clone()),
+            _ => None,
+        };
         let job = self.job.as_mut().expect("job is running");
         job.current = Some(Current {
             source,
@@ -307,13 +350,156 @@ impl Engine {
             offset: 0,
             ingester: None,
             data,
+            end: size,
+            split: None,
         });
         if size == 0 {
             // Nothing to read: still register the file so the summary lists it.
             self.on_slice(scope, 0, Vec::new());
+        } else if let Some(blob) = plan {
+            // Large: find out whether (and where) to read it in pieces, then start.
+            let scope = scope.clone();
+            let generation = self.generation;
+            let pieces = piece::pieces_wanted();
+            wasm_bindgen_futures::spawn_local(async move {
+                let points = piece::plan(&blob, size, pieces).await;
+                scope.send_message(Msg::Planned { generation, points });
+            });
         } else {
             self.request_slice(scope, 0);
         }
+    }
+
+    /// Starts the helpers for pieces 1.. (when cut), then reads the first piece here.
+    fn on_planned(&mut self, scope: &WorkerScope<Self>, points: Option<Vec<u64>>) {
+        let generation = self.generation;
+        let Some(cur) = self.job.as_mut().and_then(|j| j.current.as_mut()) else {
+            return;
+        };
+        let url = piece::own_url();
+        if let (Some(points), Some(url), Source::File { file, .. }) = (points, url, &cur.source) {
+            let mut helpers = Vec::new();
+            for (k, &start) in points.iter().enumerate().skip(1) {
+                let end = points.get(k + 1).copied().unwrap_or(cur.size);
+                let me = scope.clone();
+                let bridge = Engine::spawner()
+                    .encoding::<JsCodec>()
+                    .callback(move |r| {
+                        if let Response::Piece(reply) = r {
+                            me.send_message(Msg::Piece { generation, reply });
+                        }
+                    })
+                    .with_loader(true)
+                    .as_module(false)
+                    .spawn(&url);
+                bridge.send(Request::IngestPiece {
+                    file: file.clone(),
+                    start,
+                    end,
+                });
+                helpers.push(bridge);
+            }
+            cur.end = points[1];
+            cur.split = Some(Split {
+                done: vec![0; helpers.len()],
+                parts: vec![None; helpers.len()],
+                _helpers: helpers,
+                points,
+                lines0: None,
+            });
+        }
+        self.request_slice(scope, 0);
+    }
+
+    /// A helper's progress or result.
+    fn on_piece(&mut self, scope: &WorkerScope<Self>, reply: PieceReply) {
+        let Some(cur) = self.job.as_mut().and_then(|j| j.current.as_mut()) else {
+            return;
+        };
+        let Some(split) = cur.split.as_mut() else {
+            return;
+        };
+        let Some(k) = split.points.iter().skip(1).position(|&p| p == reply.start) else {
+            return;
+        };
+        if let Some(e) = reply.error {
+            // Helpers only speed things up: read the rest here, as one reader would.
+            web_sys::console::debug_1(
+                &format!(
+                    "audit-lens: a helper could not read its piece at {} ({e}); reading on alone",
+                    reply.start
+                )
+                .into(),
+            );
+            cur.split = None;
+            let waiting = cur.offset == cur.end;
+            cur.end = cur.size;
+            if waiting {
+                let at = cur.offset;
+                self.request_slice(scope, at);
+            }
+            return;
+        }
+        split.done[k] = reply.bytes_done;
+        if let Some(lines) = reply.lines {
+            split.parts[k] = Some((lines, Uint8Array::new(&reply.data).to_vec()));
+            self.try_merge(scope);
+        } else {
+            self.progress(scope, false);
+        }
+    }
+
+    /// Once every piece is read: merges the helpers' pieces into the store in file order,
+    /// then goes on with the next source.
+    fn try_merge(&mut self, scope: &WorkerScope<Self>) {
+        let Some(job) = self.job.as_mut() else { return };
+        let Some(cur) = job.current.as_mut() else {
+            return;
+        };
+        let Some(split) = cur.split.as_ref() else {
+            return;
+        };
+        if split.lines0.is_none() || split.parts.iter().any(Option::is_none) {
+            return;
+        }
+        let mut cur = job.current.take().expect("a source is being read");
+        let ing = cur.ingester.take().expect("the first piece was read");
+        let file = ing.file();
+        ing.finish(&mut self.store);
+        let split = cur.split.take().expect("checked above");
+        let t0 = now_ms();
+        let mut lines_before = split.lines0.unwrap_or(0);
+        let mut wire = 0;
+        for (lines, data) in split.parts.into_iter().flatten() {
+            wire += data.len();
+            if let Err(e) = piece::absorb(&mut self.store, &data, file, lines_before) {
+                // Cannot happen with our own helpers; keep the rule "all or nothing".
+                job.current = Some(cur);
+                let name = self.current_name();
+                self.abort_current(
+                    scope,
+                    format!("Could not read {name}: {e}. It was not loaded."),
+                );
+                return;
+            }
+            lines_before += lines;
+        }
+        web_sys::console::debug_1(
+            &format!(
+                "audit-lens: merged {} pieces ({:.1} MB encoded) in {:.0} ms",
+                split.points.len() - 1,
+                wire as f64 / 1e6,
+                now_ms() - t0
+            )
+            .into(),
+        );
+        self.store.files[file as usize].decoded_bytes = cur.size;
+        let job = self.job.as_mut().expect("job is running");
+        job.bytes_finished += cur.size;
+        job.index += 1;
+        self.loaded.push(cur.source);
+        self.progress(scope, false);
+        self.advance(scope);
     }
 
     /// Asks for the slice of the current source starting at `start`.
@@ -321,7 +507,7 @@ impl Engine {
         let Some(cur) = self.job.as_ref().and_then(|j| j.current.as_ref()) else {
             return;
         };
-        let Some((a, b)) = next_range(start, cur.size, SLICE) else {
+        let Some((a, b)) = next_range(start, cur.end, SLICE) else {
             return;
         };
         let generation = self.generation;
@@ -408,7 +594,7 @@ impl Engine {
             self.raw[file_index] = raw;
         }
         // Start reading the next slice before parsing this one.
-        let more = end < cur.size;
+        let more = end < cur.end;
         if more {
             self.request_slice(scope, end);
         }
@@ -419,7 +605,15 @@ impl Engine {
             .expect("ingester created above")
             .push(&mut self.store, &bytes);
         cur.offset = end;
-        if !more {
+        if !more && cur.split.is_some() {
+            // The first piece is read; the store waits for the helpers' pieces.
+            let lines = cur.ingester.as_ref().map_or(1, Ingester::line) - 1;
+            if let Some(split) = cur.split.as_mut() {
+                split.lines0 = Some(lines);
+            }
+            self.progress(scope, false);
+            self.try_merge(scope);
+        } else if !more {
             let cur = job.current.take().expect("a source is being read");
             cur.ingester
                 .expect("ingester created above")
@@ -460,7 +654,10 @@ impl Engine {
         }
         job.last_progress_ms = now;
         let (file, done) = match &job.current {
-            Some(c) => (c.source.name().to_string(), c.offset),
+            Some(c) => (
+                c.source.name().to_string(),
+                c.offset + c.split.as_ref().map_or(0, |s| s.done.iter().sum()),
+            ),
             None => (String::new(), 0),
         };
         let p = Progress {
@@ -523,7 +720,10 @@ impl Engine {
     fn abort_current(&mut self, scope: &WorkerScope<Self>, note: String) {
         self.generation += 1;
         let Some(job) = self.job.take() else { return };
-        let partial = job.current.as_ref().is_some_and(|c| c.ingester.is_some());
+        let partial = job
+            .current
+            .as_ref()
+            .is_some_and(|c| c.ingester.is_some() || c.offset > 0);
         let mut next = Job {
             client: job.client,
             phase: if partial { Phase::Restoring } else { job.phase },
@@ -553,4 +753,48 @@ impl Engine {
         self.job = Some(next);
         self.advance(scope);
     }
+}
+
+/// As a helper worker: reads one piece of a file and answers with its encoded store
+/// (progress about ten times a second before that).
+fn ingest_piece(scope: &WorkerScope<Engine>, id: HandlerId, file: FileRef, start: u64, end: u64) {
+    let scope = scope.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let reply = |bytes_done, lines, data: Vec<u8>, error| PieceReply {
+            start,
+            bytes_done,
+            lines,
+            data: Uint8Array::from(&data[..]).into(),
+            error,
+        };
+        let mut last = now_ms();
+        let progress = |done: u64| {
+            let now = now_ms();
+            if now - last >= PROGRESS_EVERY_MS {
+                last = now;
+                scope.respond(id, Response::Piece(reply(done, None, Vec::new(), None)));
+            }
+        };
+        let t0 = now_ms();
+        let r = piece::ingest(&file.blob, &file.name, start, end, progress).await;
+        let msg = match r {
+            Ok((part, lines)) => {
+                let t1 = now_ms();
+                let data = piece::encode(&part);
+                drop(part);
+                web_sys::console::debug_1(
+                    &format!(
+                        "audit-lens helper: piece at {start}: read {:.0} ms, encoded {:.1} MB in {:.0} ms",
+                        t1 - t0,
+                        data.len() as f64 / 1e6,
+                        now_ms() - t1
+                    )
+                    .into(),
+                );
+                reply(end - start, Some(lines), data, None)
+            }
+            Err(e) => reply(0, None, Vec::new(), Some(e)),
+        };
+        scope.respond(id, Response::Piece(msg));
+    });
 }

@@ -16,6 +16,7 @@
 pub mod codec;
 pub mod engine;
 pub mod explore;
+pub mod piece;
 pub mod policy;
 pub mod protocol;
 pub mod reader;

@@ -67,6 +67,12 @@ pub enum Request {
     /// Validates, lints and evaluates the edited policy over the loaded log:
     /// answered by [`Response::Workbench`] (same `id`).
     Workbench(WorkbenchRequest),
+
+    // ---- reading one large file with several workers (`crate::web::piece`) -----------
+    /// Sent by the engine worker to a helper worker: read bytes `[start, end)` of `file`
+    /// (`start` is a line start) into a store of its own. Answered by
+    /// [`Response::Piece`]s: progress, then one with the piece's data or an error.
+    IngestPiece { file: FileRef, start: u64, end: u64 },
 }
 
 /// What the worker answers.
@@ -103,6 +109,25 @@ pub enum Response {
 
     // ---- policy workbench (issue 6) --------------------------------------------------
     Workbench(Box<WorkbenchReport>),
+
+    // ---- helper worker to engine worker (never reaches the page) ---------------------
+    Piece(PieceReply),
+}
+
+/// A helper worker's answer to [`Request::IngestPiece`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PieceReply {
+    /// The piece's first byte (identifies the piece).
+    pub start: u64,
+    /// Bytes of the piece read so far.
+    pub bytes_done: u64,
+    /// Set on the last reply: lines in the piece.
+    pub lines: Option<u64>,
+    /// On the last reply: the piece's store, `crate::web::piece::encode`d (else empty).
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub data: wasm_bindgen::JsValue,
+    /// Why the piece could not be read.
+    pub error: Option<String>,
 }
 
 /// Which step a load is in.

@@ -3,22 +3,38 @@
 // sub-path hosting, themes. Screenshots go to target/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, launch, strictPage, dropFiles, summaryCounts, nativeStats, nativeSampleStats, screenshot, DIST, CORPUS } from './harness.mjs';
 
 const SUB = '/tools/audit/';
-let server, context;
+let server, context, dir;
 
 before(async () => {
   assert.ok(existsSync(join(DIST, 'index.html')), 'dist/ is missing: run `trunk build --release` first');
   server = await serve(DIST, [SUB, '/']);
   context = await launch();
+  dir = await mkdtemp(join(tmpdir(), 'audit-lens-app-'));
 });
 after(async () => {
   await context?.close();
   await server?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+/** A ~`mb` MB log on disk made of `line` repeated: a real, disk-backed `File` when picked
+ *  (Chromium refuses to read in-memory blobs of a few hundred MB once its blob memory is
+ *  full, which a user's file never hits), large enough to be cancelled mid-way. */
+function bigLog(name, line, mb) {
+  const path = join(dir, name);
+  const chunk = Buffer.from(line.repeat(Math.ceil(8e6 / line.length)));
+  const fd = openSync(path, 'w');
+  for (let n = 0; n < mb / 8; n++) writeSync(fd, chunk);
+  closeSync(fd);
+  return path;
+}
 
 const open = async (path = '/', opts) => {
   const page = await strictPage(context, [server.origin], opts);
@@ -134,15 +150,9 @@ test('rejected lines are reported with file:line and a reason', async () => {
 
 test('a large file shows progress and can be cancelled', async () => {
   const page = await open('/');
-  // ~400 MB built in the page from one repeated event (cheap: Blob parts share the string).
-  const dt = await page.evaluateHandle(() => {
-    const line = '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"6c1d4bb7-0b5a-4f0c-9f62-3f3b1a2f0e01","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/kube-system/configmaps/x","verb":"get","user":{"username":"system:kube-controller-manager","groups":["system:authenticated"]},"sourceIPs":["10.0.0.1"],"userAgent":"kube-controller-manager/v1.30.0","objectRef":{"resource":"configmaps","namespace":"kube-system","name":"x","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"2024-05-01T10:00:00.000000Z","stageTimestamp":"2024-05-01T10:00:00.010000Z","annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":""}}\n';
-    const chunk = line.repeat(Math.ceil(8e6 / line.length)); // ~8 MB parts, like a real file's pages
-    const dt = new DataTransfer();
-    dt.items.add(new File(new Array(50).fill(chunk), 'big-audit.log'));
-    return dt;
-  });
-  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('[data-testid=drop-zone]', type, { dataTransfer: dt });
+  const line = '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"6c1d4bb7-0b5a-4f0c-9f62-3f3b1a2f0e01","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/kube-system/configmaps/x","verb":"get","user":{"username":"system:kube-controller-manager","groups":["system:authenticated"]},"sourceIPs":["10.0.0.1"],"userAgent":"kube-controller-manager/v1.30.0","objectRef":{"resource":"configmaps","namespace":"kube-system","name":"x","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"2024-05-01T10:00:00.000000Z","stageTimestamp":"2024-05-01T10:00:00.010000Z","annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":""}}\n';
+  // ~720 MB: several workers read it, and it is still loading when cancelled.
+  await page.getByTestId('file-input').setInputFiles(bigLog('big-audit.log', line, 720));
   const progress = page.getByTestId('progress');
   await progress.waitFor();
   await page.waitForFunction(() => {
@@ -180,13 +190,7 @@ test('cancelling an added file keeps the files loaded before it', async () => {
   const ev = (t) => `{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"6c1d4bb7-0b5a-4f0c-9f62-3f3b1a2f0e0${t}","stage":"ResponseComplete","requestURI":"/healthz","verb":"get","user":{"username":"bob"},"requestReceivedTimestamp":"2024-05-01T10:00:0${t}Z","stageTimestamp":"2024-05-01T10:00:0${t}Z"}\n`;
   await page.getByTestId('file-input').setInputFiles({ name: 'kept.log', mimeType: 'text/plain', buffer: Buffer.from(ev(1) + ev(2)) });
   assert.equal((await summaryCounts(page)).events, 2);
-  const dt = await page.evaluateHandle((line) => {
-    const chunk = line.repeat(Math.ceil(8e6 / line.length));
-    const dt = new DataTransfer();
-    dt.items.add(new File(new Array(60).fill(chunk), 'too-big.log'));
-    return dt;
-  }, ev(3));
-  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('[data-testid=drop-zone]', type, { dataTransfer: dt });
+  await page.getByTestId('file-input').setInputFiles(bigLog('too-big.log', ev(3), 720));
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=progress] progress')?.getAttribute('value')) > 20e6, null, { timeout: 30_000 });
   await page.keyboard.press('Escape'); // harmless; the cancel is a click
   await page.getByTestId('cancel').click();
