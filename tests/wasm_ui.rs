@@ -51,6 +51,7 @@ fn summary(files: usize, note: Option<&str>) -> Summary {
         records: 3,
         events: 2,
         rejected: 1,
+        skipped: 0,
         wrappers: vec![],
         diagnosis: None,
         first_us: Some(0),
@@ -292,4 +293,59 @@ fn formatting_for_people() {
         None,
         "too early to tell"
     );
+}
+
+fn wont_fit(sizes: &[u64]) -> audit_lens::web::protocol::WontFit {
+    audit_lens::web::protocol::WontFit {
+        estimated_events: sizes.iter().sum(),
+        max_events: 100,
+        loaded_events: 0,
+        files: sizes
+            .iter()
+            .map(|&n| audit_lens::web::protocol::FitFile {
+                name: format!("f{n}"),
+                bytes: n * 1000,
+                estimated_events: n,
+            })
+            .collect(),
+        first_seen_us: None,
+        last_seen_us: None,
+        span_estimate_us: None,
+        proposed_window_us: None,
+    }
+}
+
+#[wasm_bindgen_test]
+fn wont_fit_preselects_the_first_files_that_fit() {
+    use audit_lens::ui::fit_dialog::files_that_fit;
+    assert_eq!(
+        files_that_fit(&wont_fit(&[40, 50, 30]), 100),
+        [true, true, false]
+    );
+    assert_eq!(files_that_fit(&wont_fit(&[120, 50]), 100), [false, true]);
+    assert_eq!(files_that_fit(&wont_fit(&[]), 100), Vec::<bool>::new());
+}
+
+#[wasm_bindgen_test]
+fn wont_fit_windows_are_parsed_and_checked() {
+    use audit_lens::ui::fit_dialog::parse_window;
+    assert_eq!(
+        parse_window("2026-11-02T08:00:00Z", " 2026-11-02T09:00:00Z "),
+        Ok((1_793_606_400_000_000, 1_793_610_000_000_000))
+    );
+    assert!(parse_window("2026-11-02T09:00:00Z", "2026-11-02T08:00:00Z").is_err());
+    assert!(parse_window("2026-11-02T09:00:00Z", "2026-11-02T09:00:00Z").is_err());
+    assert!(parse_window("yesterday", "2026-11-02T08:00:00Z").is_err());
+}
+
+#[wasm_bindgen_test]
+fn wont_fit_is_shown_until_a_choice_or_a_new_load() {
+    let s = Rc::new(State::default());
+    let s = s.reduce(Action::Worker(Response::WontFit(Box::new(wont_fit(&[10])))));
+    assert!(s.wont_fit.is_some());
+    let s = s.reduce(Action::LoadStarted { policy: false });
+    assert!(s.wont_fit.is_none(), "a new load closes it");
+    let s = s.reduce(Action::Worker(Response::WontFit(Box::new(wont_fit(&[10])))));
+    let s = s.reduce(Action::FitClosed);
+    assert!(s.wont_fit.is_none());
 }

@@ -10,7 +10,9 @@
 //! - every column has exactly `len()` entries;
 //! - after [`Store::finalize`], rows are ordered by `requestReceivedTimestamp`, then stage,
 //!   then load order (so several files merge into one time-ordered view);
-//! - `files[i].events + files[i].rejected == files[i].records` for every file.
+//! - `files[i].events + files[i].rejected + files[i].skipped == files[i].records` for
+//!   every file (`skipped`: events outside the time window chosen for loading, see
+//!   [`Store::window`]; zero unless a window is set).
 
 pub mod col;
 pub mod intern;
@@ -57,10 +59,13 @@ pub struct FileInfo {
     pub decoded_bytes: u64,
     pub gzip: bool,
     pub format: Format,
-    /// Lines or objects seen; `events + rejected == records`.
+    /// Lines or objects seen; `events + rejected + skipped == records`.
     pub records: u64,
     pub events: u64,
     pub rejected: u64,
+    /// Valid events left out because they fall outside the load's time window.
+    #[serde(default)]
+    pub skipped: u64,
     /// Wrappers seen (EventList, Azure records, CloudWatch), with counts, e.g. "Azure diagnostic records".
     pub wrappers: Vec<(String, u64)>,
     /// A file-level finding in plain words ("this looks like a PDF, not an audit log").
@@ -301,6 +306,9 @@ pub struct Store {
     syms: SymCols,
     sorted: bool,
     scratch: String,
+    /// When set, [`Store::push`] keeps only events with `requestReceivedTimestamp` in
+    /// `[from, to)` (µs); the others are counted in their file's `skipped`.
+    pub window: Option<(i64, i64)>,
 }
 
 impl Store {
@@ -331,6 +339,7 @@ impl Store {
             records: 0,
             events: 0,
             rejected: 0,
+            skipped: 0,
             wrappers: Vec::new(),
             diagnosis: None,
         });
@@ -355,6 +364,14 @@ impl Store {
     /// Appends one event. Rows pushed after [`finalize`](Self::finalize) make the store
     /// unsorted until the next `finalize`.
     pub fn push(&mut self, e: &EventIn) {
+        if let Some((from, to)) = self.window {
+            if e.received < from || e.received >= to {
+                let f = &mut self.files[e.file as usize];
+                f.records += 1;
+                f.skipped += 1;
+                return;
+            }
+        }
         if let Some(last) = self.received.last() {
             if *last > e.received {
                 self.sorted = false;
@@ -504,6 +521,8 @@ impl Store {
         }
         self.files[file as usize].records += pf.events;
         self.files[file as usize].events += pf.events;
+        // Rows outside a window were never pushed into the part: only its counter moves.
+        self.files[file as usize].skipped += pf.skipped;
         let n = part.len();
         if n == 0 {
             return;
@@ -1000,5 +1019,36 @@ mod tests {
             s.totals(),
             (0, MAX_KEPT_REJECTIONS + 10, MAX_KEPT_REJECTIONS + 10)
         );
+    }
+
+    #[test]
+    fn a_time_window_keeps_events_in_from_to_and_counts_the_rest() {
+        // (window, received times pushed, times kept, skipped)
+        type Case<'a> = (Option<(i64, i64)>, &'a [i64], &'a [i64], u64);
+        let cases: &[Case] = &[
+            (None, &[1, 5, 9], &[1, 5, 9], 0),
+            (Some((2, 9)), &[1, 2, 5, 8, 9, 10], &[2, 5, 8], 3),
+            (Some((100, 200)), &[1, 5], &[], 2),
+            (Some((0, i64::MAX)), &[1, 5], &[1, 5], 0),
+        ];
+        for (window, times, kept, skipped) in cases {
+            let mut s = Store::new();
+            let f = s.add_file("a", 0);
+            s.window = *window;
+            for &t in *times {
+                s.push(&ev(f, t, "x", Stage::ResponseComplete));
+            }
+            assert_eq!(s.received_col(), *kept, "{window:?}");
+            let fi = &s.files[0];
+            assert_eq!(fi.skipped, *skipped, "{window:?}");
+            assert_eq!(fi.events + fi.rejected + fi.skipped, fi.records);
+            // A piece read with the same window merges its counters too.
+            let mut main = Store::new();
+            let m = main.add_file("a", 0);
+            main.absorb(&s, m, 0);
+            assert_eq!(main.files[0].skipped, *skipped);
+            assert_eq!(main.files[0].records, times.len() as u64);
+            assert_eq!(main.len(), kept.len());
+        }
     }
 }

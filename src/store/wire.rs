@@ -89,10 +89,14 @@ pub fn decode(wire: &[u8]) -> Result<Store, String> {
     r.sets(&mut s.dict.source_ips)?;
     let n = r.u32()? as usize;
     let f = &head.file;
-    if f.events != n as u64 || f.events.checked_add(f.rejected) != Some(f.records) {
+    let sum = f
+        .events
+        .checked_add(f.rejected)
+        .and_then(|x| x.checked_add(f.skipped));
+    if f.events != n as u64 || sum != Some(f.records) {
         return Err(format!(
-            "counters do not add up: {} rows, {} events + {} rejected vs {} records",
-            n, f.events, f.rejected, f.records
+            "counters do not add up: {} rows, {} events + {} rejected + {} skipped vs {} records",
+            n, f.events, f.rejected, f.skipped, f.records
         ));
     }
     s.received = r.col(n, i64::from_le_bytes)?;

@@ -8,6 +8,7 @@ use crate::ui::drop_zone::{files_of, DropZone};
 use crate::ui::error_banner::ErrorBanner;
 use crate::ui::explore::ExploreView;
 use crate::ui::explore_state::ExploreAction;
+use crate::ui::fit_dialog::FitDialog;
 use crate::ui::header::Header;
 use crate::ui::help::HelpDialog;
 use crate::ui::keys::use_global_keys;
@@ -57,7 +58,15 @@ pub fn App() -> Html {
     let bridge = {
         let dispatcher = state.dispatcher();
         use_memo((), move |_| {
-            spawn_engine(move |r| dispatcher.dispatch(Action::Worker(r)))
+            let bridge = spawn_engine(move |r| dispatcher.dispatch(Action::Worker(r)));
+            // `?max-events=N` in the URL: pretend the tab holds fewer events (to try the
+            // "won't fit" path without gigabytes of logs).
+            if let Some(max_events) =
+                crate::ui::dom::query_param("max-events").and_then(|v| v.parse::<u64>().ok())
+            {
+                bridge.send(Request::SetLimits { max_events });
+            }
+            bridge
         })
     };
     // Say so plainly if the worker never answers (e.g. its files are missing on the host).
@@ -115,6 +124,23 @@ pub fn App() -> Html {
         use_callback((), move |_: (), _| {
             dispatcher.dispatch(Action::ClearRequested);
             send.emit(Request::Clear);
+        })
+    };
+    let on_resume = {
+        let (send, dispatcher) = (send.clone(), state.dispatcher());
+        use_callback(
+            (),
+            move |(files, window): (Vec<u32>, Option<(i64, i64)>), _| {
+                dispatcher.dispatch(Action::LoadStarted { policy: false });
+                send.emit(Request::Resume { files, window });
+            },
+        )
+    };
+    let on_fit_dismiss = {
+        let (send, dispatcher) = (send.clone(), state.dispatcher());
+        use_callback((), move |_: (), _| {
+            dispatcher.dispatch(Action::FitClosed);
+            send.emit(Request::Cancel);
         })
     };
     let on_tab = {
@@ -256,12 +282,16 @@ pub fn App() -> Html {
             <div class="banner note" role="status" data-testid="notice">{ n }</div>
         }
     });
+    let fit = s.wont_fit.clone().map(|f| {
+        html! { <FitDialog fit={f} on_resume={on_resume.clone()} on_dismiss={on_fit_dismiss.clone()} /> }
+    });
 
     let body = if !s.has_data() {
         html! {
             <main class="landing">
                 { error }
                 { note }
+                { fit.clone() }
                 <DropZone compact={false} on_files={on_files.clone()} on_sample={on_sample.clone()} />
                 <div class="status-slot">
                     if let Some(p) = progress { { p } } else {
@@ -300,6 +330,7 @@ pub fn App() -> Html {
                     <div class="status-slot"><LoadSummary summary={sum} /></div>
                 }
                 { note }
+                { fit }
                 <div class="view" role="tabpanel">{ view }</div>
             </main>
         }

@@ -150,3 +150,10 @@ pub fn time_ms(us: i64, local: bool) -> String {
     let ms = us.rem_euclid(1_000_000) / 1000;
     format!("{}.{ms:03}", s.replace('T', " ").trim_end_matches('Z'))
 }
+
+/// The value of `name` in the page URL's query string (`?name=value`), if present.
+pub fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    params.get(name)
+}

@@ -13,6 +13,7 @@ pub mod event_table;
 pub mod explore;
 pub mod explore_state;
 pub mod filter_bar;
+pub mod fit_dialog;
 pub mod format;
 pub mod header;
 pub mod help;

@@ -10,7 +10,7 @@
 
 use crate::ui::explore_state::{ExploreAction, ExploreState};
 use crate::ui::policy_state::{PolicyAction, Workbench};
-use crate::web::protocol::{PolicyReport, Progress, Response, Summary};
+use crate::web::protocol::{PolicyReport, Progress, Response, Summary, WontFit};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -58,6 +58,8 @@ pub struct State {
     pub error: Option<String>,
     /// What the last load wants the user to know (e.g. what a cancel left out).
     pub notice: Option<String>,
+    /// A load stopped before memory ran out; what could be loaded instead.
+    pub wont_fit: Option<Rc<WontFit>>,
     pub tab: Tab,
     pub help_open: bool,
     // ---- Explore view (issue 5) ----
@@ -105,6 +107,8 @@ pub enum Action {
     Fail(String),
     /// Some seconds after start: complains if the worker never answered.
     EngineDeadline,
+    /// The "won't fit" choice was made (or declined).
+    FitClosed,
     // ---- Explore view (issue 5) ----
     Explore(ExploreAction),
     // ---- policy workbench (issue 6) ----
@@ -139,9 +143,12 @@ impl Reducible for State {
                 s.policy = Some(Rc::new(report));
             }
             Action::Worker(Response::Error(e)) => s.error = Some(e),
+            Action::Worker(Response::WontFit(f)) => s.wont_fit = Some(Rc::new(*f)),
+            Action::FitClosed => s.wont_fit = None,
             Action::LoadStarted { policy } => {
                 s.error = None;
                 s.notice = None;
+                s.wont_fit = None;
                 s.loading = Some(Loading::default());
                 if policy {
                     s.tab = Tab::Policy;

@@ -21,7 +21,10 @@ use crate::web::codec::JsCodec;
 use crate::web::explore::{self, Explore, RawSource};
 use crate::web::piece;
 use crate::web::policy::{self, MAX_POLICY_BYTES};
-use crate::web::protocol::{FileRef, Phase, PieceReply, Progress, Request, Response, Summary};
+use crate::web::protocol::{
+    FileRef, FitFile, Phase, PieceReply, Progress, Request, Response, Summary, WontFit,
+    DEFAULT_MAX_EVENTS,
+};
 use crate::web::reader::{js_error_text, next_range, SLICE, SNIFF_BYTES};
 use crate::web::summary::summarize;
 use crate::web::workbench;
@@ -42,6 +45,8 @@ enum Source {
     File {
         file: FileRef,
         as_policy: bool,
+        /// Keep only events received in `[from, to)` (µs).
+        window: Option<(i64, i64)>,
     },
 }
 
@@ -50,6 +55,20 @@ impl Source {
         match self {
             Source::Sample => gen::SAMPLE_NAME,
             Source::File { file, .. } => &file.name,
+        }
+    }
+
+    fn window(&self) -> Option<(i64, i64)> {
+        match self {
+            Source::Sample => None,
+            Source::File { window, .. } => *window,
+        }
+    }
+
+    fn size(&self) -> u64 {
+        match self {
+            Source::Sample => 0,
+            Source::File { file, .. } => file.size,
         }
     }
 }
@@ -98,6 +117,8 @@ struct Job {
     started_ms: f64,
     last_progress_ms: f64,
     note: Option<String>,
+    /// Rows in the store when the job started (the memory check counts what it adds).
+    rows_at_start: usize,
 }
 
 /// Messages the worker sends itself.
@@ -135,6 +156,13 @@ pub struct Engine {
     // ---- policy workbench (issue 6) ----
     /// What the workbench keeps between answers (attribute index, baseline evaluation).
     workbench: workbench::Cache,
+    // ---- memory (issue 7) ----
+    /// Events this tab may hold ([`DEFAULT_MAX_EVENTS`] unless the page sets it).
+    max_events: u64,
+    /// Sources a [`Response::WontFit`] held back, for a [`Request::Resume`].
+    deferred: Vec<Source>,
+    /// Sent after the next `Loaded`.
+    pending_fit: Option<WontFit>,
 }
 
 fn now_ms() -> f64 {
@@ -157,6 +185,9 @@ impl Worker for Engine {
             raw: Vec::new(),
             explore: Explore::default(),
             workbench: workbench::Cache::default(),
+            max_events: DEFAULT_MAX_EVENTS,
+            deferred: Vec::new(),
+            pending_fit: None,
         }
     }
 
@@ -196,14 +227,50 @@ impl Worker for Engine {
                 },
             ),
             Request::Load { files, as_policy } => {
+                self.deferred.clear();
                 let sources = files
                     .into_iter()
-                    .map(|file| Source::File { file, as_policy })
+                    .map(|file| Source::File {
+                        file,
+                        as_policy,
+                        window: None,
+                    })
                     .collect();
                 self.enqueue(scope, id, sources);
             }
+            Request::Resume { files, window } => {
+                let held = std::mem::take(&mut self.deferred);
+                let sources: Vec<Source> = files
+                    .iter()
+                    .filter_map(|&i| held.get(i as usize).cloned())
+                    .map(|s| match s {
+                        Source::File {
+                            file, as_policy, ..
+                        } => Source::File {
+                            file,
+                            as_policy,
+                            window,
+                        },
+                        other => other,
+                    })
+                    .collect();
+                if sources.is_empty() {
+                    scope.respond(id, Response::Loaded(summarize(&self.store, 0.0, None)));
+                } else {
+                    self.enqueue(scope, id, sources);
+                }
+            }
+            Request::SetLimits { max_events } => self.max_events = max_events.max(1),
             Request::LoadSample => self.enqueue(scope, id, vec![Source::Sample]),
             Request::Cancel => match self.job.as_ref().and_then(|j| j.current.as_ref()) {
+                _ if self.job.is_none() && !self.deferred.is_empty() => {
+                    self.deferred.clear();
+                    let names = "The held-back files were not loaded.".to_string();
+                    scope.respond(
+                        id,
+                        Response::Loaded(summarize(&self.store, 0.0, Some(names))),
+                    );
+                }
                 Some(_) => {
                     let names = self.pending_names();
                     self.abort_current(scope, format!("Loading cancelled: {names} not loaded."));
@@ -215,6 +282,8 @@ impl Worker for Engine {
                 self.job = None;
                 self.store = Store::new();
                 self.loaded.clear();
+                self.deferred.clear();
+                self.pending_fit = None;
                 self.policy = None;
                 self.raw.clear();
                 self.explore.reset();
@@ -265,7 +334,12 @@ impl Worker for Engine {
             // ---- policy workbench (issue 6) ----
             // The edited policy becomes the current one (Explore's rule column and `rule:`).
             // ---- as a helper worker: read one piece of a large file ----
-            Request::IngestPiece { file, start, end } => ingest_piece(scope, id, file, start, end),
+            Request::IngestPiece {
+                file,
+                start,
+                end,
+                window,
+            } => ingest_piece(scope, id, file, start, end, window),
             Request::Workbench(req) => {
                 let loading = self.job.is_some();
                 let (report, loaded) =
@@ -296,6 +370,7 @@ impl Engine {
             started_ms: now_ms(),
             last_progress_ms: 0.0,
             note: None,
+            rows_at_start: self.store.len(),
         });
         for s in sources {
             job.files += 1;
@@ -340,9 +415,12 @@ impl Engine {
             Source::File {
                 file,
                 as_policy: false,
+                ..
             } if size >= piece::MIN_SPLIT_BYTES => Some(file.blob.clone()),
             _ => None,
         };
+        // A time window chosen after a "won't fit" applies to this source only.
+        self.store.window = source.window();
         let job = self.job.as_mut().expect("job is running");
         job.current = Some(Current {
             source,
@@ -396,6 +474,7 @@ impl Engine {
                     file: file.clone(),
                     start,
                     end,
+                    window: cur.source.window(),
                 });
                 helpers.push(bridge);
             }
@@ -605,6 +684,11 @@ impl Engine {
             .expect("ingester created above")
             .push(&mut self.store, &bytes);
         cur.offset = end;
+        if self.over_budget(scope) {
+            return;
+        }
+        let job = self.job.as_mut().expect("job is running");
+        let cur = job.current.as_mut().expect("a source is being read");
         if !more && cur.split.is_some() {
             // The first piece is read; the store waits for the helpers' pieces.
             let lines = cur.ingester.as_ref().map_or(1, Ingester::line) - 1;
@@ -682,12 +766,92 @@ impl Engine {
         self.job = Some(job);
         self.progress(scope, true);
         let job = self.job.take().expect("job is running");
+        self.store.window = None;
         self.store.finalize();
         self.store.shrink_to_fit();
         self.explore.reset();
         self.workbench.invalidate(); // policy workbench
         let summary = summarize(&self.store, now_ms() - job.started_ms, job.note);
         scope.respond(job.client, Response::Loaded(summary));
+        if let Some(fit) = self.pending_fit.take() {
+            scope.respond(job.client, Response::WontFit(Box::new(fit)));
+        }
+    }
+
+    /// The memory check, after each slice and merge: when the job would take the store
+    /// past `max_events` (estimated from the events per input byte read so far in this
+    /// job, once 1 MiB is read; or plainly, when it got there), stops the job before
+    /// memory runs out. The files of this job that are not complete are held back
+    /// (`deferred`) and a [`WontFit`] says what could be loaded instead. Returns
+    /// whether it stopped.
+    fn over_budget(&mut self, scope: &WorkerScope<Self>) -> bool {
+        const MIN_SAMPLE: u64 = 1 << 20;
+        let Some(job) = self.job.as_ref() else {
+            return false;
+        };
+        let Some(cur) = job.current.as_ref() else {
+            return false;
+        };
+        if job.phase == Phase::Restoring || matches!(cur.source, Source::Sample) {
+            return false;
+        }
+        let rows = self.store.len() as u64;
+        let added = rows.saturating_sub(job.rows_at_start as u64);
+        let read = job.bytes_finished + cur.offset;
+        let left = job.bytes_total.saturating_sub(read);
+        let estimate = if read >= MIN_SAMPLE {
+            rows + (added as f64 * left as f64 / read as f64) as u64
+        } else {
+            rows
+        };
+        if estimate <= self.max_events && rows <= self.max_events {
+            return false;
+        }
+        // What was read of this job, and the sources held back (current first).
+        let rate = added as f64 / read.max(1) as f64;
+        let held: Vec<Source> = std::iter::once(cur.source.clone())
+            .chain(job.queue.iter().cloned())
+            .collect();
+        let files = held
+            .iter()
+            .map(|s| FitFile {
+                name: s.name().to_string(),
+                bytes: s.size(),
+                estimated_events: (s.size() as f64 * rate) as u64,
+            })
+            .collect();
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+        for &t in &self.store.received_col()[job.rows_at_start.min(rows as usize)..] {
+            lo = lo.min(t);
+            hi = hi.max(t);
+        }
+        let seen = (lo <= hi).then_some((lo, hi));
+        let loaded_events = job.rows_at_start as u64;
+        let room = self.max_events.saturating_sub(loaded_events);
+        let fraction = read as f64 / job.bytes_total.max(1) as f64;
+        let span = seen.map(|(a, b)| (a, a + ((b - a) as f64 / fraction.max(1e-9)) as i64 + 1));
+        let share = (room as f64 / estimate.max(1) as f64 * 0.9).min(1.0);
+        let proposed = span.map(|(a, b)| (b - ((b - a) as f64 * share) as i64, b));
+        let fit = WontFit {
+            estimated_events: estimate.max(rows),
+            max_events: self.max_events,
+            loaded_events,
+            files,
+            first_seen_us: seen.map(|s| s.0),
+            last_seen_us: seen.map(|s| s.1),
+            span_estimate_us: span,
+            proposed_window_us: proposed,
+        };
+        let names = self.pending_names();
+        self.deferred = held;
+        self.pending_fit = Some(fit);
+        self.abort_current(
+            scope,
+            format!(
+                "Stopped before running out of memory: {names} not loaded. Choose a time window or fewer files."
+            ),
+        );
+        true
     }
 
     fn current_name(&self) -> String {
@@ -719,6 +883,7 @@ impl Engine {
     /// put rows in the store, rebuilds the store from the complete files (`Restoring`).
     fn abort_current(&mut self, scope: &WorkerScope<Self>, note: String) {
         self.generation += 1;
+        self.store.window = None;
         let Some(job) = self.job.take() else { return };
         let partial = job
             .current
@@ -736,6 +901,7 @@ impl Engine {
             started_ms: now_ms(),
             last_progress_ms: 0.0,
             note: Some(note),
+            rows_at_start: 0,
         };
         if partial {
             self.store = Store::new();
@@ -757,7 +923,14 @@ impl Engine {
 
 /// As a helper worker: reads one piece of a file and answers with its encoded store
 /// (progress about ten times a second before that).
-fn ingest_piece(scope: &WorkerScope<Engine>, id: HandlerId, file: FileRef, start: u64, end: u64) {
+fn ingest_piece(
+    scope: &WorkerScope<Engine>,
+    id: HandlerId,
+    file: FileRef,
+    start: u64,
+    end: u64,
+    window: Option<(i64, i64)>,
+) {
     let scope = scope.clone();
     wasm_bindgen_futures::spawn_local(async move {
         let reply = |bytes_done, lines, data: Vec<u8>, error| PieceReply {
@@ -776,7 +949,7 @@ fn ingest_piece(scope: &WorkerScope<Engine>, id: HandlerId, file: FileRef, start
             }
         };
         let t0 = now_ms();
-        let r = piece::ingest(&file.blob, &file.name, start, end, progress).await;
+        let r = piece::ingest(&file.blob, &file.name, start, end, window, progress).await;
         let msg = match r {
             Ok((part, lines)) => {
                 let t1 = now_ms();

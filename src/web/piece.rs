@@ -79,9 +79,11 @@ pub async fn ingest(
     name: &str,
     start: u64,
     end: u64,
+    window: Option<(i64, i64)>,
     mut progress: impl FnMut(u64),
 ) -> Result<(Store, u64), String> {
     let mut part = Store::new();
+    part.window = window;
     let mut ing = Ingester::continuation(&mut part, name, start, 1);
     let read = |a: u64, b: u64| {
         let promise = blob

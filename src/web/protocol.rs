@@ -50,6 +50,16 @@ pub enum Request {
     Cancel,
     /// Forgets every file and the policy.
     Clear,
+    /// Loads the files a [`Response::WontFit`] held back: those at `files` (indices into
+    /// its `files`), keeping only events received in `window` (`[from, to)`, µs) if set.
+    /// Answered like a `Load`.
+    Resume {
+        files: Vec<u32>,
+        window: Option<(i64, i64)>,
+    },
+    /// Sets how many events this tab may hold (default [`DEFAULT_MAX_EVENTS`]); a load
+    /// that would pass it stops early with a [`Response::WontFit`]. No answer.
+    SetLimits { max_events: u64 },
 
     // ---- Explore view (issue 5); answered by `crate::web::explore` ------------------
     /// Filters, bins and ranks: answered by [`Response::QueryResult`] (same `id`).
@@ -72,7 +82,56 @@ pub enum Request {
     /// Sent by the engine worker to a helper worker: read bytes `[start, end)` of `file`
     /// (`start` is a line start) into a store of its own. Answered by
     /// [`Response::Piece`]s: progress, then one with the piece's data or an error.
-    IngestPiece { file: FileRef, start: u64, end: u64 },
+    IngestPiece {
+        file: FileRef,
+        start: u64,
+        end: u64,
+        window: Option<(i64, i64)>,
+    },
+}
+
+/// The wasm32 heap is at most 4 GiB; the engine plans to use at most 3 GiB of it, so a
+/// page never runs out of memory by surprise.
+pub const HEAP_BUDGET_BYTES: u64 = 3 << 30;
+
+/// Peak heap per event while loading: the store's ~73 B/event, doubled while its
+/// columns grow, plus the time sort and the Explore and policy indexes. Measured in
+/// Chromium: 171 B/event for 1.6 M small events (1 GB), 189 B/event for 379 k larger
+/// ones (fixed costs such as the slices in flight weigh more there).
+pub const PEAK_BYTES_PER_EVENT: u64 = 180;
+
+/// Events a tab may hold by default: [`HEAP_BUDGET_BYTES`] / [`PEAK_BYTES_PER_EVENT`]
+/// (about 17.9 million).
+pub const DEFAULT_MAX_EVENTS: u64 = HEAP_BUDGET_BYTES / PEAK_BYTES_PER_EVENT;
+
+/// Why a load stopped before running out of memory, and what could be loaded instead.
+/// Sent right after the [`Response::Loaded`] of the files that stayed loaded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WontFit {
+    /// Events the whole load would have held (estimated from the part read).
+    pub estimated_events: u64,
+    /// Events this tab may hold in all.
+    pub max_events: u64,
+    /// Events already loaded (before this load), counted against `max_events`.
+    pub loaded_events: u64,
+    /// The files that were not loaded, in load order.
+    pub files: Vec<FitFile>,
+    /// First and last `requestReceivedTimestamp` seen in the part read, µs.
+    pub first_seen_us: Option<i64>,
+    pub last_seen_us: Option<i64>,
+    /// The time span the held-back files are estimated to cover (extrapolated from the
+    /// part read, assuming the files are in time order).
+    pub span_estimate_us: Option<(i64, i64)>,
+    /// A window (the most recent part of that span) estimated to fit, `[from, to)`.
+    pub proposed_window_us: Option<(i64, i64)>,
+}
+
+/// One held-back file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FitFile {
+    pub name: String,
+    pub bytes: u64,
+    pub estimated_events: u64,
 }
 
 /// What the worker answers.
@@ -109,6 +168,9 @@ pub enum Response {
 
     // ---- policy workbench (issue 6) --------------------------------------------------
     Workbench(Box<WorkbenchReport>),
+
+    /// A load stopped because it would not fit in memory (after its `Loaded`).
+    WontFit(Box<WontFit>),
 
     // ---- helper worker to engine worker (never reaches the page) ---------------------
     Piece(PieceReply),
@@ -172,6 +234,8 @@ pub struct FileSummary {
     pub records: u64,
     pub events: u64,
     pub rejected: u64,
+    /// Valid events outside the time window chosen for loading (not loaded).
+    pub skipped: u64,
     /// Wrappers seen, e.g. ("Azure diagnostic records", 22).
     pub wrappers: Vec<(String, u64)>,
     /// A file-level finding in plain words.
@@ -190,12 +254,14 @@ pub struct RejectionView {
     pub reason: String,
 }
 
-/// The loaded set. `events + rejected == records`, summed over `files`.
+/// The loaded set. `events + rejected + skipped == records`, summed over `files`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub files: Vec<FileSummary>,
     pub events: u64,
     pub rejected: u64,
+    /// Events outside the time window chosen for loading.
+    pub skipped: u64,
     pub records: u64,
     /// Bytes of all files as given.
     pub bytes: u64,
@@ -206,6 +272,10 @@ pub struct Summary {
     pub rejections: Vec<RejectionView>,
     /// Store memory (columns + dictionaries) in bytes.
     pub memory_bytes: u64,
+    /// The engine worker's whole wasm heap in bytes (its high-water mark: a wasm heap
+    /// never shrinks); 0 when unknown (native).
+    #[serde(default)]
+    pub heap_bytes: u64,
     /// Wall time of the load that produced this summary, ms.
     pub load_ms: f64,
     /// Something the user should know about this load ("cancelled: … was not loaded").

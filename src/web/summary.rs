@@ -30,6 +30,7 @@ pub fn summarize(store: &Store, load_ms: f64, note: Option<String>) -> Summary {
             records: f.records,
             events: f.events,
             rejected: f.rejected,
+            skipped: f.skipped,
             wrappers: f.wrappers.clone(),
             diagnosis: f.diagnosis.clone(),
             first_us: span.map(|s| s.0),
@@ -54,12 +55,14 @@ pub fn summarize(store: &Store, load_ms: f64, note: Option<String>) -> Summary {
         files,
         events,
         rejected,
+        skipped: store.files.iter().map(|f| f.skipped).sum(),
         records,
         bytes: store.files.iter().map(|f| f.bytes).sum(),
         first_us: received.first().copied(),
         last_us: received.last().copied(),
         rejections,
         memory_bytes: mem.column_bytes + mem.dictionary_bytes,
+        heap_bytes: heap_bytes(),
         load_ms,
         note,
     }
@@ -72,4 +75,19 @@ pub fn format_name(f: Format) -> &'static str {
         Format::JsonLines => "JSON lines",
         Format::JsonDocuments => "JSON documents",
     }
+}
+
+/// The size of this wasm instance's memory (0 off wasm).
+fn heap_bytes() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length() as u64
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    0
 }

@@ -24,7 +24,9 @@ try {
     const events = Number(await s.getAttribute('data-events'));
     const rejected = Number(await s.getAttribute('data-rejected'));
     const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? null);
-    console.log(`run ${run}: ${events} events, ${rejected} rejected, ${ms} ms from pick to summary; page JS heap ${heap && (heap / 1e6).toFixed(0)} MB; summary: ${(await s.innerText()).replace(/\s+/g, ' ').slice(0, 200)}`);
+    const wasm = Number(await s.getAttribute('data-heap-bytes'));
+    const store = Number(await s.getAttribute('data-memory-bytes'));
+    console.log(`run ${run}: ${events} events, ${rejected} rejected, ${ms} ms from pick to summary; store ${(store / 1e6).toFixed(1)} MB (${(store / events).toFixed(0)} B/event); engine wasm heap ${(wasm / 1e6).toFixed(0)} MB (${(wasm / events).toFixed(0)} B/event); page JS heap ${heap && (heap / 1e6).toFixed(0)} MB`);
     await page.close();
   }
 } finally {
