@@ -201,3 +201,13 @@ fn parallel_reading_gives_the_same_answer() {
         .collect();
     assert_eq!(got, want);
 }
+
+#[test]
+fn generate_writes_the_sample_policy_which_validates() {
+    let (code, policy, err) = run(&["generate", "--sample-policy"], None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(policy, audit_lens::gen::sample_policy());
+    let p = tmp("sample-policy.yaml", policy.as_bytes());
+    let (code, out, err) = run(&["validate", &p], None);
+    assert_eq!(code, 0, "the sample policy validates: {out}{err}");
+}

@@ -349,3 +349,51 @@ fn wont_fit_is_shown_until_a_choice_or_a_new_load() {
     let s = s.reduce(Action::FitClosed);
     assert!(s.wont_fit.is_none());
 }
+
+#[wasm_bindgen_test]
+fn a_silent_engine_during_a_load_is_reported_once_and_cleared_when_it_answers() {
+    use audit_lens::ui::state::{ENGINE_STALLED, STALL_MS};
+    let now = js_sys::Date::now();
+    let s = Rc::new(State::default()).reduce(Action::LoadStarted { policy: false });
+    let s = s.reduce(Action::LoadTick {
+        now_ms: now + 1_000.0,
+    });
+    assert!(s.error.is_none(), "a second of silence is normal");
+    let s = s.reduce(Action::LoadTick {
+        now_ms: now + STALL_MS + 5_000.0,
+    });
+    assert_eq!(s.error.as_deref(), Some(ENGINE_STALLED));
+    assert!(s.loading.as_ref().unwrap().stalled);
+    // It speaks again: the warning goes.
+    let s = s.reduce(Action::Worker(Response::Progress(progress(1, 2, 10.0))));
+    assert!(s.error.is_none());
+    // No load, no warning.
+    let s = Rc::new(State::default()).reduce(Action::LoadTick { now_ms: now + 1e9 });
+    assert!(s.error.is_none());
+}
+
+#[wasm_bindgen_test]
+fn a_restored_draft_shows_the_policy_until_a_log_arrives_unless_the_url_names_a_tab() {
+    use audit_lens::ui::policy_state::{PolicyAction, Saved};
+    let saved = || Saved {
+        name: "draft.yaml".into(),
+        text: "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n".into(),
+        baseline: String::new(),
+        compare: Default::default(),
+        kube_minor: 35,
+    };
+    // No tab in the URL: the draft shows in Policy, then a loaded log opens Explore.
+    let s = Rc::new(State::default()).reduce(Action::Policy(PolicyAction::Restore(saved())));
+    assert_eq!(s.tab, Tab::Policy);
+    let s = s.reduce(Action::Worker(Response::Loaded(summary(1, None))));
+    assert_eq!(s.tab, Tab::Explore);
+    // A link to an Explore view (a filter in the hash, no tab named) stays in Explore.
+    let parts = vec![("f".to_string(), "verb:get".to_string())];
+    let s =
+        Rc::new(State::from_hash(&parts)).reduce(Action::Policy(PolicyAction::Restore(saved())));
+    assert_eq!(s.tab, Tab::Explore);
+    // A tab the user picked stays picked when a log arrives.
+    let s = Rc::new(State::default()).reduce(Action::ShowTab(Tab::Policy));
+    let s = s.reduce(Action::Worker(Response::Loaded(summary(1, None))));
+    assert_eq!(s.tab, Tab::Policy);
+}

@@ -54,17 +54,39 @@ impl fmt::Display for CheckItem {
         match self.rules.as_slice() {
             [] => Ok(()),
             [r] => write!(f, " (rule {r})"),
-            rs => write!(
-                f,
-                " (rules {})",
-                rs.iter()
-                    .map(|r| r.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            rs => write!(f, " (rules {})", rule_list(rs)),
         }
     }
 }
+
+/// Rule indices for people: runs of consecutive indices as ranges (`0–9999`), at most
+/// [`RULE_LIST_MAX`] items, then how many more (`1, 4–6, 9 and 3 more`).
+pub fn rule_list(rules: &[usize]) -> String {
+    let mut items: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < rules.len() {
+        let mut j = i;
+        while j + 1 < rules.len() && rules[j + 1] == rules[j] + 1 {
+            j += 1;
+        }
+        items.push(match j - i {
+            0 => rules[i].to_string(),
+            1 => format!("{}, {}", rules[i], rules[j]),
+            _ => format!("{}–{}", rules[i], rules[j]),
+        });
+        i = j + 1;
+    }
+    if items.len() > RULE_LIST_MAX {
+        let more = items.len() - RULE_LIST_MAX;
+        items.truncate(RULE_LIST_MAX);
+        format!("{} and {more} more", items.join(", "))
+    } else {
+        items.join(", ")
+    }
+}
+
+/// Most items [`rule_list`] names.
+pub const RULE_LIST_MAX: usize = 12;
 
 /// A probe request for a resource.
 fn probe<'a>(
@@ -293,7 +315,7 @@ fn request_received(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
             Some(first),
             format!(
                 "RequestReceived is not omitted for rule(s) {}: every such request is logged twice (RequestReceived and ResponseComplete), which roughly doubles the volume. Add `omitStages: [RequestReceived]` at the top of the policy",
-                rules.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")
+                rule_list(&rules)
             ),
         ));
     }
@@ -638,6 +660,27 @@ fn uniq(it: impl IntoIterator<Item = usize>) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_lists_compress_runs_and_stop_after_a_dozen() {
+        let all: Vec<usize> = (0..10_000).collect();
+        let many: Vec<usize> = (0..100).map(|i| i * 2).collect();
+        let cases: &[(&[usize], &str)] = &[
+            (&[], ""),
+            (&[3], "3"),
+            (&[3, 4], "3, 4"),
+            (&[1, 2, 3, 7], "1–3, 7"),
+            (&[0, 2, 3, 4, 9, 10], "0, 2–4, 9, 10"),
+            (&all, "0–9999"),
+            (
+                &many,
+                "0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22 and 88 more",
+            ),
+        ];
+        for (rules, want) in cases {
+            assert_eq!(rule_list(rules), *want, "{rules:?}");
+        }
+    }
     use crate::audit::policy::{load_policy, LoadOptions};
 
     fn load(rules: &str) -> LoadedPolicy {

@@ -714,10 +714,22 @@ fn refuse_yaml(source_name: &str, text: &str, e: yamlpos::YamlError) -> PolicyEr
     diags.push(Diagnostic {
         severity: Severity::Error,
         code: "yaml".into(),
-        message: format!(
-            "not valid YAML, kube-apiserver cannot decode it: {}",
-            e.message
-        ),
+        message: if e.message.contains("repetition limit exceeded") {
+            format!(
+                "refused: its YAML aliases (*name) expand to too many nodes, as an alias bomb does ({})",
+                e.message
+            )
+        } else if e.message.contains("recursion limit exceeded") {
+            format!(
+                "refused: its YAML is nested too deeply ({})",
+                e.message
+            )
+        } else {
+            format!(
+                "not valid YAML, kube-apiserver cannot decode it: {}",
+                e.message
+            )
+        },
         rule: None,
         line: e.line,
         column: e.column,

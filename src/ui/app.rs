@@ -84,6 +84,32 @@ pub fn App() -> Html {
             }
         });
     }
+    // While loading: notice when the worker goes silent (it may have died).
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with(state.loading.is_some(), move |loading| {
+            let timer = loading.then(|| {
+                let tick = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+                    dispatcher.dispatch(Action::LoadTick {
+                        now_ms: js_sys::Date::now(),
+                    })
+                });
+                let id = web_sys::window().and_then(|w| {
+                    w.set_interval_with_callback_and_timeout_and_arguments_0(
+                        tick.as_ref().unchecked_ref(),
+                        5_000,
+                    )
+                    .ok()
+                });
+                (tick, id)
+            });
+            move || {
+                if let (Some((_tick, Some(id))), Some(w)) = (timer, web_sys::window()) {
+                    w.clear_interval_with_handle(id);
+                }
+            }
+        });
+    }
     let send = {
         let bridge = bridge.clone();
         use_callback((), move |r: Request, _| bridge.send(r))

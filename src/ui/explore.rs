@@ -230,8 +230,20 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
                 on_close={d.reform(|_: ()| ExploreAction::CloseDetail)} on_open_row={d.reform(ExploreAction::OpenRow)} />
         }
     });
+    // Files that were not (wholly) read as audit logs: said up front, not only in the
+    // collapsed file list (a PDF dropped by mistake, a gzip bomb, a truncated gzip).
+    let diagnosed: Vec<&FileSummary> = s.files.iter().filter(|f| f.diagnosis.is_some()).collect();
     html! {
         <div class="explore">
+            if !diagnosed.is_empty() {
+                <section class="banner note diagnoses" role="status" data-testid="diagnoses">
+                    <ul>
+                        { for diagnosed.iter().map(|f| html! {
+                            <li><strong>{ &f.name }</strong>{ ": " }{ f.diagnosis.clone().unwrap_or_default() }</li>
+                        }) }
+                    </ul>
+                </section>
+            }
             <div class="explore-bar">
                 <FilterBar state={st.clone()} dispatch={d.clone()} {on_complete} {pending} />
                 <div class="exports">

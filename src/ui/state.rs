@@ -18,6 +18,14 @@ use yew::Reducible;
 pub const ENGINE_DID_NOT_START: &str = "The engine did not start, so files cannot be read. If this page is hosted, check that \
 worker_loader.js, worker.js and worker_bg.wasm are served next to index.html (.wasm as application/wasm), then reload.";
 
+/// Shown when a load hears nothing from the worker for [`STALL_MS`].
+pub const ENGINE_STALLED: &str = "The engine has not answered for 30 seconds while loading. It may have stopped (for example when this tab ran out of memory). \
+Reload the page and load fewer files or a time window; nothing was uploaded, so you only need to pick the files again.";
+
+/// Silence from the worker during a load that counts as stalled, ms (it reports progress
+/// about ten times a second; its longest single step, sorting, takes a few seconds).
+pub const STALL_MS: f64 = 30_000.0;
+
 /// The views after loading.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Tab {
@@ -44,6 +52,10 @@ pub struct Loading {
     pub progress: Option<Progress>,
     /// The user asked to cancel; the worker has not answered yet.
     pub cancelling: bool,
+    /// When the worker was last heard from during this load (`Date.now()`, ms).
+    pub last_heard_ms: f64,
+    /// [`ENGINE_STALLED`] was shown for this load.
+    pub stalled: bool,
 }
 
 /// Everything the page shows.
@@ -61,6 +73,9 @@ pub struct State {
     /// A load stopped before memory ran out; what could be loaded instead.
     pub wont_fit: Option<Rc<WontFit>>,
     pub tab: Tab,
+    /// The tab was named by the URL or picked by the user: loads and restored drafts
+    /// no longer switch it.
+    pub tab_chosen: bool,
     pub help_open: bool,
     // ---- Explore view (issue 5) ----
     pub explore: ExploreState,
@@ -74,9 +89,12 @@ impl State {
     pub fn from_hash(parts: &[(String, String)]) -> State {
         let mut s = State::default();
         s.explore.restore(parts);
+        // A link to a view (a filter, a range, a tab) says which view to show.
+        s.tab_chosen = !parts.is_empty();
         if let Some((_, t)) = parts.iter().find(|(k, _)| k == "tab") {
             if let Some(tab) = Tab::ALL.iter().find(|x| x.label().eq_ignore_ascii_case(t)) {
                 s.tab = *tab;
+                s.tab_chosen = true;
             }
         }
         s
@@ -109,6 +127,10 @@ pub enum Action {
     EngineDeadline,
     /// The "won't fit" choice was made (or declined).
     FitClosed,
+    /// A periodic check during a load (`now_ms` from `Date.now()`).
+    LoadTick {
+        now_ms: f64,
+    },
     // ---- Explore view (issue 5) ----
     Explore(ExploreAction),
     // ---- policy workbench (issue 6) ----
@@ -125,10 +147,23 @@ impl Reducible for State {
             Action::Worker(Response::Ready { version }) => s.engine = Some(version),
             Action::Worker(Response::Progress(p)) => {
                 let cancelling = s.loading.as_ref().is_some_and(|l| l.cancelling);
+                if s.loading.as_ref().is_some_and(|l| l.stalled) {
+                    s.error = None; // it answers again
+                }
                 s.loading = Some(Loading {
                     progress: Some(p),
                     cancelling,
+                    last_heard_ms: js_sys::Date::now(),
+                    stalled: false,
                 });
+            }
+            Action::LoadTick { now_ms } => {
+                if let Some(l) = s.loading.as_mut() {
+                    if !l.stalled && now_ms - l.last_heard_ms > STALL_MS {
+                        l.stalled = true;
+                        s.error = Some(ENGINE_STALLED.into());
+                    }
+                }
             }
             Action::Worker(Response::Loaded(summary)) => {
                 s.loading = None;
@@ -136,6 +171,10 @@ impl Reducible for State {
                 s.summary = (!summary.files.is_empty()).then(|| Rc::new(summary));
                 if s.summary.is_none() && s.policy.is_some() {
                     s.tab = Tab::Policy;
+                } else if s.summary.is_some() && !s.tab_chosen {
+                    // A log is what one explores first (a restored draft may have
+                    // switched to Policy before it arrived).
+                    s.tab = Tab::Explore;
                 }
             }
             Action::Worker(Response::Policy(report)) => {
@@ -149,7 +188,10 @@ impl Reducible for State {
                 s.error = None;
                 s.notice = None;
                 s.wont_fit = None;
-                s.loading = Some(Loading::default());
+                s.loading = Some(Loading {
+                    last_heard_ms: js_sys::Date::now(),
+                    ..Loading::default()
+                });
                 if policy {
                     s.tab = Tab::Policy;
                 }
@@ -165,7 +207,10 @@ impl Reducible for State {
                     ..State::default()
                 };
             }
-            Action::ShowTab(t) => s.tab = t,
+            Action::ShowTab(t) => {
+                s.tab = t;
+                s.tab_chosen = true;
+            }
             Action::ToggleHelp => s.help_open = !s.help_open,
             Action::CloseHelp => s.help_open = false,
             Action::DismissError => s.error = None,
@@ -192,7 +237,7 @@ impl Reducible for State {
             Action::Policy(a) => {
                 let restored = matches!(a, PolicyAction::Restore(_));
                 s.workbench.reduce(a);
-                if restored && s.summary.is_none() && s.workbench.has_text() {
+                if restored && s.summary.is_none() && s.workbench.has_text() && !s.tab_chosen {
                     s.tab = Tab::Policy;
                 }
             }

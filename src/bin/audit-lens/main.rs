@@ -26,6 +26,8 @@ USAGE:
   audit-lens clo-filter --policy FILTER [LOG]        apply an OpenShift ClusterLogForwarder kubeAPIAudit filter (its semantics)
   audit-lens generate [--size 200MB] [--hours H] [--seed N] [--nodes N] [--sample] [-o FILE]
                                                       write a realistic, deterministic audit log
+                                                      (--body-scale 0.1: smaller bodies, more events per MB;
+                                                      --sample-policy: the page's sample policy instead)
   audit-lens query --filter F [--after T] [--before T] [--policy P] [--json] LOG...
                                                       events matching the page's filter language: count, file:line
   audit-lens bench [--size 200MB] [--rounds 5] [--policy P]
@@ -388,7 +390,7 @@ pub fn parse_size(s: &str) -> Option<u64> {
 }
 
 fn cmd_generate(a: &[String]) -> Result<ExitCode, String> {
-    let args = Args::parse(a, &["sample", "no-request-received"])?;
+    let args = Args::parse(a, &["sample", "sample-policy", "no-request-received"])?;
     let mut out: Box<dyn Write> = match args.get("output") {
         Some(p) => Box::new(std::io::BufWriter::with_capacity(
             1 << 20,
@@ -399,6 +401,12 @@ fn cmd_generate(a: &[String]) -> Result<ExitCode, String> {
             std::io::stdout().lock(),
         )),
     };
+    if args.flag("sample-policy") {
+        out.write_all(audit_lens::gen::sample_policy().as_bytes())
+            .map_err(|e| e.to_string())?;
+        out.flush().map_err(|e| e.to_string())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.flag("sample") {
         out.write_all(&audit_lens::gen::sample_log())
             .map_err(|e| e.to_string())?;
@@ -426,6 +434,11 @@ fn cmd_generate(a: &[String]) -> Result<ExitCode, String> {
         o.nodes = v
             .parse()
             .map_err(|_| format!("--nodes: not a number: {v}"))?;
+    }
+    if let Some(v) = args.get("body-scale") {
+        o.body_scale = v
+            .parse()
+            .map_err(|_| format!("--body-scale: not a number: {v}"))?;
     }
     if let Some(v) = args.get("activity") {
         o.activity = v

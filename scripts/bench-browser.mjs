@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// The browser half of the benchmark harness (scripts/bench.sh runs it after the native
+// half). For each size it generates a log with the CLI, opens the built page (dist/) in
+// Debian's headless Chromium from a loopback server, picks the file as a user would, and
+// prints what the README quotes:
+//   load:      pick -> summary (ms), MB/s, events/s; store and whole-heap bytes per event
+//   timeline:  pick -> first timeline and table painted
+//   filter:    filter typed -> timeline + table painted (median of 3 rounds per filter)
+//   policy:    keystroke in the policy editor -> coverage updated, without the 150 ms
+//              debounce (median of 5), and the worker's own evaluation time
+//   scroll:    frame times while scrolling the virtualized table
+// Not a test: it prints figures (they vary ±20–40% on a shared VM).
+//   node scripts/bench-browser.mjs [SIZE ...]   SIZE: 100MB, 1GB, or 1Mev (1 M events,
+//                                               smaller bodies); default: 100MB 1GB
+import { mkdtemp, rm } from 'node:fs/promises';
+import { statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, launch, strictPage, cli, DIST } from '../tests/e2e/harness.mjs';
+
+const sizes = process.argv.slice(2).length ? process.argv.slice(2) : ['100MB', '1GB'];
+const FILTERS = ['verb:get', 'code:>=400', 'user:system:* -verb:watch', 'resource:pods/exec', 'ns:kube-system latency:>100ms', 'verb:get,list,watch', ''];
+const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+const dir = await mkdtemp(join(tmpdir(), 'audit-lens-bench-'));
+const server = await serve(DIST, ['/']);
+let context = await launch();
+const rows = [];
+try {
+  const policy = join(dir, 'sample-policy.yaml');
+  writeFileSync(policy, cli(['generate', '--sample-policy']));
+  for (const size of sizes) {
+    const file = join(dir, `bench-${size}.log`);
+    const gen = size === '1Mev' ? ['--size', '1450MB', '--body-scale', '0.1'] : ['--size', size];
+    cli(['generate', ...gen, '-o', file]);
+    const bytes = statSync(file).size;
+    rows.push(await measure(size, file, bytes, policy));
+    await rm(file);
+  }
+} finally {
+  await context.close();
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+}
+console.log('\n| log | events | load | MB/s | events/s | store B/event | heap B/event | first timeline | filter (median / max) | policy keystroke (worker) | scroll p95 |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(`| ${r.size} | ${r.events} | ${r.loadMs} ms | ${r.mbs} | ${r.evs} | ${r.storeB} | ${r.heapB} | ${r.firstMs} ms | ${r.filterMed} / ${r.filterMax} ms | ${r.policyMs} ms (${r.policyWorker} ms) | ${r.scrollP95} ms |`);
+}
+
+async function measure(size, file, bytes, policy) {
+  // A fresh profile each time: nothing restored from the previous size (policy draft).
+  await context.close();
+  context = await launch();
+  const page = await strictPage(context, [server.origin]);
+  page.on('crash', () => console.log('PAGE CRASHED'));
+  await page.goto(server.origin + '/');
+  await page.locator('.engine.ready').waitFor({ timeout: 30_000 });
+  const t0 = Date.now();
+  await page.getByTestId('file-input').setInputFiles(file);
+  const s = page.getByTestId('load-summary');
+  await s.waitFor({ timeout: 600_000 });
+  const loadMs = Date.now() - t0;
+  // The Explore view queries on its own once loaded: the first timeline and table.
+  await page.locator('[data-testid=event-row]').first().waitFor({ timeout: 120_000 });
+  await page.waitForFunction(() => !document.querySelector('[data-testid=result-count]')?.classList.contains('pending'));
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const firstMs = Date.now() - t0;
+  const events = Number(await s.getAttribute('data-events'));
+  const store = Number(await s.getAttribute('data-memory-bytes'));
+  const heap = Number(await s.getAttribute('data-heap-bytes'));
+  console.log(`${size}: ${events} events (${(bytes / 1e6).toFixed(0)} MB) ready in ${loadMs} ms; first timeline at ${firstMs} ms`);
+
+  const per = new Map(FILTERS.map((f) => [f, []]));
+  for (let round = 0; round < 3; round++) {
+    for (const f of FILTERS) per.get(f).push(await filterOnce(page, f));
+  }
+  for (const [f, ms] of per) console.log(`  filter ${JSON.stringify(f).padEnd(32)} painted ${med(ms.map((m) => m.painted)).toFixed(0).padStart(4)} ms (worker ${med(ms.map((m) => m.worker))} ms, ${ms[0].count} events)`);
+  const meds = [...per.values()].map((ms) => med(ms.map((m) => m.painted)));
+
+  const scroll = await scrollTable(page);
+  console.log(`  scroll: frame p50 ${scroll.p50.toFixed(0)} ms, p95 ${scroll.p95.toFixed(0)} ms, max ${scroll.max.toFixed(0)} ms`);
+
+  const keys = await policyKeystrokes(page, policy, 5);
+  const policyMs = med(keys.map((k) => k.total - 150));
+  const policyWorker = med(keys.map((k) => k.worker));
+  console.log(`  policy keystroke -> coverage: ${policyMs.toFixed(0)} ms without the debounce (worker ${policyWorker.toFixed(0)} ms)`);
+  if (page.problems?.length) console.log('  problems:', page.problems);
+  await page.close();
+  return {
+    size, events, loadMs, firstMs,
+    mbs: (bytes / 1e6 / (loadMs / 1000)).toFixed(0),
+    evs: `${(events / (loadMs / 1000) / 1000).toFixed(0)} k`,
+    storeB: (store / events).toFixed(0), heapB: (heap / events).toFixed(0),
+    filterMed: med(meds).toFixed(0), filterMax: Math.max(...meds).toFixed(0),
+    policyMs: policyMs.toFixed(0), policyWorker: policyWorker.toFixed(0),
+    scrollP95: scroll.p95.toFixed(0),
+  };
+}
+
+/** Types filter `f`, presses Enter, and times until the answer is painted. */
+async function filterOnce(page, f) {
+  return page.evaluate(async (f) => {
+    const inp = document.querySelector('[data-testid=filter-input]');
+    const el = () => document.querySelector('[data-testid=result-count]');
+    const t0 = performance.now();
+    inp.value = f;
+    inp.dispatchEvent(new InputEvent('input', { bubbles: true }));
+    inp.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await new Promise((res) => {
+      const check = () => { if (!el().classList.contains('pending')) { obs.disconnect(); res(); } };
+      const obs = new MutationObserver(check);
+      obs.observe(el(), { attributes: true });
+      setTimeout(check, 0);
+    });
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const painted = performance.now() - t0;
+    const worker = Number(el().getAttribute('title')?.match(/answered in (\d+) ms/)?.[1]);
+    return { painted, worker, count: el().dataset.events };
+  }, f);
+}
+
+/** 120 frames of steady scrolling in the event table. */
+async function scrollTable(page) {
+  return page.evaluate(async () => {
+    const v = document.querySelector('[data-testid=event-table]');
+    const times = [];
+    let last = performance.now();
+    for (let i = 0; i < 120; i++) {
+      v.scrollTop += 240;
+      await new Promise((r) => requestAnimationFrame(r));
+      const now = performance.now();
+      times.push(now - last);
+      last = now;
+    }
+    times.sort((a, b) => a - b);
+    return { p50: times[60], p95: times[114], max: times[119] };
+  });
+}
+
+/** Loads `policy`, then times `n` keystrokes (a space at the end of line 1) to coverage. */
+async function policyKeystrokes(page, policy, n) {
+  await page.getByTestId('policy-input').setInputFiles(policy);
+  await page.getByTestId('tab-policy').click();
+  await page.locator('[data-testid=policy-workbench][data-busy=false] [data-testid=coverage]').waitFor({ timeout: 120_000 });
+  await page.getByTestId('policy-editor').evaluate((el) => { el.focus(); const e = el.value.indexOf('\n'); el.setSelectionRange(e, e); });
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    await page.waitForTimeout(300);
+    const done = page.evaluate(() => new Promise((resolve) => {
+      const wb = document.querySelector('[data-testid=policy-workbench]');
+      const start = { t: 0 };
+      document.addEventListener('keydown', () => { start.t = performance.now(); }, { once: true, capture: true });
+      let sawBusy = false;
+      const obs = new MutationObserver(() => {
+        if (wb.dataset.busy === 'true') sawBusy = true;
+        if (sawBusy && wb.dataset.busy === 'false') {
+          obs.disconnect();
+          const cov = document.querySelector('[data-testid=coverage]');
+          resolve({ total: performance.now() - start.t, worker: Number(cov?.dataset.evalMs) });
+        }
+      });
+      obs.observe(wb, { attributes: true, subtree: true });
+    }));
+    await page.keyboard.press('Space');
+    out.push(await done);
+  }
+  return out;
+}
