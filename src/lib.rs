@@ -1,11 +1,13 @@
 //! Audit Lens engine: Kubernetes audit logs and audit policies, as a pure library.
 //!
 //! The library knows nothing about the DOM, files or threads: it takes byte chunks and
-//! answers queries. The native CLI (`src/bin/audit-lens.rs`) and the Web Worker (`src/web`)
+//! answers queries. The native CLI (`src/bin/audit-lens/`) and the Web Worker (`src/web`)
 //! are thin shells around it.
 
 pub mod analysis;
 pub mod audit;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod fuzzing;
 pub mod gen;
 pub mod ingest;
 pub mod query;

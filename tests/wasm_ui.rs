@@ -392,6 +392,12 @@ fn a_restored_draft_shows_the_policy_until_a_log_arrives_unless_the_url_names_a_
     let s =
         Rc::new(State::from_hash(&parts)).reduce(Action::Policy(PolicyAction::Restore(saved())));
     assert_eq!(s.tab, Tab::Explore);
+    // "Load policy…" with a log loaded: Policy stays, also when its `Loaded` arrives.
+    let s = Rc::new(State::default()).reduce(Action::Worker(Response::Loaded(summary(1, None))));
+    let s = s.reduce(Action::LoadStarted { policy: true });
+    assert_eq!(s.tab, Tab::Policy);
+    let s = s.reduce(Action::Worker(Response::Loaded(summary(1, None))));
+    assert_eq!(s.tab, Tab::Policy);
     // A tab the user picked stays picked when a log arrives.
     let s = Rc::new(State::default()).reduce(Action::ShowTab(Tab::Policy));
     let s = s.reduce(Action::Worker(Response::Loaded(summary(1, None))));

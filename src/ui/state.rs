@@ -76,6 +76,9 @@ pub struct State {
     /// The tab was named by the URL or picked by the user: loads and restored drafts
     /// no longer switch it.
     pub tab_chosen: bool,
+    /// A restored policy draft switched to Policy by itself (no log yet): the first
+    /// loaded log switches back to Explore.
+    pub tab_auto: bool,
     pub help_open: bool,
     // ---- Explore view (issue 5) ----
     pub explore: ExploreState,
@@ -171,10 +174,11 @@ impl Reducible for State {
                 s.summary = (!summary.files.is_empty()).then(|| Rc::new(summary));
                 if s.summary.is_none() && s.policy.is_some() {
                     s.tab = Tab::Policy;
-                } else if s.summary.is_some() && !s.tab_chosen {
-                    // A log is what one explores first (a restored draft may have
-                    // switched to Policy before it arrived).
+                } else if s.summary.is_some() && s.tab_auto {
+                    // A log is what one explores first; the draft only filled the
+                    // empty page.
                     s.tab = Tab::Explore;
+                    s.tab_auto = false;
                 }
             }
             Action::Worker(Response::Policy(report)) => {
@@ -194,6 +198,8 @@ impl Reducible for State {
                 });
                 if policy {
                     s.tab = Tab::Policy;
+                    s.tab_chosen = true;
+                    s.tab_auto = false;
                 }
             }
             Action::CancelRequested => {
@@ -210,6 +216,7 @@ impl Reducible for State {
             Action::ShowTab(t) => {
                 s.tab = t;
                 s.tab_chosen = true;
+                s.tab_auto = false;
             }
             Action::ToggleHelp => s.help_open = !s.help_open,
             Action::CloseHelp => s.help_open = false,
@@ -239,6 +246,7 @@ impl Reducible for State {
                 s.workbench.reduce(a);
                 if restored && s.summary.is_none() && s.workbench.has_text() && !s.tab_chosen {
                     s.tab = Tab::Policy;
+                    s.tab_auto = true;
                 }
             }
         }

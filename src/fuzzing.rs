@@ -1,0 +1,94 @@
+//! The checks the fuzz targets run (`fuzz/fuzz_targets/*.rs`), kept here so that
+//! `tests/fuzz_cases.rs` replays the committed seeds and every case a fuzzer ever found
+//! (`fuzz/seeds/`, `fuzz/regressions/`) in the normal test run.
+//!
+//! Each function takes arbitrary bytes and panics only when an invariant breaks.
+
+use crate::audit::lint::{lint, security_checklist};
+use crate::audit::policy::{load_policy, LoadOptions};
+use crate::audit::RequestAttrs;
+use crate::ingest::Ingester;
+use crate::store::{wire, Store};
+
+/// Any bytes, in any chunking (the first byte picks the chunk size): ingest never
+/// panics, accounts for every record, and the store survives the piece wire format.
+/// Arbitrary bytes given to the wire decoder are refused or decoded, never a panic.
+pub fn ingest(data: &[u8]) {
+    let (cut, body) = match data.split_first() {
+        Some((c, b)) => (*c as usize + 1, b),
+        None => (1, data),
+    };
+    let mut s = Store::new();
+    let mut ing = Ingester::new(&mut s, "fuzz", body.len() as u64);
+    for c in body.chunks(cut) {
+        ing.push(&mut s, c);
+    }
+    ing.finish(&mut s);
+    let (e, r, t) = s.totals();
+    assert_eq!(e + r, t, "events + rejected = records");
+    assert_eq!(e as usize, s.len());
+    let back = wire::decode(&wire::encode(&s)).expect("a store's own encoding decodes");
+    assert_eq!(back.len(), s.len());
+    let _ = wire::decode(body);
+    s.finalize();
+}
+
+/// Any text as a policy: loading (strict and lenient), linting, the checklist and an
+/// evaluation never panic; an OpenShift filter reading of the same text neither.
+pub fn policy(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    for opts in [
+        LoadOptions::default(),
+        LoadOptions {
+            accept_old_versions: true,
+            ..Default::default()
+        },
+    ] {
+        if let Ok(p) = load_policy("fuzz.yaml", text, &opts) {
+            lint(&p);
+            security_checklist(&p);
+            let a = RequestAttrs {
+                user: "u",
+                verb: "get",
+                resource_request: true,
+                resource: "pods",
+                namespace: "n",
+                ..Default::default()
+            };
+            p.compiled.evaluate(&a);
+        }
+    }
+    let _ = crate::audit::clo::load_clo_filter("fuzz.yaml", text);
+}
+
+/// A small generated log, finalized: what [`filter`] runs against.
+pub fn filter_store() -> Store {
+    let mut v = Vec::new();
+    let o = crate::gen::GenOptions {
+        duration_s: 60,
+        ..Default::default()
+    };
+    crate::gen::generate(&o, &mut |b| v.extend_from_slice(b));
+    let mut s = Store::new();
+    crate::ingest::load_bytes(&mut s, "gen", &v);
+    s.finalize();
+    s
+}
+
+/// Any text as a filter: parsing, compiling against `s`, selecting and completing (at
+/// a cursor picked from the input's length) never panic.
+pub fn filter(s: &Store, data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(f) = crate::query::compile(s, text, None) {
+        f.select(s, None, None);
+    }
+    let mut cur = data.len().min(text.len());
+    while !text.is_char_boundary(cur) {
+        cur -= 1;
+    }
+    crate::query::complete::complete(s, text, cur, 5);
+}
