@@ -37,6 +37,9 @@ use wasm_bindgen_futures::JsFuture;
 /// Minimum time between two progress messages, ms (about ten a second).
 const PROGRESS_EVERY_MS: f64 = 100.0;
 
+/// A slice is parsed in parts of this many bytes, with progress between them.
+const PARSE_PART: usize = 2 << 20;
+
 /// Something that can be (re)loaded.
 #[derive(Clone)]
 enum Source {
@@ -677,15 +680,25 @@ impl Engine {
         if more {
             self.request_slice(scope, end);
         }
-        let job = self.job.as_mut().expect("job is running");
-        let cur = job.current.as_mut().expect("a source is being read");
-        cur.ingester
-            .as_mut()
-            .expect("ingester created above")
-            .push(&mut self.store, &bytes);
-        cur.offset = end;
-        if self.over_budget(scope) {
-            return;
+        // Parse in parts, with progress (and the memory check) between them: a 16 MiB
+        // slice of gzip is ~200 MB of log, half a second of work.
+        let start = end - bytes.len() as u64;
+        let mut at = 0usize;
+        for part in bytes.chunks(PARSE_PART) {
+            let job = self.job.as_mut().expect("job is running");
+            let cur = job.current.as_mut().expect("a source is being read");
+            cur.ingester
+                .as_mut()
+                .expect("ingester created above")
+                .push(&mut self.store, part);
+            at += part.len();
+            cur.offset = start + at as u64;
+            if self.over_budget(scope) {
+                return;
+            }
+            if at < bytes.len() {
+                self.progress(scope, false);
+            }
         }
         let job = self.job.as_mut().expect("job is running");
         let cur = job.current.as_mut().expect("a source is being read");
