@@ -218,20 +218,20 @@ impl<'a> Reader<'a> {
 
     /// Interns strings `1..` into a fresh interner; each must get its own id.
     fn dict(&mut self, into: &mut Interner) -> Result<(), String> {
-        let n = self.u32()?;
-        for i in 1..=n {
-            if into.intern(self.str()?) != i {
-                return Err("a dictionary repeats a string".into());
-            }
-        }
-        Ok(())
+        self.strings(|s| into.intern(s))
     }
 
     fn sets(&mut self, into: &mut SetDict) -> Result<(), String> {
+        self.strings(|s| into.intern(s))
+    }
+
+    /// A counted list of strings, given to `intern` in order: string `i` (from 1) must
+    /// get id `i` (a repeated or empty string would not).
+    fn strings(&mut self, mut intern: impl FnMut(&str) -> u32) -> Result<(), String> {
         let n = self.u32()?;
         for i in 1..=n {
-            if into.intern(self.str()?) != i {
-                return Err("a set dictionary repeats a set".into());
+            if intern(self.str()?) != i {
+                return Err("a dictionary repeats a string".into());
             }
         }
         Ok(())

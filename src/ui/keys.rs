@@ -13,7 +13,11 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("p", "Load a policy file"),
     ("s", "Load the sample"),
     ("1 / 2", "Explore / Policy"),
-    ("Esc", "Close this list"),
+    (
+        "Esc",
+        "Close this list; in the policy editor, leave the editor",
+    ),
+    ("Tab", "In the policy editor: indent by two spaces"),
 ];
 
 /// True when the key press belongs to a text field (shortcuts must not steal typing).

@@ -251,6 +251,7 @@ pub fn CoverageMapView(props: &MapProps) -> Html {
                 { for (0..4).rev().map(|l| html! {
                     <span class="legend-item"><span class={classes!("cell", "swatch", level_class(LEVELS[l]))}>{ short[l] }</span>{ format!(" {} — {}", LEVELS[l], LEVEL_MEANING[l]) }</span>
                 }) }
+                <span class="legend-item"><span class="cell swatch blank"></span>{" no such request in the log"}</span>
                 <span class="legend-item muted">{"* some of these requests get a lower level (by user, namespace or name); hover for counts"}</span>
             </div>
             <div class="map-scroll">

@@ -96,8 +96,14 @@ pub fn PolicyEditor(props: &EditorProps) -> Html {
             cb.emit(a.value());
         })
     };
-    // Tab inserts two spaces (YAML has no tabs); Shift+Tab leaves the editor.
+    // Tab inserts two spaces (YAML has no tabs); Esc (then Tab) or Shift+Tab leaves the
+    // editor, so the keyboard is never trapped in it.
     let onkeydown = Callback::from(|e: KeyboardEvent| {
+        if e.key() == "Escape" {
+            let a: HtmlTextAreaElement = e.target_unchecked_into();
+            let _ = a.blur();
+            return;
+        }
         if e.key() == "Tab" && !e.shift_key() && !e.ctrl_key() && !e.alt_key() {
             let a: HtmlTextAreaElement = e.target_unchecked_into();
             e.prevent_default();

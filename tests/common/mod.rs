@@ -35,21 +35,8 @@ pub fn load(name: &str, bytes: &[u8]) -> Store {
 
 /// Every row's observable fields as text, for comparing stores.
 pub fn digest(s: &Store) -> Vec<String> {
-    let dims = [
-        Dim::Verb,
-        Dim::User,
-        Dim::ImpersonatedUser,
-        Dim::UserAgent,
-        Dim::ApiGroup,
-        Dim::ApiVersion,
-        Dim::Resource,
-        Dim::Subresource,
-        Dim::Namespace,
-        Dim::Name,
-        Dim::StatusReason,
-        Dim::Decision,
-        Dim::AuthzReason,
-    ];
+    // The path is compared as a whole (`s.path`), derived or stored.
+    let dims: Vec<Dim> = Dim::ALL.into_iter().filter(|d| *d != Dim::Path).collect();
     (0..s.len())
         .map(|r| {
             let mut v = format!(
@@ -68,7 +55,7 @@ pub fn digest(s: &Store) -> Vec<String> {
                 s.path(r),
                 s.flags(r)
             );
-            for d in dims {
+            for &d in &dims {
                 v.push('|');
                 v.push_str(s.str(d, r));
             }

@@ -115,6 +115,16 @@ test('policy workbench: coverage, errors at their lines, what-if, download, relo
   await settled(page);
   assert.equal(await editor(page).inputValue(), text);
   assert.equal(await page.getByTestId('policy-errors').getAttribute('data-errors'), '0');
+  // Tab indents inside the editor; Esc leaves it (the keyboard is never trapped).
+  await page.keyboard.press('Tab');
+  assert.equal(await editor(page).evaluate((el) => document.activeElement === el), true);
+  assert.equal(await editor(page).inputValue(), text.split('\n').map((l, i) => (i === bad ? `${l}  ` : l)).join('\n'), 'two spaces typed by Tab');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.press('Escape');
+  assert.equal(await editor(page).evaluate((el) => document.activeElement === el), false);
+  await settled(page);
+  assert.equal(await editor(page).inputValue(), text);
 
   // The busiest rule at level None: the what-if totals drop, as the CLI says.
   const lvl = busiest.line - 1;
