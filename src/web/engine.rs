@@ -575,6 +575,20 @@ impl Engine {
             )
             .into(),
         );
+        // The helpers' pieces may hold more than piece 1 promised: check once more.
+        if self.store.len() as u64 > self.max_events {
+            if let Some(job) = self.job.as_mut() {
+                job.current = Some(cur);
+            }
+            if self.over_budget(scope) {
+                return;
+            }
+            cur = self
+                .job
+                .as_mut()
+                .and_then(|j| j.current.take())
+                .expect("a source is being read");
+        }
         self.store.files[file as usize].decoded_bytes = cur.size;
         let job = self.job.as_mut().expect("job is running");
         job.bytes_finished += cur.size;

@@ -4,7 +4,7 @@
 // Every count is checked against the native CLI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, appendFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ before(async () => {
   context = await launch();
   dir = await mkdtemp(join(tmpdir(), 'audit-lens-memory-'));
   big = join(dir, 'week-audit.log');
-  cli(['generate', '--size', '40MB', '--seed', '7', '-o', big]);
+  cli(['generate', '--size', '100MB', '--seed', '7', '-o', big]); // read by several workers (64 MB and up)
   a = join(dir, 'audit-a.log');
   b = join(dir, 'audit-b.log');
   cli(['generate', '--size', '20MB', '--seed', '1', '-o', a]);
@@ -61,6 +61,8 @@ test('a log too large for the tab: stopped early, then a time window is loaded',
   await page.getByTestId('window-from').fill('yesterday');
   assert.ok(await page.getByTestId('load-window').isDisabled());
   await page.getByTestId('window-from').fill(from);
+  const merged = [];
+  page.on('console', (m) => { if (/merged \d+ pieces/.test(m.text())) merged.push(m.text()); });
   await page.getByTestId('load-window').click();
   const c = await summaryCounts(page);
   const s = page.getByTestId('load-summary');
@@ -70,6 +72,8 @@ test('a log too large for the tab: stopped early, then a time window is loaded',
   assert.equal(c.events, want);
   assert.ok(c.events > 0 && c.events <= max, `${c.events} events loaded, limit ${max}`);
   assert.equal(c.events + skipped + c.rejected, n.events + n.rejected);
+  // Read by several workers, each keeping only the window.
+  assert.equal(merged.length, 1, 'the file was read in pieces');
   assert.equal(await page.getByTestId('wont-fit').count(), 0);
   await screenshot(page, 'wont-fit-window-loaded');
   page.check();
@@ -108,6 +112,24 @@ test('declining loads nothing and says so', async () => {
   await page.getByTestId('fit-dismiss').click();
   await page.getByTestId('notice').filter({ hasText: 'The held-back files were not loaded.' }).waitFor();
   assert.equal(await page.getByTestId('wont-fit').count(), 0);
+  assert.equal(await page.getByTestId('load-summary').count(), 0);
+  page.check();
+  await page.close();
+});
+
+test('helpers\' pieces denser than the first: the merge checks the limit too', async () => {
+  // 40 MB of generated events (~2.6 kB each), then 40 MB of small ones (~300 B): the
+  // first piece promises far fewer events than the second brings.
+  const dense = join(dir, 'dense-audit.log');
+  cli(['generate', '--size', '40MB', '--seed', '5', '-o', dense]);
+  const small = '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"00000000-0000-4000-8000-000000000001","stage":"ResponseComplete","requestURI":"/healthz","verb":"get","user":{"username":"probe"},"requestReceivedTimestamp":"2026-11-02T09:00:00Z","stageTimestamp":"2026-11-02T09:00:00Z"}\n';
+  appendFileSync(dense, small.repeat(Math.ceil(40e6 / small.length)));
+  const n = nativeStats(dense);
+  const max = Math.floor(n.events / 2);
+  const page = await open(max);
+  await page.getByTestId('file-input').setInputFiles(dense);
+  await page.getByTestId('wont-fit').waitFor({ timeout: 60_000 });
+  await page.getByTestId('notice').filter({ hasText: /dense-audit\.log was not loaded/ }).waitFor();
   assert.equal(await page.getByTestId('load-summary').count(), 0);
   page.check();
   await page.close();
