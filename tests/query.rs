@@ -257,6 +257,28 @@ fn completion_of_fields_and_values() {
 }
 
 #[test]
+fn completion_after_non_ascii_whitespace_does_not_panic() {
+    // Regression (found by the filter fuzzer): a multi-byte space before the cursor made
+    // the token start fall inside a character. Terms are split on ASCII whitespace, as
+    // the parser splits them, so such a space belongs to the term.
+    let s = store();
+    let cases: &[(&str, usize)] = &[
+        ("A\u{2001}", 4),         // EM QUAD, the fuzzer's case
+        ("verb:get\u{a0}na", 11), // a pasted no-break space
+        ("\u{3000}user:", 8),     // ideographic space first
+        ("x \u{2003} verb:wa", 13),
+    ];
+    for &(text, cursor) in cases {
+        assert!(text.is_char_boundary(cursor), "{text:?}");
+        let c = complete(s, text, cursor, 10);
+        assert!(c.start <= c.end && c.end <= text.len(), "{text:?}: {c:?}");
+        assert!(text.is_char_boundary(c.start), "{text:?}: {c:?}");
+    }
+    // After an ASCII space, completion starts there, as before.
+    assert_eq!(complete(s, "x \u{2003} verb:wa", 13, 10).start, 11); // the value after "verb:"
+}
+
+#[test]
 fn timeline_bins_add_up() {
     let s = store();
     let all = compile(s, "", None).unwrap().select(s, None, None);

@@ -52,7 +52,9 @@ fn quote(v: &str) -> String {
 pub fn complete(s: &Store, text: &str, cursor: usize, max: usize) -> Completion {
     let cursor = cursor.min(text.len());
     let start = text[..cursor]
-        .rfind(char::is_whitespace)
+        // ASCII whitespace, as the parser splits terms (so `i + 1` is a char boundary:
+        // U+2001 or a pasted U+00A0 is part of a term, not a separator).
+        .rfind(|c: char| c.is_ascii_whitespace())
         .map_or(0, |i| i + 1);
     let token = &text[start..cursor];
     let neg = token.starts_with('-');
