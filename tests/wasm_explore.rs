@@ -186,3 +186,21 @@ fn click_to_filter_terms_parse() {
     }
     assert_eq!(term_for("ns", "(cluster-scoped)"), None);
 }
+
+#[wasm_bindgen_test]
+fn the_attribute_index_is_built_once_and_shared_until_the_store_changes() {
+    let s = load(lines().join("\n").as_bytes());
+    let mut explore = Explore::default();
+    let mut workbench = audit_lens::web::workbench::Cache::with_attr(explore.shared_attr());
+    let slot = explore.shared_attr();
+    let a = slot.get(&s);
+    assert_eq!(a.row_tuple.len(), s.len());
+    // The other holder sees the same index, not a second copy.
+    assert!(Rc::ptr_eq(&a, &explore.shared_attr().get(&s)));
+    // A new store (Explore resets): the next use builds a new one, for both.
+    explore.reset();
+    let b = slot.get(&s);
+    assert!(!Rc::ptr_eq(&a, &b));
+    workbench.invalidate();
+    assert!(!Rc::ptr_eq(&b, &explore.shared_attr().get(&s)));
+}

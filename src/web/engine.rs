@@ -178,6 +178,8 @@ impl Worker for Engine {
     type Output = Response;
 
     fn create(_scope: &WorkerScope<Self>) -> Self {
+        let explore = Explore::default();
+        let workbench = workbench::Cache::with_attr(explore.shared_attr());
         Engine {
             store: Store::new(),
             loaded: Vec::new(),
@@ -186,8 +188,8 @@ impl Worker for Engine {
             policy: None,
             policy_text: String::new(),
             raw: Vec::new(),
-            explore: Explore::default(),
-            workbench: workbench::Cache::default(),
+            explore,
+            workbench,
             max_events: DEFAULT_MAX_EVENTS,
             deferred: Vec::new(),
             pending_fit: None,

@@ -29,6 +29,7 @@ use crate::web::protocol::{
     RuleWhy, SortBy, StageRef, TopTable,
 };
 use crate::web::reader::{js_error_text, read_slice_sync};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -154,10 +155,30 @@ impl Cached {
     }
 }
 
+/// The attribute index of the loaded store, built on first use and shared by the Explore
+/// view and the policy workbench (one per store, about 4 bytes per event).
+#[derive(Clone, Default)]
+pub struct SharedAttr(Rc<RefCell<Option<Rc<AttrIndex>>>>);
+
+impl SharedAttr {
+    /// The index of `s`, built now if nobody has since the last [`SharedAttr::clear`].
+    pub fn get(&self, s: &Store) -> Rc<AttrIndex> {
+        self.0
+            .borrow_mut()
+            .get_or_insert_with(|| Rc::new(AttrIndex::build(s)))
+            .clone()
+    }
+
+    /// Forgets the index (the store changed).
+    pub fn clear(&self) {
+        *self.0.borrow_mut() = None;
+    }
+}
+
 /// Caches for the Explore view. See the module docs.
 #[derive(Default)]
 pub struct Explore {
-    attr: Option<AttrIndex>,
+    attr: SharedAttr,
     eval: Option<Evaluation>,
     audit: Option<AuditIndex>,
     cache: Option<Cached>,
@@ -166,7 +187,16 @@ pub struct Explore {
 impl Explore {
     /// Forgets everything (the store changed).
     pub fn reset(&mut self) {
-        *self = Explore::default();
+        self.attr.clear();
+        *self = Explore {
+            attr: self.attr.clone(),
+            ..Explore::default()
+        };
+    }
+
+    /// The attribute index slot, to share with the policy workbench.
+    pub fn shared_attr(&self) -> SharedAttr {
+        self.attr.clone()
     }
 
     /// Forgets what depends on the policy.
@@ -179,8 +209,8 @@ impl Explore {
     fn ensure(&mut self, s: &Store, policy: Option<&LoadedPolicy>) {
         if let Some(p) = policy {
             if self.eval.is_none() {
-                let attr = self.attr.get_or_insert_with(|| AttrIndex::build(s));
-                self.eval = Some(evaluate(s, attr, &p.compiled));
+                let attr = self.attr.get(s);
+                self.eval = Some(evaluate(s, &attr, &p.compiled));
             }
         }
         if self.audit.is_none() {

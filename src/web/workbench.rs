@@ -2,8 +2,8 @@
 //! the security checklist, per-rule coverage, the resource × verb coverage map, what-if
 //! volume and retention, for one revision of the edited policy.
 //!
-//! Cost: the attribute index ([`AttrIndex`]) is built once per loaded log and kept in
-//! [`Cache`]; a baseline policy's evaluation is kept while its text and the Kubernetes
+//! Cost: the attribute index ([`AttrIndex`](crate::analysis::evaluate::AttrIndex)) is
+//! built once per loaded log and shared with the Explore view ([`SharedAttr`]); a baseline policy's evaluation is kept while its text and the Kubernetes
 //! version stay the same. Each answer then evaluates the edited policy once per distinct
 //! attribute tuple and makes a few passes over the rows (coverage, what-if).
 //!
@@ -11,13 +11,14 @@
 //! same functions the CLI's `coverage`, `whatif` and `lint` use.
 
 use crate::analysis::coverage::coverage;
-use crate::analysis::evaluate::{evaluate, AttrIndex, Evaluation};
+use crate::analysis::evaluate::{evaluate, Evaluation};
 use crate::analysis::volume::{retention, what_if};
 use crate::audit::lint::{lint, security_checklist};
 use crate::audit::policy::{
     load_policy, GroupResources, KubeVersion, LoadOptions, LoadedPolicy, PolicyRule,
 };
 use crate::store::{Dim, Store};
+use crate::web::explore::SharedAttr;
 use crate::web::policy::view;
 use crate::web::protocol::{
     CoverageMap, MapRow, PolicyReport, RetentionView, RuleInfo, WorkbenchReport, WorkbenchRequest,
@@ -31,15 +32,25 @@ type BaselineEntry = (String, u32, Result<(LoadedPolicy, Evaluation), String>);
 /// What survives between two answers.
 #[derive(Default)]
 pub struct Cache {
-    idx: Option<AttrIndex>,
+    /// Shared with the Explore view (`Explore::shared_attr`).
+    idx: SharedAttr,
     /// (text, kube minor) of the baseline and what came of it.
     baseline: Option<BaselineEntry>,
 }
 
 impl Cache {
+    /// A cache that takes its attribute index from `idx` (built once, used by both views).
+    pub fn with_attr(idx: SharedAttr) -> Self {
+        Cache {
+            idx,
+            baseline: None,
+        }
+    }
+
     /// Forgets everything computed from the store (call when the store changes).
     pub fn invalidate(&mut self) {
-        *self = Cache::default();
+        self.idx.clear();
+        self.baseline = None;
     }
 }
 
@@ -286,7 +297,8 @@ pub fn answer(
         out.elapsed_ms = now_ms() - t0;
         return (out, Some(loaded));
     }
-    let idx = cache.idx.get_or_insert_with(|| AttrIndex::build(s));
+    let idx = cache.idx.get(s);
+    let idx = &*idx;
     let ev = evaluate(s, idx, &loaded.compiled);
     out.coverage = Some(coverage(s, &loaded.compiled, &ev));
     out.map = Some(coverage_map(s, &ev));
