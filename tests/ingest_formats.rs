@@ -488,3 +488,20 @@ fn corpus_falco_traces() {
     assert_eq!(subs, ["attach", "exec"]);
     assert!(started.iter().all(|&r| s.code(r) == 101));
 }
+
+#[test]
+fn decoded_bytes_count_the_log_not_the_gzip() {
+    let text = "{\"kind\":\"Event\"}\n".repeat(5000);
+    for (what, bytes) in [
+        ("plain", text.as_bytes().to_vec()),
+        ("gzip", gz(text.as_bytes())),
+    ] {
+        let mut s = audit_lens::store::Store::new();
+        let mut ing = audit_lens::ingest::Ingester::new(&mut s, what, bytes.len() as u64);
+        for c in bytes.chunks(1000) {
+            ing.push(&mut s, c);
+        }
+        assert_eq!(ing.decoded_bytes(), text.len() as u64, "{what}");
+        ing.finish(&mut s);
+    }
+}

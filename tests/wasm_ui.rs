@@ -38,6 +38,7 @@ fn progress(done: u64, total: u64, elapsed_ms: f64) -> Progress {
         bytes_total: total,
         events: 10,
         elapsed_ms,
+        gzip_decoded: None,
     }
 }
 

@@ -97,6 +97,11 @@ impl Ingester {
         self.line
     }
 
+    /// Decoded bytes seen so far (after gzip; equal to the bytes fed otherwise).
+    pub fn decoded_bytes(&self) -> u64 {
+        self.pos
+    }
+
     /// Index of this file in `store.files`.
     pub fn file(&self) -> u32 {
         self.file

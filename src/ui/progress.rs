@@ -50,7 +50,9 @@ pub fn ProgressPanel(props: &ProgressProps) -> Html {
             };
             let stats = html! {
                 <>
-                    <span data-testid="progress-bytes">{ format!("{} of {}", format::bytes(p.bytes_done), format::bytes(p.bytes_total)) }</span>
+                    <span data-testid="progress-bytes">{ format!("{} of {}", format::bytes(p.bytes_done), format::bytes(p.bytes_total)) }
+                        if let Some(d) = p.gzip_decoded { <span class="muted" title="The file is gzip: sizes and rate count compressed bytes">{ format!(" gzip · {} of log", format::bytes(d)) }</span> }
+                    </span>
                     <span>{ format::rate_mb_s(p).map_or_else(|| "– MB/s".to_string(), |r| format!("{r:.0} MB/s")) }</span>
                     <span data-events={p.events.to_string()}>{ format::events(p.events) }</span>
                     <span>{ format::eta(p).map_or_else(|| "time left: –".to_string(), |t| format!("about {t} left")) }</span>

@@ -782,6 +782,17 @@ impl Engine {
             bytes_total: job.bytes_total,
             events: self.store.len() as u64,
             elapsed_ms: now - job.started_ms,
+            gzip_decoded: job
+                .current
+                .as_ref()
+                .and_then(|c| c.ingester.as_ref())
+                .filter(|i| {
+                    self.store
+                        .files
+                        .get(i.file() as usize)
+                        .is_some_and(|f| f.gzip)
+                })
+                .map(Ingester::decoded_bytes),
         };
         scope.respond(job.client, Response::Progress(p));
     }

@@ -220,6 +220,10 @@ pub struct Progress {
     pub events: u64,
     /// Milliseconds since this load started.
     pub elapsed_ms: f64,
+    /// When the file being read is gzip: bytes of log decoded from it so far (`bytes_*`
+    /// count compressed bytes then). `None` for other files.
+    #[serde(default)]
+    pub gzip_decoded: Option<u64>,
 }
 
 /// One loaded file, as the summary shows it.

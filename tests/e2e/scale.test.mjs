@@ -48,7 +48,7 @@ test('a gzip log: progress with MB/s and time left, cancel, then the native coun
   await page.waitForFunction(() => /\d MB\/s.*about .+ left/s.test(document.querySelector('[data-testid=progress]')?.innerText ?? ''), null, { timeout: 30_000 });
   const text = (await progress.innerText()).replace(/\s+/g, ' ');
   assert.match(text, /Reading audit-2026-11-02\.log\.gz/);
-  assert.match(text, /[\d.]+ MB of [\d.]+ MB/);
+  assert.match(text, /[\d.]+ MB of [\d.]+ MB gzip · [\d.]+ MB of log/);
   await screenshot(page, 'gzip-progress');
   await page.getByTestId('cancel').click();
   await page.getByTestId('notice').filter({ hasText: 'audit-2026-11-02.log.gz was not loaded' }).waitFor({ timeout: 30_000 });
