@@ -58,15 +58,15 @@ fn kube_apiserver_semantics_differ_on_the_same_policy() {
     assert_eq!(kept, 3);
 }
 
-#[test]
-fn splunk_exporter_example_policy() {
-    let Some(c) = corpus() else { return };
+/// The Splunk exporter's example filter (rule count), what it makes of the shared input,
+/// and the exporter's expected output; `None` when the corpus is absent.
+fn splunk_case() -> Option<(usize, Vec<serde_json::Value>, Vec<serde_json::Value>)> {
+    let c = corpus()?;
     let text = std::fs::read_to_string(
         c.join("policies/openshift-clo-splunk-audit-exporter-example_policy.yaml"),
     )
     .unwrap();
     let f = load_clo_filter("example_policy.yaml", &text).unwrap();
-    assert_eq!(f.rules.len(), 19);
     let input =
         std::fs::read_to_string(c.join("logs/openshift-clo-apiaudit-audit_in.log")).unwrap();
     let want = lines(
@@ -76,6 +76,15 @@ fn splunk_exporter_example_policy() {
         .unwrap(),
     );
     let got = run(&f, &input);
+    Some((f.rules.len(), got, want))
+}
+
+#[test]
+fn splunk_exporter_example_policy() {
+    let Some((rules, got, want)) = splunk_case() else {
+        return;
+    };
+    assert_eq!(rules, 19);
     let key = |v: &serde_json::Value| {
         (
             v["auditID"].as_str().unwrap().to_string(),
@@ -90,21 +99,9 @@ fn splunk_exporter_example_policy() {
 
 #[test]
 fn splunk_exporter_output_matches_outside_redacted_bodies() {
-    let Some(c) = corpus() else { return };
-    let text = std::fs::read_to_string(
-        c.join("policies/openshift-clo-splunk-audit-exporter-example_policy.yaml"),
-    )
-    .unwrap();
-    let f = load_clo_filter("example_policy.yaml", &text).unwrap();
-    let input =
-        std::fs::read_to_string(c.join("logs/openshift-clo-apiaudit-audit_in.log")).unwrap();
-    let want = lines(
-        &std::fs::read_to_string(
-            c.join("logs/openshift-clo-apiaudit-audit_out_exporter.expected.log"),
-        )
-        .unwrap(),
-    );
-    let got = run(&f, &input);
+    let Some((_, got, want)) = splunk_case() else {
+        return;
+    };
     assert_eq!(got.len(), want.len());
     for (g, w) in got.iter().zip(&want) {
         let strip = |v: &serde_json::Value| {

@@ -193,26 +193,15 @@ pub fn EventTable(props: &EventTableProps) -> Html {
             </div>
         }
     });
-    let sort_time = {
+    // A header click picks `first`, or `second` when `first` is already the order.
+    let toggle = |first: SortBy, second: SortBy| {
         let s = props.sort;
-        props.on_sort.reform(move |_: MouseEvent| {
-            if s == SortBy::TimeAsc {
-                SortBy::TimeDesc
-            } else {
-                SortBy::TimeAsc
-            }
-        })
+        props
+            .on_sort
+            .reform(move |_: MouseEvent| if s == first { second } else { first })
     };
-    let sort_lat = {
-        let s = props.sort;
-        props.on_sort.reform(move |_: MouseEvent| {
-            if s == SortBy::LatencyDesc {
-                SortBy::LatencyAsc
-            } else {
-                SortBy::LatencyDesc
-            }
-        })
-    };
+    let sort_time = toggle(SortBy::TimeAsc, SortBy::TimeDesc);
+    let sort_lat = toggle(SortBy::LatencyDesc, SortBy::LatencyAsc);
     let arrow = |on: [SortBy; 2]| {
         if props.sort == on[0] {
             " ▲"

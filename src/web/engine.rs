@@ -270,10 +270,10 @@ impl Worker for Engine {
             Request::Cancel => match self.job.as_ref().and_then(|j| j.current.as_ref()) {
                 _ if self.job.is_none() && !self.deferred.is_empty() => {
                     self.deferred.clear();
-                    let names = "The held-back files were not loaded.".to_string();
+                    let note = "The held-back files were not loaded.".to_string();
                     scope.respond(
                         id,
-                        Response::Loaded(summarize(&self.store, 0.0, Some(names))),
+                        Response::Loaded(summarize(&self.store, 0.0, Some(note))),
                     );
                 }
                 Some(_) => {
@@ -336,8 +336,6 @@ impl Worker for Engine {
             | Request::Rows { .. }
             | Request::Event { .. }
             | Request::Export { .. } => {}
-            // ---- policy workbench (issue 6) ----
-            // The edited policy becomes the current one (Explore's rule column and `rule:`).
             // ---- as a helper worker: read one piece of a large file ----
             Request::IngestPiece {
                 file,
@@ -345,6 +343,8 @@ impl Worker for Engine {
                 end,
                 window,
             } => ingest_piece(scope, id, file, start, end, window),
+            // ---- policy workbench (issue 6) ----
+            // The edited policy becomes the current one (Explore's rule column and `rule:`).
             Request::Workbench(req) => {
                 let loading = self.job.is_some();
                 let (report, loaded) =

@@ -13,10 +13,8 @@
 
 use crate::ingest::{is_plain_json_lines, Ingester};
 use crate::store::{wire, Store};
-use crate::web::reader::{next_range, read_slice, SLICE};
-use js_sys::Uint8Array;
+use crate::web::reader::{feed_range, read_slice, SLICE};
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
 /// Files at least this large are read in pieces (when plain JSON lines).
@@ -85,24 +83,7 @@ pub async fn ingest(
     let mut part = Store::new();
     part.window = window;
     let mut ing = Ingester::continuation(&mut part, name, start, 1);
-    let read = |a: u64, b: u64| {
-        let promise = blob
-            .slice_with_f64_and_f64(a as f64, b as f64)
-            .map(|p| p.array_buffer());
-        async move {
-            let buf = JsFuture::from(promise.map_err(|e| super::reader::js_error_text(&e))?)
-                .await
-                .map_err(|e| super::reader::js_error_text(&e))?;
-            Ok::<_, String>(Uint8Array::new(&buf).to_vec())
-        }
-    };
-    let mut pending = next_range(start, end, SLICE).map(|(a, b)| (b, read(a, b)));
-    while let Some((at, fut)) = pending.take() {
-        let bytes = fut.await?;
-        pending = next_range(at, end, SLICE).map(|(a, b)| (b, read(a, b)));
-        ing.push(&mut part, &bytes);
-        progress(at - start);
-    }
+    feed_range(&mut part, &mut ing, blob, start, end, SLICE, &mut progress).await?;
     let lines = ing.line() - 1;
     ing.finish(&mut part);
     Ok((part, lines))

@@ -60,17 +60,33 @@ pub async fn load_blob(
 ) -> Result<u32, String> {
     let size = blob.size() as u64;
     let mut ing = Ingester::new(store, name, size);
-    let mut pending =
-        next_range(0, size, slice).map(|(a, b)| (b, read_slice_owned(blob.clone(), a, b)));
-    while let Some((end, fut)) = pending.take() {
-        let bytes = fut.await?;
-        pending =
-            next_range(end, size, slice).map(|(a, b)| (b, read_slice_owned(blob.clone(), a, b)));
-        ing.push(store, &bytes);
-    }
+    feed_range(store, &mut ing, blob, 0, size, slice, |_| {}).await?;
     let file = ing.file();
     ing.finish(store);
     Ok(file)
+}
+
+/// Feeds bytes `[start, end)` of `blob` to `ing`, `slice` bytes at a time, keeping the
+/// next read in flight while the current slice is parsed; `progress(bytes_done)` follows
+/// each slice. The ingester is not finished.
+pub async fn feed_range(
+    store: &mut Store,
+    ing: &mut Ingester,
+    blob: &Blob,
+    start: u64,
+    end: u64,
+    slice: u64,
+    mut progress: impl FnMut(u64),
+) -> Result<(), String> {
+    let read = |(a, b): (u64, u64)| (b, read_slice_owned(blob.clone(), a, b));
+    let mut pending = next_range(start, end, slice).map(read);
+    while let Some((at, fut)) = pending.take() {
+        let bytes = fut.await?;
+        pending = next_range(at, end, slice).map(read);
+        ing.push(store, &bytes);
+        progress(at - start);
+    }
+    Ok(())
 }
 
 /// Starts reading at once (the browser reads while we parse) and returns the result later.
