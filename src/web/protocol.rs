@@ -277,7 +277,7 @@ pub struct Summary {
     /// Store memory (columns + dictionaries) in bytes.
     pub memory_bytes: u64,
     /// The engine worker's whole wasm heap in bytes (its high-water mark: a wasm heap
-    /// never shrinks); 0 when unknown (native).
+    /// never shrinks).
     #[serde(default)]
     pub heap_bytes: u64,
     /// Wall time of the load that produced this summary, ms.

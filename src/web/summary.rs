@@ -77,17 +77,12 @@ pub fn format_name(f: Format) -> &'static str {
     }
 }
 
-/// The size of this wasm instance's memory (0 off wasm).
+/// The size of this wasm instance's memory (the web module exists only on wasm32).
 fn heap_bytes() -> u64 {
-    #[cfg(target_arch = "wasm32")]
-    {
-        use wasm_bindgen::JsCast;
-        wasm_bindgen::memory()
-            .unchecked_into::<js_sys::WebAssembly::Memory>()
-            .buffer()
-            .unchecked_into::<js_sys::ArrayBuffer>()
-            .byte_length() as u64
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    0
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as u64
 }
