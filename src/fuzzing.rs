@@ -63,8 +63,15 @@ pub fn policy(data: &[u8]) {
     let _ = crate::audit::clo::load_clo_filter("fuzz.yaml", text);
 }
 
-/// A small generated log, finalized: what [`filter`] runs against.
-pub fn filter_store() -> Store {
+/// What [`filter`] runs against: a small generated log, finalized, and the sample
+/// policy's evaluation of it (so `rule:` terms compile and select too).
+pub struct FilterTarget {
+    pub store: Store,
+    pub eval: crate::analysis::evaluate::Evaluation,
+}
+
+/// Builds the [`FilterTarget`].
+pub fn filter_store() -> FilterTarget {
     let mut v = Vec::new();
     let o = crate::gen::GenOptions {
         duration_s: 60,
@@ -74,17 +81,30 @@ pub fn filter_store() -> Store {
     let mut s = Store::new();
     crate::ingest::load_bytes(&mut s, "gen", &v);
     s.finalize();
-    s
+    let p = crate::audit::policy::load_policy(
+        "sample",
+        crate::gen::sample_policy(),
+        &crate::audit::policy::LoadOptions::default(),
+    )
+    .expect("the sample policy loads");
+    let idx = crate::analysis::evaluate::AttrIndex::build(&s);
+    let eval = crate::analysis::evaluate::evaluate(&s, &idx, &p.compiled);
+    FilterTarget { store: s, eval }
 }
 
-/// Any text as a filter: parsing, compiling against `s`, selecting and completing (at
-/// a cursor picked from the input's length) never panic.
-pub fn filter(s: &Store, data: &[u8]) {
+/// Any text as a filter: parsing, compiling against the store (with and without the
+/// policy's evaluation), selecting and completing (at a cursor picked from the input's
+/// length) never panic.
+pub fn filter(t: &FilterTarget, data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    let s = &t.store;
     if let Ok(f) = crate::query::compile(s, text, None) {
         f.select(s, None, None);
+    }
+    if let Ok(f) = crate::query::compile(s, text, Some(&t.eval)) {
+        f.select(s, None, Some(&t.eval));
     }
     let mut cur = data.len().min(text.len());
     while !text.is_char_boundary(cur) {

@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod query;
 pub mod store;
 pub mod util;
+pub mod view;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

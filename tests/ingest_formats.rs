@@ -314,9 +314,14 @@ fn wrapped_events_are_marked_and_recoverable() {
     let s = load("l.json", list.as_bytes());
     for r in 0..2 {
         assert_ne!(s.flags(r) & F_WRAPPED, 0);
-        let rec = &list[s.offset(r) as usize..];
-        let evs = audit_lens::ingest::record::events_in_record(rec.trim_end());
-        assert_eq!(evs.len(), 2);
+        let (o, l) = s.record_range(r);
+        assert_eq!(
+            (o, l as usize),
+            (0, list.len()),
+            "the record is the whole list"
+        );
+        let ev = audit_lens::ingest::record::event_json(list.as_bytes(), s.wrap_item(r)).unwrap();
+        assert_eq!(ev.text, [E1, E2][r], "row {r} is its own event, alone");
     }
 }
 

@@ -216,6 +216,27 @@ fn rule_terms_need_a_policy() {
         .unwrap()
         .select(s, None, Some(&ev));
     assert!(none.iter().all(|&r| ev.decision(r as usize).rule.is_none()));
+    // Review §3.3: a rule number past the policy sized an allocation (4 GB here, an
+    // abort in the worker). It matches nothing, and `rule:3,4000000000` is `rule:3`.
+    let huge = compile(s, "rule:4000000000", Some(&ev))
+        .unwrap()
+        .select(s, None, Some(&ev));
+    assert!(huge.is_empty());
+    let mixed = compile(s, "rule:3,4000000000", Some(&ev))
+        .unwrap()
+        .select(s, None, Some(&ev));
+    assert_eq!(mixed, got);
+}
+
+#[test]
+fn latency_bounds_saturate() {
+    // `latency:>N` with N past u64 µs overflowed on `+ 1` (a panic in debug builds,
+    // everything in release); it now means "more than the longest latency": nothing.
+    let s = store();
+    let got = compile(s, "latency:>99999999999999999999h", None)
+        .unwrap()
+        .select(s, None, None);
+    assert!(got.is_empty());
 }
 
 #[test]

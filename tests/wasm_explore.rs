@@ -134,23 +134,87 @@ async fn events_reread_and_exported_byte_for_byte() {
     let s = load(text.as_bytes());
     let raw = vec![Some(RawSource::Blob(blob(text.as_bytes())))];
     let rows: Vec<u32> = (0..s.len() as u32).collect();
+    // The expected line of each row, found by its audit ID and stage among the source
+    // lines (not by the code under test).
+    let line_of = |r: u32| -> String {
+        let r = r as usize;
+        let id = s.audit_id(r);
+        let stage = s.stage(r).map_or("", |x| x.as_str());
+        ls.iter()
+            .find(|l| {
+                l.contains(&format!("\"auditID\":\"{id}\""))
+                    && l.contains(&format!("\"stage\":\"{stage}\""))
+            })
+            .cloned()
+            .unwrap()
+    };
     for &r in &rows {
         let t = event_text(&s, &raw, r as usize).unwrap();
-        assert!(ls.contains(&t), "row {r} is one of the lines, unchanged");
+        assert!(t.verbatim);
+        assert_eq!(t.text, line_of(r), "row {r} is its line, unchanged");
     }
     let b = export_events(&s, &raw, &rows).unwrap();
     let got = audit_lens::web::reader::read_slice(&b, 0, b.size() as u64)
         .await
         .unwrap();
-    let want: String = rows
-        .iter()
-        .map(|&r| event_text(&s, &raw, r as usize).unwrap() + "\n")
-        .collect();
+    let want: String = rows.iter().map(|&r| line_of(r) + "\n").collect();
     assert_eq!(String::from_utf8(got).unwrap(), want);
     // The same from in-memory bytes (the sample's path).
     let raw2 = vec![Some(RawSource::Bytes(Rc::new(text.clone().into_bytes())))];
     let b2 = export_events(&s, &raw2, &rows).unwrap();
     assert_eq!(b2.size(), b.size());
+}
+
+#[wasm_bindgen_test]
+async fn wrapped_events_export_alone() {
+    // Review §3.1: rows inside a wrapper opened and exported as a cut-off prefix of the
+    // wrapper. An Azure export (`properties.log` as text and as object) and an EventList
+    // line, read from a Blob: each exported line is one event, equal to its source.
+    let ls = lines();
+    let azure = format!(
+        "{{\"records\": [\n  {{\"category\": \"kube-audit\", \"properties\": {{\"log\": {}}}}},\n  {{\"category\": \"kube-audit\", \"properties\": {{\"log\": {}}}}}\n]}}",
+        serde_json::to_string(&ls[0]).unwrap(),
+        ls[1]
+    );
+    let list = format!(
+        "{{\"kind\":\"EventList\",\"items\":[{},{}]}}\n",
+        ls[2], ls[3]
+    );
+    let mut s = Store::new();
+    for (name, text) in [("aks.json", &azure), ("batch.log", &list)] {
+        let mut ing = Ingester::new(&mut s, name, text.len() as u64);
+        ing.push(&mut s, text.as_bytes());
+        ing.finish(&mut s);
+    }
+    s.finalize();
+    assert_eq!(s.len(), 4);
+    let raw = vec![
+        Some(RawSource::Blob(blob(azure.as_bytes()))),
+        Some(RawSource::Blob(blob(list.as_bytes()))),
+    ];
+    let rows: Vec<u32> = (0..4).collect();
+    let b = export_events(&s, &raw, &rows).unwrap();
+    let got = String::from_utf8(
+        audit_lens::web::reader::read_slice(&b, 0, b.size() as u64)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let out: Vec<&str> = got.lines().collect();
+    assert_eq!(out.len(), 4);
+    for (r, l) in out.iter().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        let want = ls
+            .iter()
+            .map(|x| serde_json::from_str::<serde_json::Value>(x).unwrap())
+            .find(|w| w["auditID"] == v["auditID"] && w["stage"] == v["stage"])
+            .unwrap();
+        assert_eq!(v, want, "exported row {r} is its source event");
+        assert_eq!(v["auditID"].as_str().unwrap(), s.audit_id(r));
+        let d = event_text(&s, &raw, r).unwrap();
+        assert_eq!(&d.text, l, "the detail shows what the export writes");
+        assert!(!d.verbatim);
+    }
 }
 
 #[wasm_bindgen_test]

@@ -53,6 +53,7 @@ fn summary(files: usize, note: Option<&str>) -> Summary {
         events: 2,
         rejected: 1,
         skipped: 0,
+        duplicates: 0,
         wrappers: vec![],
         diagnosis: None,
         first_us: Some(0),

@@ -92,7 +92,12 @@ pub fn bin_width(span: i64, target: usize) -> i64 {
         .iter()
         .copied()
         .find(|w| span / w < target)
-        .unwrap_or(*WIDTHS.last().unwrap_or(&1))
+        .unwrap_or_else(|| {
+            // Spans past `target` × 30 days (a Go zero time `0001-01-01` in a 2026 log):
+            // whole multiples of 30 days, so the bins never outnumber the target.
+            let month = WIDTHS[WIDTHS.len() - 1];
+            (span / target / month + 1) * month
+        })
 }
 
 /// The latency bucket of `us` microseconds.
@@ -142,14 +147,14 @@ pub fn timeline(
     let bin_us = bin_width(span, target);
     let start = from.div_euclid(bin_us) * bin_us;
     let bins = ((to - start + bin_us - 1) / bin_us).max(1) as usize;
-    let key_of = |r: usize| -> u64 {
+    let key_of = |r: usize| -> u128 {
         match stack {
             StackBy::None => 0,
             StackBy::Dim(d) => key(s, d, r),
-            StackBy::CodeClass => code_class(s.code(r)),
+            StackBy::CodeClass => code_class(s.code(r)) as u128,
             StackBy::Rule => ev
                 .and_then(|e| e.decision(r).rule)
-                .map_or(0, |i| i as u64 + 1),
+                .map_or(0, |i| i as u128 + 1),
         }
     };
     // Dense key spaces count into arrays; only packed keys (resources) need hashing.
@@ -167,7 +172,7 @@ pub fn timeline(
             }) + 1,
         ),
     };
-    let mut totals_by_key: HashMap<u64, u64> = HashMap::new();
+    let mut totals_by_key: HashMap<u128, u64> = HashMap::new();
     if stack != StackBy::None {
         match space {
             Some(n) => {
@@ -180,7 +185,7 @@ pub fn timeline(
                         .into_iter()
                         .enumerate()
                         .filter(|(_, c)| *c > 0)
-                        .map(|(k, c)| (k as u64, c)),
+                        .map(|(k, c)| (k as u128, c)),
                 );
             }
             None => {
@@ -190,7 +195,7 @@ pub fn timeline(
             }
         }
     }
-    let label_of = |k: u64| -> String {
+    let label_of = |k: u128| -> String {
         match stack {
             StackBy::None => "events".into(),
             StackBy::Dim(d) => label(s, d, k),
@@ -211,19 +216,19 @@ pub fn timeline(
         }
     };
     // Merge keys sharing a label (as top-N does), then keep the largest.
-    let mut by_label: HashMap<String, (u64, Vec<u64>)> = HashMap::new();
+    let mut by_label: HashMap<String, (u64, Vec<u128>)> = HashMap::new();
     for (k, n) in &totals_by_key {
         let e = by_label.entry(label_of(*k)).or_insert((0, Vec::new()));
         e.0 += n;
         e.1.push(*k);
     }
-    let mut ranked: Vec<(String, u64, Vec<u64>)> = by_label
+    let mut ranked: Vec<(String, u64, Vec<u128>)> = by_label
         .into_iter()
         .map(|(l, (n, ks))| (l, n, ks))
         .collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     ranked.truncate(if stack == StackBy::None { 0 } else { top });
-    let mut series_of: HashMap<u64, usize> = HashMap::new();
+    let mut series_of: HashMap<u128, usize> = HashMap::new();
     let mut series: Vec<Series> = Vec::new();
     for (i, (l, n, ks)) in ranked.into_iter().enumerate() {
         for k in ks {

@@ -63,37 +63,39 @@ fn empty_label(d: TopDim) -> &'static str {
     }
 }
 
-/// A dense key of `row` in dimension `d` (an id whose meaning depends on `d`).
+/// A key of `row` in dimension `d` (an id whose meaning depends on `d`). Dense for every
+/// dimension but resources, whose key packs three full 32-bit ids (resource, group,
+/// subresource: no field can overflow into another, review §3.4).
 #[inline]
-pub fn key(s: &Store, d: TopDim, row: usize) -> u64 {
+pub fn key(s: &Store, d: TopDim, row: usize) -> u128 {
     match d {
-        TopDim::User => s.sym(Dim::User, row) as u64,
-        TopDim::Verb => s.sym(Dim::Verb, row) as u64,
+        TopDim::User => s.sym(Dim::User, row) as u128,
+        TopDim::Verb => s.sym(Dim::Verb, row) as u128,
         TopDim::Resource => {
-            (s.sym(Dim::Resource, row) as u64) << 40
-                | (s.sym(Dim::ApiGroup, row) as u64) << 20
-                | s.sym(Dim::Subresource, row) as u64
+            (s.sym(Dim::Resource, row) as u128) << 64
+                | (s.sym(Dim::ApiGroup, row) as u128) << 32
+                | s.sym(Dim::Subresource, row) as u128
         }
-        TopDim::Namespace => s.sym(Dim::Namespace, row) as u64,
-        TopDim::Code => s.code(row) as u64,
-        TopDim::UserAgent => s.sym(Dim::UserAgent, row) as u64,
-        TopDim::SourceIp => s.source_ips_id(row) as u64,
-        TopDim::Stage => s.stage_byte(row) as u64,
-        TopDim::Level => s.level_byte(row) as u64,
-        TopDim::Decision => s.sym(Dim::Decision, row) as u64,
-        TopDim::ImpersonatedUser => s.sym(Dim::ImpersonatedUser, row) as u64,
+        TopDim::Namespace => s.sym(Dim::Namespace, row) as u128,
+        TopDim::Code => s.code(row) as u128,
+        TopDim::UserAgent => s.sym(Dim::UserAgent, row) as u128,
+        TopDim::SourceIp => s.source_ips_id(row) as u128,
+        TopDim::Stage => s.stage_byte(row) as u128,
+        TopDim::Level => s.level_byte(row) as u128,
+        TopDim::Decision => s.sym(Dim::Decision, row) as u128,
+        TopDim::ImpersonatedUser => s.sym(Dim::ImpersonatedUser, row) as u128,
     }
 }
 
 /// The human label of key `k` (as produced by [`key`] for some row).
-pub fn label(s: &Store, d: TopDim, k: u64) -> String {
+pub fn label(s: &Store, d: TopDim, k: u128) -> String {
     let l = match d {
         TopDim::User => s.dict.user.get(k as u32).to_string(),
         TopDim::Verb => s.dict.verb.get(k as u32).to_string(),
         TopDim::Resource => {
-            let res = s.dict.resource.get((k >> 40) as u32);
-            let grp = s.dict.api_group.get((k >> 20 & 0xFFFFF) as u32);
-            let sub = s.dict.subresource.get((k & 0xFFFFF) as u32);
+            let res = s.dict.resource.get((k >> 64) as u32);
+            let grp = s.dict.api_group.get((k >> 32) as u32);
+            let sub = s.dict.subresource.get(k as u32);
             let mut l = res.to_string();
             if !grp.is_empty() {
                 l.push('.');
@@ -159,7 +161,7 @@ pub fn key_space(s: &Store, d: TopDim) -> Option<usize> {
 /// Counts events and bytes per value of `d` over `rows` (all rows when `None`) and returns
 /// the `n` largest by events (ties: by label), merging keys that share a label.
 pub fn top_n(s: &Store, d: TopDim, rows: Option<&[u32]>, n: usize) -> Vec<TopRow> {
-    let mut acc: std::collections::HashMap<u64, (u64, u64)> = std::collections::HashMap::new();
+    let mut acc: std::collections::HashMap<u128, (u64, u64)> = std::collections::HashMap::new();
     match key_space(s, d) {
         // Fast path: dense ids count into an array (no hashing per event).
         Some(n) => {
@@ -178,7 +180,7 @@ pub fn top_n(s: &Store, d: TopDim, rows: Option<&[u32]>, n: usize) -> Vec<TopRow
                     .into_iter()
                     .enumerate()
                     .filter(|(_, v)| v.0 > 0)
-                    .map(|(k, v)| (k as u64, v)),
+                    .map(|(k, v)| (k as u128, v)),
             );
         }
         None => {

@@ -366,11 +366,13 @@ impl Ingester {
         }
         let json = strip_host_prefix(trimmed);
         let lead = (json.as_ptr() as usize - line.as_ptr() as usize) as u64;
+        // The record is the JSON itself: surrounding blanks and a host prefix are not
+        // part of it, so a row's bytes are exactly its event.
         let pos = RecordPos {
             file: self.file,
             line: self.line,
-            offset,
-            len: line.len() as u32,
+            offset: offset + lead,
+            len: json.len() as u32,
         };
         match std::str::from_utf8(json) {
             Ok(t) => ingest_record(store, t, pos),
@@ -410,7 +412,7 @@ pub fn strip_host_prefix(line: &[u8]) -> &[u8] {
     }
 }
 
-fn trim_ascii(b: &[u8]) -> &[u8] {
+pub(crate) fn trim_ascii(b: &[u8]) -> &[u8] {
     let s = b
         .iter()
         .position(|c| !c.is_ascii_whitespace())
@@ -431,7 +433,24 @@ fn diagnose(events: u64, rejected: u64, head: &[u8]) -> Option<String> {
         return Some("the file is empty: no audit events in it".into());
     }
     let h = head;
-    let what = if h.starts_with(b"%PDF") {
+    let what = if let Some(what) = binary_kind(h) {
+        what
+    } else if h.starts_with(b"apiVersion:") || h.starts_with(b"kind:") || h.starts_with(b"---") {
+        "YAML (an audit policy? drop it as a policy)"
+    } else {
+        return Some(format!(
+            "no audit events found: all {rejected} records were rejected"
+        ));
+    };
+    Some(format!(
+        "this looks like {what}, not a Kubernetes audit log"
+    ))
+}
+
+/// What a binary file most likely is, by its first bytes (`None`: it may be text). UTF-16
+/// text with a byte-order mark is text.
+fn binary_kind(h: &[u8]) -> Option<&'static str> {
+    Some(if h.starts_with(b"%PDF") {
         "a PDF document"
     } else if h.starts_with(b"PK\x03\x04") {
         "a ZIP archive (unpack it first)"
@@ -445,18 +464,13 @@ fn diagnose(events: u64, rejected: u64, head: &[u8]) -> Option<String> {
         "a bzip2/xz/zstd archive (only gzip is read; decompress it first)"
     } else if h.starts_with(b"\x7FELF") {
         "a program binary"
-    } else if h.starts_with(b"apiVersion:") || h.starts_with(b"kind:") || h.starts_with(b"---") {
-        "YAML (an audit policy? drop it as a policy)"
+    } else if h.starts_with(b"\xFF\xFE") || h.starts_with(b"\xFE\xFF") {
+        return None; // UTF-16 text (PowerShell's Out-File)
     } else if h.contains(&0) {
         "a binary file"
     } else {
-        return Some(format!(
-            "no audit events found: all {rejected} records were rejected"
-        ));
-    };
-    Some(format!(
-        "this looks like {what}, not a Kubernetes audit log"
-    ))
+        return None;
+    })
 }
 
 /// Splits JSON documents: top-level objects, possibly pretty-printed over many lines,
@@ -595,8 +609,58 @@ impl DocScanner {
 pub enum Sniffed {
     /// An audit log (JSON, JSON lines, gzip, cloud export): read it with an [`Ingester`].
     Log,
-    /// A YAML document with `kind: Policy` or a ConfigMap: load it as a policy.
+    /// A YAML document with `kind: Policy` or a ConfigMap, or a JSON Policy: load it as a
+    /// policy.
     Policy,
+}
+
+/// Where a file goes, decided from its first bytes and how the user gave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// Read it as an audit log.
+    Log,
+    /// Load it as an audit policy.
+    Policy,
+    /// Given as a policy ("Load policy…"), but it is an audit log: read it as a log, and
+    /// say so.
+    LogNotPolicy,
+    /// Given as a policy, but it is neither a policy nor a log (a PDF, an image): refuse
+    /// it, with what it looks like. Its bytes never reach the policy editor.
+    NotPolicy(String),
+}
+
+/// Decides where a file goes. `as_policy`: it was given through "Load policy…" (or
+/// `--policy`). Dropped files are told apart by [`sniff`]; a file given as a policy is a
+/// policy unless it is plainly a log (gzip, JSON that is not a `kind: Policy` object) or
+/// a binary file.
+pub fn route(head: &[u8], as_policy: bool) -> Route {
+    if !as_policy {
+        return match sniff(head) {
+            Sniffed::Log => Route::Log,
+            Sniffed::Policy => Route::Policy,
+        };
+    }
+    if gzip::is_gzip(head) {
+        return Route::LogNotPolicy;
+    }
+    if let Some(what) = binary_kind(head) {
+        return Route::NotPolicy(format!(
+            "this looks like {what}, not an audit policy (a YAML or JSON `kind: Policy` file)"
+        ));
+    }
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let first = body.iter().find(|c| !c.is_ascii_whitespace());
+    match first {
+        Some(b'{') | Some(b'[') if !json_policy(body) => Route::LogNotPolicy,
+        _ => Route::Policy,
+    }
+}
+
+/// True when a JSON text's head names `"kind": "Policy"` (or a ConfigMap holding one).
+fn json_policy(body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    compact.contains("\"kind\":\"Policy\"") || compact.contains("\"kind\":\"ConfigMap\"")
 }
 
 /// Tells an audit log from an audit policy by content. Gzip and JSON are logs; YAML that
@@ -612,9 +676,22 @@ pub fn sniff(head: &[u8]) -> Sniffed {
         .position(|c| !c.is_ascii_whitespace())
         .map(|i| head[i]);
     if matches!(first, Some(b'{') | Some(b'[')) {
-        return Sniffed::Log;
+        return if json_policy(head) {
+            Sniffed::Policy
+        } else {
+            Sniffed::Log
+        };
     }
-    let text = String::from_utf8_lossy(&head[..head.len().min(64 * 1024)]);
+    // UTF-16 with a byte-order mark (PowerShell's `Out-File`): look at its text.
+    let utf16: Option<String> = match head {
+        [0xFF, 0xFE, rest @ ..] => Some(utf16_lossy(rest, u16::from_le_bytes)),
+        [0xFE, 0xFF, rest @ ..] => Some(utf16_lossy(rest, u16::from_be_bytes)),
+        _ => None,
+    };
+    let text = match utf16 {
+        Some(t) => std::borrow::Cow::Owned(t),
+        None => String::from_utf8_lossy(&head[..head.len().min(64 * 1024)]),
+    };
     let yamlish = text.lines().any(|l| {
         let l = l.trim_start();
         l.starts_with("kind: Policy")
@@ -627,6 +704,15 @@ pub fn sniff(head: &[u8]) -> Sniffed {
     } else {
         Sniffed::Log
     }
+}
+
+fn utf16_lossy(b: &[u8], f: fn([u8; 2]) -> u16) -> String {
+    let units: Vec<u16> = b
+        .chunks_exact(2)
+        .take(32 * 1024)
+        .map(|c| f([c[0], c[1]]))
+        .collect();
+    String::from_utf16_lossy(&units)
 }
 
 /// True when `head` (the first bytes of a file, at least its first line) is plain JSON
@@ -750,10 +836,66 @@ mod tests {
             (b"apiVersion: v1\nkind: ConfigMap\n", Sniffed::Policy),
             (b"%PDF-1.7", Sniffed::Log),
             (b"", Sniffed::Log),
+            // A JSON policy is a policy (kube-apiserver reads `{`-first files as JSON).
+            (
+                b"{\n  \"apiVersion\": \"audit.k8s.io/v1\",\n  \"kind\": \"Policy\", \"rules\": []}",
+                Sniffed::Policy,
+            ),
+            // UTF-16 LE with a BOM, as PowerShell's Out-File writes YAML.
+            (
+                b"\xFF\xFEk\0i\0n\0d\0:\0 \0P\0o\0l\0i\0c\0y\0\n\0",
+                Sniffed::Policy,
+            ),
         ];
         for (i, (b, want)) in cases.iter().enumerate() {
             assert_eq!(sniff(b), *want, "case {i}");
         }
+    }
+
+    #[test]
+    fn route_table() {
+        // "Load policy…" given a log or a PDF: route the log to the log loader, refuse
+        // the rest (they used to land in the policy editor as binary text).
+        let log = b"{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\"}\n";
+        assert_eq!(route(log, true), Route::LogNotPolicy);
+        assert_eq!(route(b"\x1f\x8b\x08\x00", true), Route::LogNotPolicy);
+        assert_eq!(route(b"[{\"auditID\":\"x\"}]", true), Route::LogNotPolicy);
+        for (b, what) in [
+            (&b"%PDF-1.7\n"[..], "PDF"),
+            (b"\x89PNG\r\n", "image"),
+            (b"PK\x03\x04", "ZIP"),
+            (b"abc\0def", "binary"),
+        ] {
+            match route(b, true) {
+                Route::NotPolicy(m) => {
+                    assert!(m.contains(what) && m.contains("not an audit policy"), "{m}")
+                }
+                r => panic!("{what}: {r:?}"),
+            }
+        }
+        // Policies stay policies, whatever they look like (the loader says what is wrong).
+        for b in [
+            &b"apiVersion: audit.k8s.io/v1\nkind: Policy\n"[..],
+            b"{\"kind\": \"Policy\", \"apiVersion\": \"audit.k8s.io/v1\"}",
+            b"\xFF\xFEk\0i\0n\0d\0",
+            b"just some text",
+            b"",
+        ] {
+            assert_eq!(
+                route(b, true),
+                Route::Policy,
+                "{:?}",
+                String::from_utf8_lossy(b)
+            );
+        }
+        // Dropped files: sniffed as before.
+        assert_eq!(route(log, false), Route::Log);
+        assert_eq!(route(b"kind: Policy\nrules: []\n", false), Route::Policy);
+        assert_eq!(
+            route(b"%PDF-1.7", false),
+            Route::Log,
+            "its ingest names it a PDF"
+        );
     }
 
     #[test]

@@ -174,19 +174,73 @@ const W_AZURE: &str = "Azure diagnostic records";
 const W_CLOUDWATCH: &str = "AWS CloudWatch records";
 
 /// Parses one record and adds its events to `store` (or rejections: every event
-/// candidate is counted exactly once). `wrapped` marks records found inside a wrapper.
+/// candidate is counted exactly once).
 pub fn ingest_record(store: &mut Store, text: &str, pos: RecordPos) {
-    ingest_nested(store, text, pos, false, 0)
+    let mut sink = ToStore {
+        store,
+        pos,
+        item: 0,
+    };
+    walk(&mut sink, text, false, 0)
 }
 
-fn ingest_nested(store: &mut Store, text: &str, pos: RecordPos, wrapped: bool, depth: u32) {
+/// What a walk over one record finds, each leaf once, in document order. A leaf is an
+/// event candidate that became an event or a rejection; the n-th leaf (0-based) of a
+/// record is its item n, so ingest and re-extraction (the same walk) agree on positions.
+trait Leaves {
+    /// A wrapper of this kind was entered.
+    fn wrapper(&mut self, kind: &'static str);
+    /// An event candidate (`wrapped` when inside a wrapper): `rec` parsed from `text`.
+    fn event(&mut self, rec: &Rec, text: &str, wrapped: bool);
+    /// A leaf that is no event, with the reason.
+    fn reject(&mut self, why: String);
+}
+
+/// The ingest sink: leaves become rows or rejections of `store`.
+struct ToStore<'s> {
+    store: &'s mut Store,
+    pos: RecordPos,
+    item: u32,
+}
+
+impl Leaves for ToStore<'_> {
+    fn wrapper(&mut self, kind: &'static str) {
+        count_wrapper(self.store, self.pos.file, kind);
+    }
+    fn event(&mut self, rec: &Rec, text: &str, wrapped: bool) {
+        push_event(self.store, rec, text, self.pos, wrapped, self.item);
+        self.item += 1;
+    }
+    fn reject(&mut self, why: String) {
+        let p = self.pos;
+        self.store.reject(p.file, p.line, p.offset, why);
+        self.item += 1;
+    }
+}
+
+/// The re-extraction sink: each leaf's event text (compacted when wrapped), or `None`.
+struct Texts(Vec<Option<String>>);
+
+impl Leaves for Texts {
+    fn wrapper(&mut self, _: &'static str) {}
+    fn event(&mut self, _: &Rec, text: &str, wrapped: bool) {
+        self.0.push(Some(if wrapped {
+            compact_json(text)
+        } else {
+            text.to_string()
+        }));
+    }
+    fn reject(&mut self, _: String) {
+        self.0.push(None);
+    }
+}
+
+fn walk(l: &mut impl Leaves, text: &str, wrapped: bool, depth: u32) {
     if depth > 4 {
-        store.reject(pos.file, pos.line, pos.offset, "wrappers nested too deeply");
-        return;
+        return l.reject("wrappers nested too deeply".into());
     }
     if !text.trim_start().starts_with('{') {
-        store.reject(pos.file, pos.line, pos.offset, not_json(text));
-        return;
+        return l.reject(not_json(text));
     }
     // Fast path for plain events; serde_json for everything else (and for every error).
     if let Some(rec) = if FAST_PATH.load(std::sync::atomic::Ordering::Relaxed) {
@@ -195,139 +249,74 @@ fn ingest_nested(store: &mut Store, text: &str, pos: RecordPos, wrapped: bool, d
         None
     } {
         if rec.items.is_none() {
-            push_event(store, &rec, text, pos, wrapped);
-            return;
+            return l.event(&rec, text, wrapped);
         }
     }
     let rec: Rec = match serde_json::from_str(text) {
         Ok(r) => r,
-        Err(e) => {
-            store.reject(pos.file, pos.line, pos.offset, json_error_reason(text, &e));
-            return;
-        }
+        Err(e) => return l.reject(json_error_reason(text, &e)),
     };
     // EventList (webhook batch) or any object with `items`.
     if let Some(items) = rec.items {
-        count_wrapper(store, pos.file, W_EVENTLIST);
-        return each_in_array(
-            store,
-            items.get(),
-            pos,
-            depth,
-            "EventList.items",
-            |s, t, p, d| ingest_nested(s, t, p, true, d),
-        );
+        l.wrapper(W_EVENTLIST);
+        return each_in_array(l, items.get(), depth, "EventList.items");
     }
     if let Some(records) = rec.records {
-        count_wrapper(store, pos.file, W_AZURE);
-        return each_in_array(store, records.get(), pos, depth, "records", |s, t, p, d| {
-            ingest_nested(s, t, p, true, d)
-        });
+        l.wrapper(W_AZURE);
+        return each_in_array(l, records.get(), depth, "records");
     }
     if let Some(list) = rec.log_events.or(rec.events) {
-        count_wrapper(store, pos.file, W_CLOUDWATCH);
-        return each_in_array(store, list.get(), pos, depth, "logEvents", |s, t, p, d| {
-            ingest_nested(s, t, p, true, d)
-        });
+        l.wrapper(W_CLOUDWATCH);
+        return each_in_array(l, list.get(), depth, "logEvents");
     }
     if let Some(props) = &rec.properties {
         if let Some(log) = props.log {
             let cat = rec.category.as_deref().unwrap_or("");
             if !cat.is_empty() && !cat.starts_with("kube-audit") {
-                store.reject(
-                    pos.file,
-                    pos.line,
-                    pos.offset,
-                    format!("Azure diagnostic record of category \"{cat}\" is not a Kubernetes audit event"),
-                );
-                return;
+                return l.reject(format!(
+                    "Azure diagnostic record of category \"{cat}\" is not a Kubernetes audit event"
+                ));
             }
-            return ingest_embedded(store, log, pos, depth);
+            return walk_embedded(l, log, depth);
         }
     }
     if let Some(msg) = rec.message.or(rec.at_message) {
         if rec.audit_id.is_none() && rec.stage.is_none() {
-            return ingest_embedded(store, msg, pos, depth);
+            return walk_embedded(l, msg, depth);
         }
     }
     if rec.proto_payload.is_some() {
-        store.reject(
-            pos.file,
-            pos.line,
-            pos.offset,
-            "GKE Cloud Audit Logs record (protoPayload): a Google Cloud audit entry, not a Kubernetes audit Event; it carries no audit level or stage and is not loaded",
+        return l.reject(
+            "GKE Cloud Audit Logs record (protoPayload): a Google Cloud audit entry, not a Kubernetes audit Event; it carries no audit level or stage and is not loaded".into(),
         );
-        return;
     }
-    push_event(store, &rec, text, pos, wrapped);
+    l.event(&rec, text, wrapped)
 }
 
 /// A wrapper's embedded event: a JSON string holding the event text, or the event object.
-fn ingest_embedded(store: &mut Store, raw: Span, pos: RecordPos, depth: u32) {
+fn walk_embedded(l: &mut impl Leaves, raw: Span, depth: u32) {
     let t = raw.get().trim_start();
     if t.starts_with('"') {
         match serde_json::from_str::<Cow<str>>(t) {
-            Ok(inner) => {
-                let p = RecordPos {
-                    len: inner.len() as u32,
-                    ..pos
-                };
-                ingest_nested(store, &inner, p, true, depth + 1)
-            }
-            Err(e) => store.reject(
-                pos.file,
-                pos.line,
-                pos.offset,
-                format!("embedded event text: {e}"),
-            ),
+            Ok(inner) => walk(l, &inner, true, depth + 1),
+            Err(e) => l.reject(format!("embedded event text: {e}")),
         }
     } else if t.starts_with('{') {
-        let p = RecordPos {
-            len: t.len() as u32,
-            ..pos
-        };
-        ingest_nested(store, t, p, true, depth + 1)
+        walk(l, t, true, depth + 1)
     } else {
-        store.reject(
-            pos.file,
-            pos.line,
-            pos.offset,
-            "wrapper record holds neither an event object nor event text",
-        );
+        l.reject("wrapper record holds neither an event object nor event text".into())
     }
 }
 
-fn each_in_array(
-    store: &mut Store,
-    arr: &str,
-    pos: RecordPos,
-    depth: u32,
-    what: &str,
-    mut f: impl FnMut(&mut Store, &str, RecordPos, u32),
-) {
+fn each_in_array(l: &mut impl Leaves, arr: &str, depth: u32, what: &str) {
     match serde_json::from_str::<Vec<&RawValue>>(arr) {
-        Ok(items) if items.is_empty() => store.reject(
-            pos.file,
-            pos.line,
-            pos.offset,
-            format!("empty {what}: no events"),
-        ),
+        Ok(items) if items.is_empty() => l.reject(format!("empty {what}: no events")),
         Ok(items) => {
             for it in items {
-                let t = it.get();
-                let p = RecordPos {
-                    len: t.len() as u32,
-                    ..pos
-                };
-                f(store, t, p, depth + 1);
+                walk(l, it.get(), true, depth + 1);
             }
         }
-        Err(e) => store.reject(
-            pos.file,
-            pos.line,
-            pos.offset,
-            format!("{what} is not a list of objects: {e}"),
-        ),
+        Err(e) => l.reject(format!("{what} is not a list of objects: {e}")),
     }
 }
 
@@ -343,7 +332,7 @@ fn s<'b>(o: &'b Option<Str<'_>>) -> &'b str {
     o.as_deref().unwrap_or("")
 }
 
-fn push_event(store: &mut Store, r: &Rec, text: &str, pos: RecordPos, wrapped: bool) {
+fn push_event(store: &mut Store, r: &Rec, text: &str, pos: RecordPos, wrapped: bool, item: u32) {
     let reject = |store: &mut Store, why: String| store.reject(pos.file, pos.line, pos.offset, why);
     match r.kind.as_deref() {
         Some("Event") | None => {}
@@ -382,11 +371,9 @@ fn push_event(store: &mut Store, r: &Rec, text: &str, pos: RecordPos, wrapped: b
             "audit Event without a valid timestamp (requestReceivedTimestamp)".into(),
         );
     };
-    let stage_ts = r
-        .stage_timestamp
-        .as_deref()
-        .and_then(parse_rfc3339_micros)
-        .unwrap_or(received);
+    let stage_ts = r.stage_timestamp.as_deref().and_then(parse_rfc3339_micros);
+    let no_stage_ts = stage_ts.is_none();
+    let stage_ts = stage_ts.unwrap_or(received);
     let stage = match r.stage.as_deref() {
         None => None,
         Some(s) => match Stage::parse(s) {
@@ -443,6 +430,9 @@ fn push_event(store: &mut Store, r: &Rec, text: &str, pos: RecordPos, wrapped: b
         has_req_obj: r.request_object.is_some(),
         has_resp_obj: r.response_object.is_some(),
         wrapped,
+        no_stage_ts,
+        record_len: pos.len,
+        item,
     };
     store.push(&e);
 }
@@ -479,50 +469,83 @@ fn not_json(text: &str) -> String {
     format!("not JSON: starts with \"{preview}\"")
 }
 
-/// Re-extracts the events of one record (as found by the store's offset) as compact or
-/// original JSON texts, unwrapping EventList/Azure/CloudWatch wrappers.
-/// Returns `(event_json, audit_id, stage)` for each event in the record.
-pub fn events_in_record(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    collect_events(text, &mut out, 0);
-    out
+/// One event's JSON as re-read from its record (see [`event_json`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventJson {
+    /// The event alone, on one line.
+    pub text: String,
+    /// True when `text` is byte for byte the event's bytes in the file (a line of its
+    /// own, without a host prefix); false when it was taken out of a wrapper or from a
+    /// pretty-printed document and compacted (insignificant whitespace removed, keys and
+    /// values as in the source).
+    pub verbatim: bool,
 }
 
-fn collect_events(text: &str, out: &mut Vec<String>, depth: u32) {
-    if depth > 4 {
-        return;
-    }
-    let Ok(rec) = serde_json::from_str::<Rec>(text) else {
-        return;
-    };
-    let arr = rec.items.or(rec.records).or(rec.log_events).or(rec.events);
-    if let Some(arr) = arr {
-        if let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(arr.get()) {
-            for it in items {
-                collect_events(it.get(), out, depth + 1);
+/// The event of a record, as the store placed it: `record` is the bytes at
+/// [`Store::record_range`](crate::store::Store::record_range), `item` its
+/// [`Store::wrap_item`](crate::store::Store::wrap_item). Never panics; an error says why
+/// (the file changed since it was loaded, say).
+pub fn event_json(record: &[u8], item: Option<u32>) -> Result<EventJson, String> {
+    let trimmed = super::trim_ascii(record);
+    let text = std::str::from_utf8(super::strip_host_prefix(trimmed))
+        .map_err(|e| format!("the record is not UTF-8 (byte {})", e.valid_up_to()))?;
+    match item {
+        None if text.contains(['\n', '\r']) => Ok(EventJson {
+            text: compact_json(text),
+            verbatim: false,
+        }),
+        None => Ok(EventJson {
+            text: text.to_string(),
+            verbatim: true,
+        }),
+        Some(i) => {
+            let mut found = events_of_record(text);
+            match found.get_mut(i as usize).and_then(Option::take) {
+                Some(t) => Ok(EventJson {
+                    text: t,
+                    verbatim: false,
+                }),
+                None => Err(format!(
+                    "event {} of its wrapper record is not there any more (was the file changed after loading?)",
+                    i + 1
+                )),
             }
         }
-        return;
     }
-    let embedded = rec
-        .properties
-        .as_ref()
-        .and_then(|p| p.log)
-        .or(if rec.audit_id.is_none() {
-            rec.message.or(rec.at_message)
-        } else {
-            None
-        });
-    if let Some(raw) = embedded {
-        let t = raw.get().trim_start();
-        if t.starts_with('"') {
-            if let Ok(inner) = serde_json::from_str::<String>(t) {
-                collect_events(&inner, out, depth + 1);
+}
+
+/// Every leaf of a record (host prefix already removed), by item: the event text
+/// (compacted when wrapped) or `None` for a leaf that was rejected. One walk, so a
+/// caller exporting many events of one wrapper reads it once.
+pub fn events_of_record(text: &str) -> Vec<Option<String>> {
+    let mut t = Texts(Vec::new());
+    walk(&mut t, text, false, 0);
+    t.0
+}
+
+/// `text` (valid JSON) without insignificant whitespace: strings, keys and their order
+/// are kept byte for byte. Invalid JSON is compacted the same way, never rejected.
+pub fn compact_json(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let (mut in_str, mut esc) = (false, false);
+    for &c in b {
+        if in_str {
+            out.push(c);
+            if esc {
+                esc = false;
+            } else if c == b'\\' {
+                esc = true;
+            } else if c == b'"' {
+                in_str = false;
             }
-        } else {
-            collect_events(t, out, depth + 1);
+        } else if !matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
+            if c == b'"' {
+                in_str = true;
+            }
+            out.push(c);
         }
-        return;
     }
-    out.push(text.to_string());
+    // Only ASCII whitespace outside strings was removed: still UTF-8.
+    String::from_utf8(out).unwrap_or_default()
 }

@@ -182,7 +182,7 @@ fn latency_range(v: &str) -> Option<(u64, u64)> {
         return Some((0, parse_duration_us(x)?));
     }
     if let Some(x) = v.strip_prefix('>') {
-        return Some((parse_duration_us(x)? + 1, u64::MAX));
+        return Some((parse_duration_us(x)?.saturating_add(1), u64::MAX));
     }
     if let Some(x) = v.strip_prefix('<') {
         return Some((0, parse_duration_us(x)?.saturating_sub(1)));
@@ -345,10 +345,12 @@ impl Filter {
                                     "rule: \"{v}\" is not a rule number (0-based) or none"
                                 ))
                             })?;
-                            if i >= set.len() {
-                                set.resize(i + 1, false);
+                            // A rule past the last one that decides any event matches
+                            // nothing; the number never sizes an allocation (review §3.3:
+                            // `rule:4000000000` used to ask for 4 GB).
+                            if let Some(x) = set.get_mut(i) {
+                                *x = true;
                             }
-                            set[i] = true;
                         }
                     }
                     Test::Rule(set, none)

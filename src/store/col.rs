@@ -74,12 +74,22 @@ impl SymCol {
         }
     }
 
-    /// Reorders so that new position `i` holds old position `perm[i]`.
+    /// Reorders so that new position `i` holds old position `perm[i]` (or keeps the
+    /// subset `perm` picks).
     pub fn permute(&mut self, perm: &[u32]) {
         match self {
             SymCol::U8(c) => permute_vec(c, perm),
             SymCol::U16(c) => permute_vec(c, perm),
             SymCol::U32(c) => permute_vec(c, perm),
+        }
+    }
+
+    /// Keeps the first `n` values.
+    pub fn truncate(&mut self, n: usize) {
+        match self {
+            SymCol::U8(c) => c.truncate(n),
+            SymCol::U16(c) => c.truncate(n),
+            SymCol::U32(c) => c.truncate(n),
         }
     }
 
@@ -92,9 +102,10 @@ impl SymCol {
     }
 }
 
-/// Reorders `v` so that new position `i` holds old position `perm[i]`.
+/// Reorders `v` so that new position `i` holds old position `perm[i]` (`perm` may also
+/// pick a subset: the rows kept).
 pub fn permute_vec<T: Copy>(v: &mut Vec<T>, perm: &[u32]) {
-    debug_assert_eq!(v.len(), perm.len());
+    debug_assert!(perm.len() <= v.len());
     let out: Vec<T> = perm.iter().map(|&p| v[p as usize]).collect();
     *v = out;
 }

@@ -90,6 +90,18 @@ impl Interner {
         false
     }
 
+    /// Forgets every string of id `len` and above (undoes the interning since the
+    /// interner had `len` strings). Ids below `len` are unchanged.
+    pub fn truncate(&mut self, len: usize) {
+        let len = len.max(1);
+        if len >= self.ends.len() {
+            return;
+        }
+        self.table.retain(|id| (*id as usize) < len);
+        self.arena.truncate(self.ends[len - 1] as usize);
+        self.ends.truncate(len);
+    }
+
     /// Iterates `(id, string)` in id order.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &str)> + '_ {
         (0..self.len() as u32).map(move |i| (i, self.get(i)))
@@ -137,6 +149,24 @@ mod tests {
             assert_eq!(i.intern(&format!("s{n}")), *id);
         }
         assert_eq!(i.len(), 10_001);
+    }
+
+    #[test]
+    fn truncate_undoes_interning() {
+        let mut i = Interner::new();
+        let a = i.intern("a");
+        let n = i.len();
+        for k in 0..1000 {
+            i.intern(&format!("x{k}"));
+        }
+        i.truncate(n);
+        assert_eq!(i.len(), n);
+        assert_eq!(i.lookup("x5"), None);
+        assert_eq!(i.get(a), "a");
+        assert_eq!(i.intern("x5"), n as u32, "ids are dense again");
+        assert_eq!(i.intern("a"), a);
+        i.truncate(0);
+        assert_eq!((i.len(), i.get(0)), (1, ""), "\"\" stays");
     }
 
     #[test]

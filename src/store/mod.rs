@@ -32,11 +32,16 @@ pub const F_REQ_OBJ: u8 = 2;
 pub const F_RESP_OBJ: u8 = 4;
 /// Row flag: the `auditID` is not a UUID; `audit_id` holds an id into `dict.audit_id`.
 pub const F_AUDIT_SYM: u8 = 8;
-/// Row flag: the event came inside a wrapper (EventList, cloud export record); the byte
-/// range is the wrapper record's, not the bare event's.
+/// Row flag: the event came inside a wrapper (EventList, cloud export record). Its record
+/// (the wrapper) is [`Store::record_range`]; the event is the wrapper's
+/// [`Store::wrap_item`]-th leaf as [`crate::ingest::record::walk_record`] visits them, and
+/// [`Store::event_size`] is the bare event's length.
 pub const F_WRAPPED: u8 = 16;
 /// Row flag: the request path equals the one derived from `objectRef`, so it is not stored.
 pub const F_PATH_DERIVED: u8 = 32;
+/// Row flag: the event has no valid `stageTimestamp`, so its latency is unknown (shown
+/// as "–", never as 0 µs).
+pub const F_NO_STAGE_TS: u8 = 64;
 
 /// How a file's content was recognised.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,13 +68,63 @@ pub struct FileInfo {
     pub records: u64,
     pub events: u64,
     pub rejected: u64,
-    /// Valid events left out because they fall outside the load's time window.
+    /// Valid events left out: outside the load's time window, or duplicates of events
+    /// of a file loaded before (see [`Store::drop_cross_file_duplicates`]).
     #[serde(default)]
     pub skipped: u64,
+    /// Of `skipped`: events that were already loaded from another file.
+    #[serde(default)]
+    pub duplicates: u64,
+    /// Size and first 64 KiB, hashed ([`fingerprint`]): the same file dropped twice.
+    #[serde(default)]
+    pub fingerprint: Option<u64>,
     /// Wrappers seen (EventList, Azure records, CloudWatch), with counts, e.g. "Azure diagnostic records".
     pub wrappers: Vec<(String, u64)>,
     /// A file-level finding in plain words ("this looks like a PDF, not an audit log").
     pub diagnosis: Option<String>,
+}
+
+/// What [`Store::drop_cross_file_duplicates`] did, in words (`None` when nothing).
+pub fn duplicates_note(store: &Store, dropped: &[(u32, u32, u64)]) -> Option<String> {
+    let name = |f: u32| store.files.get(f as usize).map_or("?", |x| x.name.as_str());
+    let parts: Vec<String> = dropped
+        .iter()
+        .map(|&(f, of, n)| {
+            format!(
+                "{} event{} of {} {} already loaded from {}",
+                crate::util::human_count(n),
+                if n == 1 { "" } else { "s" },
+                name(f),
+                if n == 1 { "was" } else { "were" },
+                name(of)
+            )
+        })
+        .collect();
+    (!parts.is_empty()).then(|| {
+        format!(
+            "{} (same auditID, stage and time): kept once, counted as skipped.",
+            parts.join("; ")
+        )
+    })
+}
+
+/// Bytes of a file's beginning that [`fingerprint`] hashes.
+pub const FINGERPRINT_BYTES: usize = 64 << 10;
+
+/// A file's identity for "loaded twice?": its size and its first [`FINGERPRINT_BYTES`]
+/// bytes (as given, compressed for gzip), FNV-1a hashed. Names are not part of it: a copy
+/// under another name is the same file.
+pub fn fingerprint(size: u64, head: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in size
+        .to_le_bytes()
+        .iter()
+        .chain(&head[..head.len().min(FINGERPRINT_BYTES)])
+    {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
 }
 
 /// One input record that did not become an event.
@@ -121,6 +176,19 @@ pub struct EventIn<'a> {
     pub has_req_obj: bool,
     pub has_resp_obj: bool,
     pub wrapped: bool,
+    /// The event has no valid `stageTimestamp` (`stage_ts` is then `received`).
+    pub no_stage_ts: bool,
+    /// For a wrapped event: the byte length of the whole wrapper record at `offset`.
+    pub record_len: u32,
+    /// For a wrapped event: its leaf index in the record (see [`F_WRAPPED`]).
+    pub item: u32,
+}
+
+/// Where a wrapped event sits: its wrapper record's length and its leaf index in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrapPos {
+    pub record_len: u32,
+    pub item: u32,
 }
 
 /// A string-valued dimension of an event.
@@ -174,6 +242,16 @@ pub struct SetDict {
 }
 
 impl SetDict {
+    fn lens(&self) -> (usize, usize) {
+        (self.raw.len(), self.names.len())
+    }
+
+    fn truncate(&mut self, (raw, names): (usize, usize)) {
+        self.raw.truncate(raw);
+        self.names.truncate(names);
+        self.members.truncate(raw.max(1));
+    }
+
     fn new() -> Self {
         SetDict {
             raw: Interner::new(),
@@ -280,6 +358,27 @@ impl MemoryUse {
     }
 }
 
+/// What [`Store::rollback`] returns to: the store's extent when [`Store::mark`] was called.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    rows: usize,
+    files: usize,
+    rejections: usize,
+    wraps: usize,
+    sorted: bool,
+    dims: Vec<usize>,
+    audit_id: usize,
+    groups: (usize, usize),
+    source_ips: (usize, usize),
+}
+
+impl Mark {
+    /// Files in the store when the mark was taken.
+    pub fn files(&self) -> usize {
+        self.files
+    }
+}
+
 /// Stage byte for "no stage".
 pub const NO_STAGE: u8 = 255;
 /// Level byte for "no level".
@@ -303,6 +402,10 @@ pub struct Store {
     len: Vec<u32>,
     req_size: Vec<u32>,
     resp_size: Vec<u32>,
+    /// 0 for a bare event, else `1 +` an index into `wraps`.
+    wrap: SymCol,
+    /// One entry per wrapped row (in push order; never permuted, `wrap` points here).
+    wraps: Vec<WrapPos>,
     syms: SymCols,
     sorted: bool,
     scratch: String,
@@ -340,6 +443,8 @@ impl Store {
             events: 0,
             rejected: 0,
             skipped: 0,
+            duplicates: 0,
+            fingerprint: None,
             wrappers: Vec::new(),
             diagnosis: None,
         });
@@ -401,8 +506,18 @@ impl Store {
         if e.has_resp_obj {
             flags |= F_RESP_OBJ;
         }
+        if e.no_stage_ts {
+            flags |= F_NO_STAGE_TS;
+        }
         if e.wrapped {
             flags |= F_WRAPPED;
+            self.wraps.push(WrapPos {
+                record_len: e.record_len,
+                item: e.item,
+            });
+            self.wrap.push(self.wraps.len() as u32);
+        } else {
+            self.wrap.push(0);
         }
         match parse_uuid(e.audit_id) {
             Some(u) => self.audit_id.push(u),
@@ -476,6 +591,7 @@ impl Store {
         p(&mut self.req_size, &perm);
         p(&mut self.resp_size, &perm);
         self.file.permute(&perm);
+        self.wrap.permute(&perm);
         self.syms.each_mut(|c| c.permute(&perm));
         self.sorted = true;
     }
@@ -544,6 +660,12 @@ impl Store {
         for _ in 0..n {
             self.file.push(file);
         }
+        let base = self.wraps.len() as u32;
+        self.wraps.extend_from_slice(&part.wraps);
+        for r in 0..n {
+            let w = part.wrap.get(r);
+            self.wrap.push(if w == 0 { 0 } else { w + base });
+        }
         // Strings: each distinct string of the part is interned here once, then rows
         // are copied through the id maps.
         let remap = |to: &mut Interner, from: &Interner| -> Vec<u32> {
@@ -585,6 +707,133 @@ impl Store {
         }
     }
 
+    /// The loaded file with this [`fingerprint`], if any.
+    pub fn same_file(&self, fingerprint: u64) -> Option<&FileInfo> {
+        self.files
+            .iter()
+            .find(|f| f.fingerprint == Some(fingerprint))
+    }
+
+    /// Drops events that another, earlier-loaded file already holds: same audit ID, stage
+    /// and `requestReceivedTimestamp` (overlapping rotated files, the same log saved
+    /// twice). Events repeated within one file are kept (an aggregated API server may log
+    /// a request under the same audit ID). The dropped events count as `skipped` and
+    /// `duplicates` of their file, so events + rejected + skipped == records still holds.
+    /// Returns, per file that lost events, `(file, first file holding them, count)`.
+    /// Needs a finalized store; O(rows) (duplicates are adjacent in time order).
+    pub fn drop_cross_file_duplicates(&mut self) -> Vec<(u32, u32, u64)> {
+        if self.files.len() < 2 || !self.sorted {
+            return Vec::new();
+        }
+        let n = self.len();
+        let mut keep: Vec<u32> = Vec::with_capacity(n);
+        let mut dropped: Vec<(u32, u32, u64)> = Vec::new();
+        let mut run = 0usize; // first row of the current (received, stage) run
+        for r in 0..n {
+            if r > 0 && (self.received[r], self.stage[r]) != (self.received[run], self.stage[run]) {
+                run = r;
+            }
+            let (f, key) = (self.file.get(r), self.audit_key(r));
+            // Rows kept so far in this run (a run is a handful of rows at most).
+            let first = keep[keep.partition_point(|&k| (k as usize) < run)..]
+                .iter()
+                .map(|&k| k as usize)
+                .find(|&k| self.audit_key(k) == key && self.file.get(k) != f);
+            match first {
+                Some(k) => {
+                    let of = self.file.get(k);
+                    match dropped.iter_mut().find(|d| d.0 == f && d.1 == of) {
+                        Some(d) => d.2 += 1,
+                        None => dropped.push((f, of, 1)),
+                    }
+                }
+                None => keep.push(r as u32),
+            }
+        }
+        if dropped.is_empty() {
+            return dropped;
+        }
+        for &(f, _, k) in &dropped {
+            let fi = &mut self.files[f as usize];
+            fi.events -= k;
+            fi.skipped += k;
+            fi.duplicates += k;
+        }
+        self.keep_rows(&keep);
+        dropped
+    }
+
+    /// Keeps only `rows` (ascending), in that order.
+    fn keep_rows(&mut self, rows: &[u32]) {
+        use col::permute_vec as p;
+        p(&mut self.received, rows);
+        p(&mut self.latency, rows);
+        p(&mut self.stage, rows);
+        p(&mut self.level, rows);
+        p(&mut self.flags, rows);
+        p(&mut self.code, rows);
+        p(&mut self.audit_id, rows);
+        p(&mut self.offset, rows);
+        p(&mut self.len, rows);
+        p(&mut self.req_size, rows);
+        p(&mut self.resp_size, rows);
+        self.file.permute(rows);
+        self.wrap.permute(rows);
+        self.syms.each_mut(|c| c.permute(rows));
+    }
+
+    /// The store's extent now, to [`rollback`](Self::rollback) to (a load that is
+    /// cancelled or fails mid-file). Rows pushed after a mark are appended, so a rollback
+    /// is a truncation: nothing is read again.
+    pub fn mark(&self) -> Mark {
+        Mark {
+            rows: self.len(),
+            files: self.files.len(),
+            rejections: self.rejections.len(),
+            wraps: self.wraps.len(),
+            sorted: self.sorted,
+            dims: Dim::ALL.iter().map(|&d| self.dict.of(d).len()).collect(),
+            audit_id: self.dict.audit_id.len(),
+            groups: self.dict.groups.lens(),
+            source_ips: self.dict.source_ips.lens(),
+        }
+    }
+
+    /// Returns the store to `m`: rows, files (and their counters), rejections and
+    /// dictionary entries added since are dropped; what was there is untouched. Only valid
+    /// when [`finalize`](Self::finalize) was not called since `m` (the engine finalizes
+    /// once a load ends); a mark from a larger store is ignored.
+    pub fn rollback(&mut self, m: &Mark) {
+        if m.rows > self.len() || m.files > self.files.len() {
+            return;
+        }
+        let n = m.rows;
+        self.received.truncate(n);
+        self.latency.truncate(n);
+        self.stage.truncate(n);
+        self.level.truncate(n);
+        self.flags.truncate(n);
+        self.code.truncate(n);
+        self.audit_id.truncate(n);
+        self.offset.truncate(n);
+        self.len.truncate(n);
+        self.req_size.truncate(n);
+        self.resp_size.truncate(n);
+        self.file.truncate(n);
+        self.wrap.truncate(n);
+        self.wraps.truncate(m.wraps);
+        self.syms.each_mut(|c| c.truncate(n));
+        self.files.truncate(m.files);
+        self.rejections.truncate(m.rejections);
+        for (d, &len) in Dim::ALL.iter().zip(&m.dims) {
+            self.dict.of_mut(*d).truncate(len);
+        }
+        self.dict.audit_id.truncate(m.audit_id);
+        self.dict.groups.truncate(m.groups);
+        self.dict.source_ips.truncate(m.source_ips);
+        self.sorted = m.sorted;
+    }
+
     /// Drops every row, file counter and rejection but keeps the files and dictionaries
     /// (for tools that evaluate one record at a time).
     pub fn clear_rows(&mut self) {
@@ -600,6 +849,8 @@ impl Store {
         self.req_size.clear();
         self.resp_size.clear();
         self.file = SymCol::default();
+        self.wrap = SymCol::default();
+        self.wraps.clear();
         self.syms = SymCols::default();
         self.rejections.clear();
         for f in &mut self.files {
@@ -624,6 +875,8 @@ impl Store {
         self.req_size.shrink_to_fit();
         self.resp_size.shrink_to_fit();
         self.file.shrink_to_fit();
+        self.wrap.shrink_to_fit();
+        self.wraps.shrink_to_fit();
         self.syms.each_mut(|c| c.shrink_to_fit());
     }
 
@@ -633,7 +886,11 @@ impl Store {
         let fixed = n * (8 + 4 + 1 + 1 + 1 + 2 + 16 + 8 + 4 + 4 + 4);
         MemoryUse {
             events: n as u64,
-            column_bytes: (fixed + self.file.heap_bytes() + self.syms.heap_bytes()) as u64,
+            column_bytes: (fixed
+                + self.file.heap_bytes()
+                + self.wrap.heap_bytes()
+                + self.wraps.len() * std::mem::size_of::<WrapPos>()
+                + self.syms.heap_bytes()) as u64,
             dictionary_bytes: self.dict.heap_bytes() as u64,
         }
     }
@@ -661,10 +918,16 @@ impl Store {
     pub fn received_col(&self) -> &[i64] {
         &self.received
     }
-    /// `stageTimestamp - requestReceivedTimestamp` in µs, saturating at `u32::MAX` (≈ 71 min).
+    /// `stageTimestamp - requestReceivedTimestamp` in µs, saturating at `u32::MAX` (≈ 71 min);
+    /// 0 when the event has no stage timestamp (see [`Store::latency_known`]).
     #[inline]
     pub fn latency(&self, row: usize) -> u32 {
         self.latency[row]
+    }
+    /// The latency of `row`, or `None` when the event carries no `stageTimestamp`.
+    #[inline]
+    pub fn latency_known(&self, row: usize) -> Option<u32> {
+        (self.flags[row] & F_NO_STAGE_TS == 0).then(|| self.latency[row])
     }
     #[inline]
     pub fn stage(&self, row: usize) -> Option<Stage> {
@@ -705,10 +968,28 @@ impl Store {
     pub fn offset(&self, row: usize) -> u64 {
         self.offset[row]
     }
-    /// Byte length of the event's record (the event's size in the log, without newline).
+    /// Byte length of the event (its size in the log, without newline; for a wrapped
+    /// event the bare event's length, not its wrapper's).
     #[inline]
     pub fn event_size(&self, row: usize) -> u32 {
         self.len[row]
+    }
+    /// `(offset, length)` of the record holding the event: the line or JSON document for
+    /// a bare event, the whole wrapper for a wrapped one (in the decompressed stream).
+    #[inline]
+    pub fn record_range(&self, row: usize) -> (u64, u32) {
+        match self.wrap.get(row) {
+            0 => (self.offset[row], self.len[row]),
+            w => (self.offset[row], self.wraps[w as usize - 1].record_len),
+        }
+    }
+    /// For a wrapped event, its leaf index in its record (see [`F_WRAPPED`]).
+    #[inline]
+    pub fn wrap_item(&self, row: usize) -> Option<u32> {
+        match self.wrap.get(row) {
+            0 => None,
+            w => Some(self.wraps[w as usize - 1].item),
+        }
     }
     #[inline]
     pub fn request_object_size(&self, row: usize) -> u32 {

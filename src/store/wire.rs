@@ -6,11 +6,12 @@
 //! decoding are copies, and each distinct string crosses once:
 //!
 //! ```text
-//! "ALP1"  header (u32 length + JSON: the file's counters, its kept rejections, sorted)
+//! "ALP2"  header (u32 length + JSON: the file's counters, its kept rejections, sorted)
 //!         dictionaries: 14 dimensions, audit IDs, group sets, source-IP sets
 //!                       (each: u32 count, then u32 length + UTF-8 per string, ids 1..)
 //!         u32 rows, then the fixed-width columns (little-endian), then the 16 id
-//!         columns (u8 width + values)
+//!         columns (u8 width + values), then the wrap column (u8 width + values;
+//!         0 or 1 + an index into the header's `wraps`)
 //! ```
 //!
 //! Invariants: `decode(&encode(s))` gives a store that [`Store::absorb`]s exactly like
@@ -19,7 +20,7 @@
 
 use super::{Dim, FileInfo, Interner, Rejection, SetDict, Store, SymCol, F_AUDIT_SYM};
 
-const MAGIC: &[u8; 4] = b"ALP1";
+const MAGIC: &[u8; 4] = b"ALP2";
 
 /// The header: what is not a column.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -27,6 +28,8 @@ struct Header {
     file: FileInfo,
     rejections: Vec<Rejection>,
     sorted: bool,
+    /// Where the piece's wrapped rows sit in their records (see `Store::wraps`).
+    wraps: Vec<super::WrapPos>,
 }
 
 /// Encodes `part`, a store holding exactly one file (as a piece reader makes).
@@ -42,6 +45,7 @@ pub fn encode(part: &Store) -> Vec<u8> {
         file: part.files[0].clone(),
         rejections: part.rejections.clone(),
         sorted: part.sorted,
+        wraps: part.wraps.clone(),
     })
     .expect("the header encodes");
     put_bytes(&mut w, &head);
@@ -68,6 +72,7 @@ pub fn encode(part: &Store) -> Vec<u8> {
     }
     put_sym(&mut w, &part.syms.groups);
     put_sym(&mut w, &part.syms.source_ips);
+    put_sym(&mut w, &part.wrap);
     w
 }
 
@@ -116,6 +121,8 @@ pub fn decode(wire: &[u8]) -> Result<Store, String> {
     }
     s.syms.groups = r.sym(n, s.dict.groups.raw.len())?;
     s.syms.source_ips = r.sym(n, s.dict.source_ips.raw.len())?;
+    s.wrap = r.sym(n, head.wraps.len() + 1)?;
+    s.wraps = head.wraps.clone();
     if !r.0.is_empty() {
         return Err(format!("{} bytes after the last column", r.0.len()));
     }
@@ -128,6 +135,9 @@ pub fn decode(wire: &[u8]) -> Result<Store, String> {
         }
         if s.level[i] >= levels && s.level[i] != super::NO_LEVEL {
             return Err(format!("row {i}: level byte {}", s.level[i]));
+        }
+        if (s.flags[i] & super::F_WRAPPED != 0) != (s.wrap.get(i) != 0) {
+            return Err(format!("row {i}: wrapper flag and position disagree"));
         }
         if s.flags[i] & F_AUDIT_SYM != 0 && s.audit_id[i] >= audits {
             return Err(format!(

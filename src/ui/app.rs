@@ -11,7 +11,7 @@ use crate::ui::explore_state::ExploreAction;
 use crate::ui::fit_dialog::FitDialog;
 use crate::ui::header::Header;
 use crate::ui::help::HelpDialog;
-use crate::ui::keys::use_global_keys;
+use crate::ui::keys::{key_target, use_global_keys};
 use crate::ui::load_summary::LoadSummary;
 use crate::ui::policy_state::PolicyAction;
 use crate::ui::policy_sync::use_policy_sync;
@@ -181,6 +181,18 @@ pub fn App() -> Html {
         let dispatcher = state.dispatcher();
         use_callback((), move |_: (), _| dispatcher.dispatch(Action::CloseHelp))
     };
+    // One-character shortcuts can be turned off (WCAG 2.1.4); the key listener reads the
+    // cell, the help dialog shows and flips it.
+    let single_keys = use_mut_ref(|| std::cell::Cell::new(crate::ui::keys::single_keys_on()));
+    let single_keys_shown = use_state(|| single_keys.borrow().get());
+    let on_single_keys = {
+        let (cell, shown) = (single_keys.clone(), single_keys_shown.clone());
+        use_callback((), move |on: bool, _| {
+            cell.borrow().set(on);
+            crate::ui::keys::set_single_keys(on);
+            shown.set(on);
+        })
+    };
     let dismiss = {
         let dispatcher = state.dispatcher();
         use_callback((), move |_: (), _| {
@@ -228,57 +240,34 @@ pub fn App() -> Html {
 
     {
         let (dispatcher, on_sample) = (state.dispatcher(), on_sample.clone());
+        let cell = single_keys.clone();
         use_global_keys(Callback::from(move |e: KeyboardEvent| {
-            let handled = match e.key().as_str() {
-                "?" => {
-                    dispatcher.dispatch(Action::ToggleHelp);
-                    true
-                }
-                "Escape" => {
+            use crate::view::{key_action, KeyAction as K};
+            let on = cell.borrow().get();
+            let Some(act) = key_action(&e.key(), key_target(&e), on) else {
+                return;
+            };
+            match act {
+                K::ToggleHelp => dispatcher.dispatch(Action::ToggleHelp),
+                K::Close => {
                     dispatcher.dispatch(Action::CloseHelp);
                     dispatcher.dispatch(Action::Explore(ExploreAction::CloseDetail));
-                    false
                 }
-                "j" | "ArrowDown" => {
-                    dispatcher.dispatch(Action::Explore(ExploreAction::Move(1)));
-                    true
+                K::Move(n) => dispatcher.dispatch(Action::Explore(ExploreAction::Move(n))),
+                K::OpenSelected => {
+                    dispatcher.dispatch(Action::Explore(ExploreAction::OpenSelected))
                 }
-                "k" | "ArrowUp" => {
-                    dispatcher.dispatch(Action::Explore(ExploreAction::Move(-1)));
-                    true
-                }
-                "Enter" => {
-                    dispatcher.dispatch(Action::Explore(ExploreAction::OpenSelected));
-                    true
-                }
-                "/" => {
+                K::FocusFilter => {
                     dispatcher.dispatch(Action::ShowTab(Tab::Explore));
                     focus_filter();
-                    true
                 }
-                "o" => {
-                    click_id("file-input");
-                    true
-                }
-                "p" => {
-                    click_id("policy-input");
-                    true
-                }
-                "s" => {
-                    on_sample.emit(());
-                    true
-                }
-                "1" => {
-                    dispatcher.dispatch(Action::ShowTab(Tab::Explore));
-                    true
-                }
-                "2" => {
-                    dispatcher.dispatch(Action::ShowTab(Tab::Policy));
-                    true
-                }
-                _ => false,
-            };
-            if handled {
+                K::OpenFiles => click_id("file-input"),
+                K::OpenPolicy => click_id("policy-input"),
+                K::LoadSample => on_sample.emit(()),
+                K::ShowExplore => dispatcher.dispatch(Action::ShowTab(Tab::Explore)),
+                K::ShowPolicy => dispatcher.dispatch(Action::ShowTab(Tab::Policy)),
+            }
+            if act.swallows() {
                 e.prevent_default();
             }
         }));
@@ -366,7 +355,7 @@ pub fn App() -> Html {
         <div class="app" ondragover={page_dragover} ondrop={page_drop}>
             <Header tab={s.tab} show_tabs={s.has_data()} engine={s.engine.clone().map(AttrValue::from)} {on_tab} {on_help} />
             { body }
-            if s.help_open { <HelpDialog on_close={close_help} /> }
+            if s.help_open { <HelpDialog on_close={close_help} single_keys={*single_keys_shown} on_single_keys={on_single_keys} /> }
         </div>
     }
 }

@@ -298,7 +298,7 @@ pub fn EventDetailPanel(props: &EventDetailProps) -> Html {
                             html! {
                                 <button class={classes!("stage-link", cur.then_some("cur"))} {onclick} disabled={cur} data-testid="stage-link">
                                     <b>{ &s.stage }</b>
-                                    <span class="muted">{ format!(" {} · +{}{}", dom::time_ms(s.time_us, props.local_time).get(11..).unwrap_or(""), human_duration_micros(s.latency_us as i64), if s.code > 0 { format!(" · {}", s.code) } else { String::new() }) }</span>
+                                    <span class="muted">{ format!(" {} · +{}{}", dom::time_ms(s.time_us, props.local_time).get(11..).unwrap_or(""), s.latency_us.map_or_else(|| "–".to_string(), |l| human_duration_micros(l as i64)), if s.code > 0 { format!(" · {}", s.code) } else { String::new() }) }</span>
                                 </button>
                             }
                         }) }
@@ -329,10 +329,15 @@ pub fn EventDetailPanel(props: &EventDetailProps) -> Html {
             html! {
                 <>
                     <div class="detail-meta">
-                        <span class="mono small muted" title="File and byte offset of the record">{ format!("{} @ byte {}{}", d.file, d.offset, if d.wrapped { " (inside a wrapper)" } else { "" }) }</span>
+                        <span class="mono small muted" title="File and byte offset of the record">{ format!("{} @ byte {}", d.file, d.offset) }</span>
+                        if !d.verbatim && d.error.is_none() {
+                            <span class="badge small" data-testid="event-reformatted" title={ if d.wrapped { "The event was taken out of its wrapper record; \"Copy raw\" and exports give it alone, compacted onto one line (keys and values as in the file)" } else { "The event is pretty-printed in the file; \"Copy raw\" and exports give it compacted onto one line (keys and values as in the file)" } }>
+                                { if d.wrapped { "unwrapped from its wrapper, compacted" } else { "compacted from a pretty-printed document" } }
+                            </span>
+                        }
                         <span class="spacer"></span>
                         <button class="button small" onclick={copy} data-testid="copy-json" title="Copy the pretty-printed JSON">{"Copy JSON"}</button>
-                        <button class="button small ghost" onclick={copy_raw} title="Copy the line as it is in the file">{"Copy raw"}</button>
+                        <button class="button small ghost" onclick={copy_raw} title="Copy the event as one line: its line in the file, or the event alone, compacted, when it came from a wrapper or a pretty document">{"Copy raw"}</button>
                     </div>
                     { for rule }
                     { for stages }

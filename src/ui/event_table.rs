@@ -7,6 +7,7 @@ use crate::audit::Stage;
 use crate::ui::dom;
 use crate::ui::explore_state::{term_for, PAGE};
 use crate::util::human_duration_micros;
+use crate::view::VScroll;
 use crate::web::protocol::{RowView, SortBy};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -74,9 +75,16 @@ pub fn EventTable(props: &EventTableProps) -> Html {
             scroll.set(0.0);
         });
     }
-    let first = ((*scroll / ROW_H) as u32).saturating_sub(OVERSCAN);
+    // Rows map onto a capped sizer (crate::view: rows past ~1.4 M stay reachable).
+    let vs = VScroll {
+        total: props.total,
+        row_h: ROW_H,
+        viewport_h: *height,
+    };
+    let first = vs.first_row(*scroll).saturating_sub(OVERSCAN);
     let visible = (*height / ROW_H).ceil() as u32;
     let last = (first + visible + 2 * OVERSCAN).min(props.total);
+    let window_top = vs.row_top(first, *scroll);
     // Ask for missing pages; size the sizer and place the window (CSSOM, see dom.rs).
     {
         let (sizer, window, on_need, pages) = (
@@ -85,18 +93,18 @@ pub fn EventTable(props: &EventTableProps) -> Html {
             props.on_need.clone(),
             props.pages.clone(),
         );
-        let total = props.total;
+        let sizer_h = vs.sizer_height();
         use_effect_with(
-            (first, last, total, pages),
-            move |(first, last, total, pages)| {
+            (first, last, sizer_h.to_bits(), window_top.to_bits(), pages),
+            move |(first, last, sizer_h, window_top, pages)| {
                 if let Some(s) = sizer.cast::<Element>() {
-                    dom::set_style(&s, "height", &format!("{}px", *total as f64 * ROW_H));
+                    dom::set_style(&s, "height", &format!("{}px", f64::from_bits(*sizer_h)));
                 }
                 if let Some(w) = window.cast::<Element>() {
                     dom::set_style(
                         &w,
                         "transform",
-                        &format!("translateY({}px)", *first as f64 * ROW_H),
+                        &format!("translateY({}px)", f64::from_bits(*window_top)),
                     );
                 }
                 if *last > *first {
@@ -112,14 +120,16 @@ pub fn EventTable(props: &EventTableProps) -> Html {
     // Keep the selected row in view.
     {
         let viewport = viewport.clone();
+        let total = props.total;
         use_effect_with(props.selected, move |sel| {
             if let (Some(i), Some(v)) = (sel, viewport.cast::<Element>()) {
-                let top = *i as f64 * ROW_H;
-                let (st, h) = (v.scroll_top() as f64, v.client_height() as f64);
-                if top < st {
-                    v.set_scroll_top(top as i32);
-                } else if top + ROW_H > st + h {
-                    v.set_scroll_top((top + ROW_H - h) as i32);
+                let vs = VScroll {
+                    total,
+                    row_h: ROW_H,
+                    viewport_h: v.client_height() as f64,
+                };
+                if let Some(st) = vs.reveal(*i, v.scroll_top() as f64) {
+                    v.set_scroll_top(st.round() as i32);
                 }
             }
         });
@@ -180,7 +190,10 @@ pub fn EventTable(props: &EventTableProps) -> Html {
                 { if r.resource.is_empty() { cell("uri", &r.uri, what, "what") } else { cell("resource", &r.resource, what, "what") } }
                 { if r.namespace.is_empty() { html! { <span class="cell where" title={where_.clone()}>{ where_ }</span> } } else { cell("ns", &r.namespace, where_, "where") } }
                 { if r.code == 0 { html! { <span class="cell"></span> } } else { cell("code", &r.code.to_string(), r.code.to_string(), code_class(r.code)) } }
-                <span class={classes!("cell", "num", "lat", latency_class(r.latency_us))} title={format!("{} µs", r.latency_us)}>{ human_duration_micros(r.latency_us as i64) }</span>
+                { match r.latency_us {
+                    Some(l) => html! { <span class={classes!("cell", "num", "lat", latency_class(l))} title={format!("{l} µs")}>{ human_duration_micros(l as i64) }</span> },
+                    None => html! { <span class="cell num lat muted" title="No stageTimestamp in the event: latency unknown">{"–"}</span> },
+                } }
                 { cell("level", &r.level, r.level.clone(), "level") }
                 <span class="cell stages">{ for badges }{ for panic }</span>
                 if props.policy {

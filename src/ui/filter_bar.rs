@@ -233,7 +233,7 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
         let req = st.per_request.then(|| format!(" · {} requests", human_count(r.rows)));
         html! {
             <div class={classes!("result-count", props.pending.then_some("pending"))} data-testid="result-count"
-                 data-events={r.count.to_string()} data-rows={r.rows.to_string()}
+                 data-events={r.count.to_string()} data-rows={r.rows.to_string()} data-filter={r.filter.clone()}
                  title={format!("{} of {} events match{scope} · {} bytes · answered in {:.0} ms", r.count, r.total, r.bytes, r.elapsed_ms)}>
                 <b>{ human_count(r.count) }</b>{ format!(" of {} events{scope}", human_count(r.total)) }
                 { for req }

@@ -28,7 +28,7 @@ pub fn LoadSummary(props: &LoadSummaryProps) -> Html {
     let per_event = (s.events > 0).then(|| s.memory_bytes / s.events);
     html! {
         <section class="load-summary" data-testid="load-summary" aria-label="Loaded files"
-                 data-events={s.events.to_string()} data-rejected={s.rejected.to_string()} data-skipped={s.skipped.to_string()} data-memory-bytes={s.memory_bytes.to_string()} data-heap-bytes={s.heap_bytes.to_string()} data-files={s.files.len().to_string()}>
+                 data-events={s.events.to_string()} data-rejected={s.rejected.to_string()} data-skipped={s.skipped.to_string()} data-duplicates={s.duplicates.to_string()} data-memory-bytes={s.memory_bytes.to_string()} data-heap-bytes={s.heap_bytes.to_string()} data-files={s.files.len().to_string()}>
             <div class="stat"><span class="stat-label">{"Files"}</span><span class="stat-value">{ s.files.len() }</span></div>
             <div class="stat"><span class="stat-label">{"Events"}</span><span class="stat-value" title={s.events.to_string()}>{ crate::util::human_count(s.events) }</span></div>
             <div class="stat"><span class="stat-label">{"Size"}</span><span class="stat-value">{ format::bytes(s.bytes) }</span></div>
@@ -37,10 +37,16 @@ pub fn LoadSummary(props: &LoadSummaryProps) -> Html {
                 <span class="stat-label">{"Rejected lines"}</span>
                 <span class="stat-value" title={s.rejected.to_string()}>{ crate::util::human_count(s.rejected) }</span>
             </div>
-            if s.skipped > 0 {
+            if s.skipped > s.duplicates {
                 <div class="stat" title="Valid events outside the time window chosen for loading: counted, not kept">
                     <span class="stat-label">{"Outside window"}</span>
-                    <span class="stat-value" title={s.skipped.to_string()}>{ crate::util::human_count(s.skipped) }</span>
+                    <span class="stat-value" title={(s.skipped - s.duplicates).to_string()}>{ crate::util::human_count(s.skipped - s.duplicates) }</span>
+                </div>
+            }
+            if s.duplicates > 0 {
+                <div class="stat" title="Events that a file loaded before already holds (same auditID, stage and time): kept once, counted as skipped">
+                    <span class="stat-label">{"Already loaded"}</span>
+                    <span class="stat-value" data-testid="duplicates" title={s.duplicates.to_string()}>{ crate::util::human_count(s.duplicates) }</span>
                 </div>
             }
             <div class="stat" title={format!("Memory the engine uses for the loaded events; its whole heap is {} (at most 4 GB in a tab)", format::bytes(s.heap_bytes))}>

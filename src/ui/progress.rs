@@ -17,7 +17,6 @@ fn phase_text(phase: Phase) -> &'static str {
         Phase::Reading => "Reading",
         Phase::Generating => "Generating the sample",
         Phase::Sorting => "Sorting events by time",
-        Phase::Restoring => "Re-reading the files kept",
     }
 }
 

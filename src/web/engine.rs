@@ -9,14 +9,14 @@
 //!
 //! Invariants:
 //! - `generation` grows on every cancel/clear; a slice from an older generation is dropped;
-//! - `loaded` lists exactly the sources whose files are complete in `store`, in load order;
-//! - a file is either complete in the store or not in it at all: a cancelled or failed file
-//!   makes the worker rebuild the store from `loaded` (phase `Restoring`).
+//! - a file is either complete in the store or not in it at all: a cancelled, failed or
+//!   held-back file is rolled back ([`Store::rollback`] to the mark taken when it started:
+//!   rows are appended until a load ends, so this is a truncation and nothing is re-read).
 
 use crate::audit::policy::LoadedPolicy;
 use crate::gen;
-use crate::ingest::{sniff, Ingester, Sniffed};
-use crate::store::Store;
+use crate::ingest::{route, Ingester, Route};
+use crate::store::{duplicates_note, fingerprint, Mark, Store};
 use crate::web::codec::JsCodec;
 use crate::web::explore::{self, Explore, RawSource};
 use crate::web::piece;
@@ -90,6 +90,8 @@ struct Current {
     end: u64,
     /// The other pieces, read by helper workers (large plain JSON-lines files).
     split: Option<Split>,
+    /// The store before this source: what a cancel or failure rolls back to.
+    mark: Mark,
 }
 
 /// A file read in pieces: this worker reads the first, helpers the others.
@@ -144,7 +146,6 @@ pub enum Msg {
 /// The worker. See the module docs for the invariants.
 pub struct Engine {
     store: Store,
-    loaded: Vec<Source>,
     job: Option<Job>,
     generation: u32,
     /// The last policy that loaded without errors (for evaluation).
@@ -182,7 +183,6 @@ impl Worker for Engine {
         let workbench = workbench::Cache::with_attr(explore.shared_attr());
         Engine {
             store: Store::new(),
-            loaded: Vec::new(),
             job: None,
             generation: 0,
             policy: None,
@@ -286,7 +286,6 @@ impl Worker for Engine {
                 self.generation += 1;
                 self.job = None;
                 self.store = Store::new();
-                self.loaded.clear();
                 self.deferred.clear();
                 self.pending_fit = None;
                 self.policy = None;
@@ -398,11 +397,7 @@ impl Engine {
         };
         let (size, data) = match &source {
             Source::Sample => {
-                job.phase = if job.phase == Phase::Restoring {
-                    Phase::Restoring
-                } else {
-                    Phase::Generating
-                };
+                job.phase = Phase::Generating;
                 let client = job.client;
                 self.progress(scope, true);
                 let bytes = gen::sample_log();
@@ -426,6 +421,7 @@ impl Engine {
         };
         // A time window chosen after a "won't fit" applies to this source only.
         self.store.window = source.window();
+        let mark = self.store.mark();
         let job = self.job.as_mut().expect("job is running");
         job.current = Some(Current {
             source,
@@ -435,6 +431,7 @@ impl Engine {
             data,
             end: size,
             split: None,
+            mark,
         });
         if size == 0 {
             // Nothing to read: still register the file so the summary lists it.
@@ -595,7 +592,6 @@ impl Engine {
         let job = self.job.as_mut().expect("job is running");
         job.bytes_finished += cur.size;
         job.index += 1;
-        self.loaded.push(cur.source);
         self.progress(scope, false);
         self.advance(scope);
     }
@@ -659,11 +655,28 @@ impl Engine {
                 }
             );
             let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
-            if as_policy
-                || (!matches!(cur.source, Source::Sample) && sniff(head) == Sniffed::Policy)
-            {
-                let name = cur.source.name().to_string();
-                if cur.size > MAX_POLICY_BYTES {
+            let name = cur.source.name().to_string();
+            let route = match cur.source {
+                Source::Sample => Route::Log,
+                Source::File { .. } => route(head, as_policy),
+            };
+            if let Route::NotPolicy(why) = &route {
+                scope.respond(
+                    client,
+                    Response::Error(format!("{name}: {why}. It was not loaded.")),
+                );
+            }
+            if route == Route::LogNotPolicy {
+                let note = format!("{name} is an audit log, not a policy: it was read as a log.");
+                job.note = Some(match job.note.take() {
+                    Some(n) => format!("{n} {note}"),
+                    None => note,
+                });
+            }
+            if matches!(route, Route::Policy | Route::NotPolicy(_)) {
+                if matches!(route, Route::NotPolicy(_)) {
+                    // Refused above: nothing reaches the policy editor.
+                } else if cur.size > MAX_POLICY_BYTES {
                     let msg = format!(
                         "{name} is {} — too large to be an audit policy. Drop it without \"Load policy\" to read it as a log.",
                         crate::util::human_bytes(cur.size)
@@ -672,17 +685,33 @@ impl Engine {
                 } else {
                     self.load_policy(scope, client, &name, &String::from_utf8_lossy(&bytes));
                 }
-                let job = self.job.as_mut().expect("job is running");
-                let size = job.current.as_ref().map_or(0, |c| c.size);
-                job.bytes_finished += size;
-                job.index += 1;
-                job.current = None;
-                self.advance(scope);
+                self.skip_current(scope);
                 return;
             }
+            // The same file twice (same size and beginning, whatever its name): once.
+            let fp = fingerprint(cur.size, &bytes);
+            if !matches!(cur.source, Source::Sample) {
+                if let Some(same) = self.store.same_file(fp) {
+                    let note = if same.name == name {
+                        format!("{name} is loaded already: not loaded again.")
+                    } else {
+                        format!(
+                            "{name} is the same file as {} (same size and content), loaded already: not loaded again.",
+                            same.name
+                        )
+                    };
+                    self.add_note(note);
+                    self.skip_current(scope);
+                    return;
+                }
+            }
+            let Some(cur) = self.job.as_mut().and_then(|j| j.current.as_mut()) else {
+                return;
+            };
             cur.ingester = Some(Ingester::new(&mut self.store, cur.source.name(), cur.size));
             // Explore: remember where this file's bytes are (events are re-read on demand).
             let file_index = self.store.files.len() - 1;
+            self.store.files[file_index].fingerprint = Some(fp);
             let raw = match (&cur.data, &cur.source) {
                 (Some(d), _) => Some(RawSource::Bytes(d.clone())),
                 (None, Source::File { file, .. }) => Some(RawSource::Blob(file.blob.clone())),
@@ -692,6 +721,9 @@ impl Engine {
             self.raw[file_index] = raw;
         }
         // Start reading the next slice before parsing this one.
+        let Some(cur) = self.job.as_ref().and_then(|j| j.current.as_ref()) else {
+            return;
+        };
         let more = end < cur.end;
         if more {
             self.request_slice(scope, end);
@@ -733,11 +765,30 @@ impl Engine {
                 .finish(&mut self.store);
             job.bytes_finished += cur.size;
             job.index += 1;
-            self.loaded.push(cur.source);
             self.progress(scope, false);
             self.advance(scope);
         } else {
             self.progress(scope, false);
+        }
+    }
+
+    /// Ends the current source without reading it (a policy, a refused or repeated file).
+    fn skip_current(&mut self, scope: &WorkerScope<Self>) {
+        let Some(job) = self.job.as_mut() else { return };
+        let size = job.current.as_ref().map_or(0, |c| c.size);
+        job.bytes_finished += size;
+        job.index += 1;
+        job.current = None;
+        self.advance(scope);
+    }
+
+    /// Adds a sentence to the note the job's summary carries.
+    fn add_note(&mut self, note: String) {
+        if let Some(job) = self.job.as_mut() {
+            job.note = Some(match job.note.take() {
+                Some(n) => format!("{n} {note}"),
+                None => note,
+            });
         }
     }
 
@@ -808,10 +859,15 @@ impl Engine {
         let job = self.job.take().expect("job is running");
         self.store.window = None;
         self.store.finalize();
+        let dups = self.store.drop_cross_file_duplicates();
+        let mut note = job.note;
+        if let Some(d) = duplicates_note(&self.store, &dups) {
+            note = Some(note.map_or_else(|| d.clone(), |n| format!("{n} {d}")));
+        }
         self.store.shrink_to_fit();
         self.explore.reset();
         self.workbench.invalidate(); // policy workbench
-        let summary = summarize(&self.store, now_ms() - job.started_ms, job.note);
+        let summary = summarize(&self.store, now_ms() - job.started_ms, note);
         scope.respond(job.client, Response::Loaded(summary));
         if let Some(fit) = self.pending_fit.take() {
             scope.respond(job.client, Response::WontFit(Box::new(fit)));
@@ -832,7 +888,7 @@ impl Engine {
         let Some(cur) = job.current.as_ref() else {
             return false;
         };
-        if job.phase == Phase::Restoring || matches!(cur.source, Source::Sample) {
+        if matches!(cur.source, Source::Sample) {
             return false;
         }
         let rows = self.store.len() as u64;
@@ -920,44 +976,42 @@ impl Engine {
     }
 
     /// Drops the current source and everything queued after it. If the source had already
-    /// put rows in the store, rebuilds the store from the complete files (`Restoring`).
+    /// put rows (or its file entry) in the store, rolls the store back to the mark taken
+    /// when it started: the files loaded before it stay, nothing is read again.
     fn abort_current(&mut self, scope: &WorkerScope<Self>, note: String) {
         self.generation += 1;
         self.store.window = None;
         let Some(job) = self.job.take() else { return };
-        let partial = job
-            .current
-            .as_ref()
-            .is_some_and(|c| c.ingester.is_some() || c.offset > 0);
-        let mut next = Job {
-            client: job.client,
-            phase: if partial { Phase::Restoring } else { job.phase },
-            queue: VecDeque::new(),
-            current: None,
-            files: 0,
-            index: 0,
-            bytes_total: 0,
-            bytes_finished: 0,
-            started_ms: now_ms(),
-            last_progress_ms: 0.0,
-            note: Some(note),
-            rows_at_start: 0,
-        };
-        if partial {
-            self.store = Store::new();
-            self.raw.clear();
-            self.explore.reset();
-            self.workbench.invalidate(); // policy workbench
-            for s in self.loaded.drain(..) {
-                next.files += 1;
-                if let Source::File { file, .. } = &s {
-                    next.bytes_total += file.size;
-                }
-                next.queue.push_back(s);
+        if let Some(cur) = &job.current {
+            if cur.ingester.is_some() || self.store.files.len() > cur.mark_files() {
+                self.store.rollback(&cur.mark);
+                self.raw.truncate(self.store.files.len());
+                self.explore.reset();
+                self.workbench.invalidate(); // policy workbench
             }
         }
-        self.job = Some(next);
+        self.job = Some(Job {
+            client: job.client,
+            phase: job.phase,
+            queue: VecDeque::new(),
+            current: None,
+            files: job.files,
+            index: job.files,
+            bytes_total: job.bytes_total,
+            bytes_finished: job.bytes_total,
+            started_ms: job.started_ms,
+            last_progress_ms: 0.0,
+            note: Some(note),
+            rows_at_start: job.rows_at_start,
+        });
         self.advance(scope);
+    }
+}
+
+impl Current {
+    /// Files in the store when this source started.
+    fn mark_files(&self) -> usize {
+        self.mark.files()
     }
 }
 

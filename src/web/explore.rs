@@ -20,10 +20,9 @@ use crate::analysis::topn::{top_n, TopDim};
 use crate::audit::policy::LoadedPolicy;
 use crate::audit::Stage;
 use crate::ingest::gzip::GzipStream;
-use crate::ingest::record::events_in_record;
-use crate::ingest::strip_host_prefix;
+use crate::ingest::record::{event_json, events_of_record, EventJson};
 use crate::query::complete::complete;
-use crate::store::{AuditIndex, Dim, Store, F_WRAPPED};
+use crate::store::{AuditIndex, Dim, Format, Store, F_WRAPPED};
 use crate::web::protocol::{
     Completion, EventDetail, ExportKind, Exported, QueryResult, QuerySpec, RowView, RowsPage,
     RuleWhy, SortBy, StageRef, TopTable,
@@ -236,6 +235,7 @@ impl Explore {
         let span = (!s.is_empty()).then(|| (s.received(0), s.received(s.len() - 1)));
         let mut res = QueryResult {
             id: q.id,
+            filter: q.filter.clone(),
             error: None,
             count: 0,
             bytes: 0,
@@ -394,7 +394,7 @@ impl Explore {
                 s.path(r)
             },
             code: s.code(r),
-            latency_us: s.latency(r),
+            latency_us: s.latency_known(r),
             level: s.level(r).map_or("", |l| l.as_str()).to_string(),
             stage: s.stage(r).map_or("", |x| x.as_str()).to_string(),
             stages: self.stage_mask(s, r),
@@ -423,6 +423,7 @@ impl Explore {
             offset: 0,
             raw: String::new(),
             wrapped: false,
+            verbatim: false,
             stages: Vec::new(),
             rule: None,
             error: None,
@@ -437,7 +438,10 @@ impl Explore {
         d.offset = s.offset(r);
         d.wrapped = s.flags(r) & F_WRAPPED != 0;
         match event_text(s, raw, r) {
-            Ok(t) => d.raw = t,
+            Ok(t) => {
+                d.raw = t.text;
+                d.verbatim = t.verbatim;
+            }
             Err(e) => d.error = Some(e),
         }
         if let Some(ix) = &self.audit {
@@ -448,7 +452,7 @@ impl Explore {
                     row: g as u32,
                     stage: s.stage(g).map_or("", |x| x.as_str()).to_string(),
                     time_us: s.received(g),
-                    latency_us: s.latency(g),
+                    latency_us: s.latency_known(g),
                     code: s.code(g),
                 })
                 .collect();
@@ -571,7 +575,7 @@ fn blob_of(parts: &[wasm_bindgen::JsValue], mime: &str) -> Result<web_sys::Blob,
         .map_err(|e| js_error_text(&e))
 }
 
-/// The record bytes of row `r` from its source.
+/// The record bytes of row `r` from its source (the line, document or whole wrapper).
 fn record_bytes(s: &Store, raw: &[Option<RawSource>], r: usize) -> Result<Vec<u8>, String> {
     let f = s.file(r) as usize;
     let name = s.files.get(f).map_or("?", |x| x.name.as_str());
@@ -579,7 +583,7 @@ fn record_bytes(s: &Store, raw: &[Option<RawSource>], r: usize) -> Result<Vec<u8
         .get(f)
         .and_then(Option::as_ref)
         .ok_or_else(|| format!("{name} is no longer available to read."))?;
-    let (off, len) = (s.offset(r), s.event_size(r));
+    let (off, len) = s.record_range(r);
     if s.files.get(f).is_some_and(|x| x.gzip) {
         let mut v = read_gzip_ranges(src, &[(off, len)])?;
         Ok(v.pop().unwrap_or_default())
@@ -588,63 +592,65 @@ fn record_bytes(s: &Store, raw: &[Option<RawSource>], r: usize) -> Result<Vec<u8
     }
 }
 
-/// The event's own JSON inside a record: host prefix removed, unwrapped from wrappers.
-fn event_of_record(s: &Store, r: usize, record: &[u8]) -> String {
-    let text = String::from_utf8_lossy(strip_host_prefix(record)).into_owned();
-    if s.flags(r) & F_WRAPPED == 0 {
-        return text;
-    }
-    let (id, stage) = (s.audit_id(r), s.stage(r).map_or("", |x| x.as_str()));
-    let evs = events_in_record(&text);
-    evs.iter()
-        .find(|e| {
-            serde_json::from_str::<serde_json::Value>(e).is_ok_and(|v| {
-                v.get("auditID").and_then(|x| x.as_str()) == Some(id.as_str())
-                    && v.get("stage").and_then(|x| x.as_str()).unwrap_or("") == stage
-            })
-        })
-        .or(evs.first())
-        .cloned()
-        .unwrap_or(text)
-}
-
-/// The JSON text of row `r`.
-pub fn event_text(s: &Store, raw: &[Option<RawSource>], r: usize) -> Result<String, String> {
+/// The JSON of row `r`: the event alone (see [`event_json`]).
+pub fn event_text(s: &Store, raw: &[Option<RawSource>], r: usize) -> Result<EventJson, String> {
     let rec = record_bytes(s, raw, r)?;
-    Ok(event_of_record(s, r, &rec))
+    event_json(&rec, s.wrap_item(r))
+        .map_err(|e| format!("{}: {e}", s.files[s.file(r) as usize].name))
 }
 
-/// `rows` (time order) as JSON lines: for plain files the very source bytes (slices of the
-/// `File`, joined by `\\n`), else the decompressed or unwrapped event.
+/// A record: (file, offset in its decompressed stream).
+type RecordKey = (u32, u64);
+
+/// True when row `r`'s bytes in its source are the event itself, on a line of its own:
+/// an export can then slice the `File` without reading it.
+fn verbatim_slice(s: &Store, r: usize) -> bool {
+    let f = &s.files[s.file(r) as usize];
+    !f.gzip && f.format == Format::JsonLines && s.wrap_item(r).is_none()
+}
+
+/// `rows` (time order) as JSON lines, one event per line and nothing else: for events that
+/// are a line of their own the very source bytes (slices of the `File`), else the event
+/// taken out of its wrapper or document and compacted (see [`event_json`]).
 pub fn export_events(
     s: &Store,
     raw: &[Option<RawSource>],
     rows: &[u32],
 ) -> Result<web_sys::Blob, String> {
-    // Rows that need decoding (gzip) or unwrapping: read them first, one pass per file.
-    let mut decoded: HashMap<u32, Vec<u8>> = HashMap::new();
-    let mut per_file: HashMap<usize, Vec<(u64, u32, u32)>> = HashMap::new();
+    // Records that need reading (gzip, wrappers, pretty documents): read each once.
+    let mut records: HashMap<(u32, u64), Vec<u8>> = HashMap::new();
+    let mut per_gzip_file: HashMap<usize, Vec<(u64, u32)>> = HashMap::new();
     for &r in rows {
-        let f = s.file(r as usize) as usize;
-        if s.files.get(f).is_some_and(|x| x.gzip) {
-            per_file.entry(f).or_default().push((
-                s.offset(r as usize),
-                s.event_size(r as usize),
-                r,
-            ));
+        let ru = r as usize;
+        if verbatim_slice(s, ru) {
+            continue;
+        }
+        let f = s.file(ru) as usize;
+        let (off, len) = s.record_range(ru);
+        if s.files[f].gzip {
+            per_gzip_file.entry(f).or_default().push((off, len));
+        } else if let std::collections::hash_map::Entry::Vacant(e) = records.entry((f as u32, off))
+        {
+            let src = raw
+                .get(f)
+                .and_then(Option::as_ref)
+                .ok_or_else(|| format!("{} is no longer available to read.", s.files[f].name))?;
+            e.insert(src.read(off, off + len as u64)?);
         }
     }
-    for (f, mut want) in per_file {
+    for (f, mut want) in per_gzip_file {
         let src = raw
             .get(f)
             .and_then(Option::as_ref)
             .ok_or_else(|| format!("{} is no longer available to read.", s.files[f].name))?;
         want.sort_unstable();
-        let ranges: Vec<(u64, u32)> = want.iter().map(|&(o, l, _)| (o, l)).collect();
-        for (bytes, &(_, _, r)) in read_gzip_ranges(src, &ranges)?.into_iter().zip(&want) {
-            decoded.insert(r, bytes);
+        want.dedup();
+        for (bytes, &(off, _)) in read_gzip_ranges(src, &want)?.into_iter().zip(&want) {
+            records.insert((f as u32, off), bytes);
         }
     }
+    // The events of the last wrapper record used (rows of one wrapper are usually adjacent).
+    let mut leaves: Option<(RecordKey, Vec<Option<String>>)> = None;
     let mut parts: Vec<wasm_bindgen::JsValue> = Vec::new();
     let mut buf: Vec<u8> = Vec::new();
     let flush = |buf: &mut Vec<u8>, parts: &mut Vec<wasm_bindgen::JsValue>| {
@@ -656,35 +662,47 @@ pub fn export_events(
     for &r in rows {
         let ru = r as usize;
         let f = s.file(ru) as usize;
-        let wrapped = s.flags(ru) & F_WRAPPED != 0;
-        let (off, len) = (s.offset(ru), s.event_size(ru) as u64);
-        let src = raw
-            .get(f)
-            .and_then(Option::as_ref)
-            .ok_or_else(|| format!("{} is no longer available to read.", s.files[f].name))?;
-        if let Some(rec) = decoded.remove(&r) {
-            if wrapped {
-                buf.extend_from_slice(event_of_record(s, ru, &rec).as_bytes());
-            } else {
-                buf.extend_from_slice(&rec);
-            }
-        } else if wrapped {
-            let rec = src.read(off, off + len)?;
-            buf.extend_from_slice(event_of_record(s, ru, &rec).as_bytes());
-        } else {
+        let (off, len) = s.record_range(ru);
+        if verbatim_slice(s, ru) {
+            let src = raw
+                .get(f)
+                .and_then(Option::as_ref)
+                .ok_or_else(|| format!("{} is no longer available to read.", s.files[f].name))?;
             match src {
                 RawSource::Bytes(v) => {
-                    let end = (off + len).min(v.len() as u64) as usize;
+                    let end = (off + len as u64).min(v.len() as u64) as usize;
                     buf.extend_from_slice(&v[(off as usize).min(end)..end]);
                 }
                 RawSource::Blob(b) => {
                     flush(&mut buf, &mut parts);
                     let part = b
-                        .slice_with_f64_and_f64(off as f64, (off + len) as f64)
+                        .slice_with_f64_and_f64(off as f64, (off + len as u64) as f64)
                         .map_err(|e| js_error_text(&e))?;
                     parts.push(part.into());
                 }
             }
+        } else {
+            let key = (f as u32, off);
+            let rec = records.get(&key).map_or(&[][..], Vec::as_slice);
+            let text = match s.wrap_item(ru) {
+                None => event_json(rec, None)?.text,
+                Some(item) => {
+                    if leaves.as_ref().is_none_or(|(k, _)| *k != key) {
+                        let t = crate::ingest::strip_host_prefix(crate::ingest::trim_ascii(rec));
+                        let t = std::str::from_utf8(t)
+                            .map_err(|e| format!("{}: {e}", s.files[f].name))?;
+                        leaves = Some((key, events_of_record(t)));
+                    }
+                    let all = &mut leaves.as_mut().expect("just set").1;
+                    all.get_mut(item as usize).and_then(Option::take).ok_or_else(|| {
+                        format!(
+                            "{}: an event of a wrapper record is not there any more (was the file changed after loading?)",
+                            s.files[f].name
+                        )
+                    })?
+                }
+            };
+            buf.extend_from_slice(text.as_bytes());
         }
         buf.push(b'\n');
     }

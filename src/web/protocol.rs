@@ -201,8 +201,6 @@ pub enum Phase {
     Generating,
     /// Putting events in time order.
     Sorting,
-    /// Re-reading the files kept after a cancel.
-    Restoring,
 }
 
 /// Load progress. `bytes_done <= bytes_total` (a file whose size is unknown counts 0).
@@ -238,8 +236,12 @@ pub struct FileSummary {
     pub records: u64,
     pub events: u64,
     pub rejected: u64,
-    /// Valid events outside the time window chosen for loading (not loaded).
+    /// Valid events not kept: outside the time window chosen for loading, or already
+    /// loaded from another file (`duplicates`).
     pub skipped: u64,
+    /// Of `skipped`: events an earlier file already holds.
+    #[serde(default)]
+    pub duplicates: u64,
     /// Wrappers seen, e.g. ("Azure diagnostic records", 22).
     pub wrappers: Vec<(String, u64)>,
     /// A file-level finding in plain words.
@@ -264,8 +266,11 @@ pub struct Summary {
     pub files: Vec<FileSummary>,
     pub events: u64,
     pub rejected: u64,
-    /// Events outside the time window chosen for loading.
+    /// Events not kept: outside the chosen time window, or already loaded (`duplicates`).
     pub skipped: u64,
+    /// Of `skipped`: events an earlier file already holds.
+    #[serde(default)]
+    pub duplicates: u64,
     pub records: u64,
     /// Bytes of all files as given.
     pub bytes: u64,
@@ -378,7 +383,8 @@ pub struct RowView {
     pub uri: String,
     /// 0 when absent.
     pub code: u16,
-    pub latency_us: u32,
+    /// `None` when the event has no `stageTimestamp` (shown as "–").
+    pub latency_us: Option<u32>,
     pub level: String,
     pub stage: String,
     /// Bit `i` set when the request has an event at `Stage::ALL[i]` (its stage badges).
@@ -406,6 +412,10 @@ pub struct RowsPage {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueryResult {
     pub id: u32,
+    /// The filter text this answer is for (tests wait for it: a count equal to the
+    /// previous one must still be the new filter's).
+    #[serde(default)]
+    pub filter: String,
     pub error: Option<CompileError>,
     /// Events matching the filter within the range (exact).
     pub count: u64,
@@ -432,7 +442,8 @@ pub struct StageRef {
     pub row: u32,
     pub stage: String,
     pub time_us: i64,
-    pub latency_us: u32,
+    /// `None` when the event has no `stageTimestamp`.
+    pub latency_us: Option<u32>,
     pub code: u16,
 }
 
@@ -461,10 +472,13 @@ pub struct EventDetail {
     pub file: String,
     /// Byte offset of the record in the (decompressed) file.
     pub offset: u64,
-    /// The event's JSON as in the file (host prefix removed; unwrapped from a wrapper).
+    /// The event alone: its line as in the file (host prefix removed) when `verbatim`,
+    /// else taken out of its wrapper or pretty document and compacted onto one line.
     pub raw: String,
     /// The event was read from inside a wrapper (EventList, Azure records, ...).
     pub wrapped: bool,
+    /// `raw` is byte for byte the event's text in the file.
+    pub verbatim: bool,
     /// Every event of the same audit ID (this one included), in stage order.
     pub stages: Vec<StageRef>,
     pub rule: Option<RuleWhy>,

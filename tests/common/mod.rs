@@ -6,10 +6,19 @@ use audit_lens::store::{Dim, Store};
 use std::path::PathBuf;
 
 /// `../shared/corpus` beside the checkout, or `None` (tests then print that they skip).
+///
+/// # Panics
+/// Under CI (`CI=true`), where `../shared` is always beside the checkout: a missing corpus
+/// there would make every corpus test pass without testing anything.
 pub fn corpus() -> Option<PathBuf> {
     let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
     if p.is_dir() {
         Some(p)
+    } else if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "CI=true but {} is missing: the corpus tests cannot run",
+            p.display()
+        );
     } else {
         eprintln!("skipped: ../shared/corpus not found beside the checkout");
         None
@@ -55,6 +64,7 @@ pub fn digest(s: &Store) -> Vec<String> {
                 s.path(r),
                 s.flags(r)
             );
+            v.push_str(&format!(" {:?} {:?}", s.record_range(r), s.wrap_item(r)));
             for &d in &dims {
                 v.push('|');
                 v.push_str(s.str(d, r));

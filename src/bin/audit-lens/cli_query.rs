@@ -6,6 +6,7 @@ use crate::{load_logs, Args};
 use audit_lens::analysis::evaluate::{evaluate, AttrIndex};
 use audit_lens::audit::policy::{load_policy, LoadOptions};
 use audit_lens::ingest::gzip::{is_gzip, GzipStream};
+use audit_lens::ingest::record::event_json;
 use audit_lens::query::compile;
 use audit_lens::util::parse_rfc3339_micros;
 use std::io::Write;
@@ -31,9 +32,13 @@ fn line_of(newlines: &[u64], offset: u64) -> u64 {
     newlines.partition_point(|&n| n < offset) as u64 + 1
 }
 
-/// `query --filter F [--after T] [--before T] [--policy P] [--json] LOG...`
+/// `query --filter F [--after T] [--before T] [--policy P] [--json | --events] LOG...`
+///
+/// `--events` prints the matching events themselves, one JSON line each, as the page's
+/// "Export JSON lines" does: a line of its own byte for byte, an event from a wrapper or a
+/// pretty document alone and compacted.
 pub fn run(a: &[String]) -> Result<ExitCode, String> {
-    let args = Args::parse(a, &["json"])?;
+    let args = Args::parse(a, &["json", "events"])?;
     let filter = args.get("filter").unwrap_or("");
     if args.pos.is_empty() {
         return Err("query needs at least one LOG file".into());
@@ -64,15 +69,35 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
         )
     })?;
     let rows = f.select(&store, range, ev.as_ref());
+    let out = std::io::stdout();
+    let mut o = std::io::BufWriter::new(out.lock());
+    let w = |e: std::io::Error| e.to_string();
+    if args.flag("events") {
+        let files: Vec<Vec<u8>> = args
+            .pos
+            .iter()
+            .map(|p| decoded(p))
+            .collect::<Result<_, _>>()?;
+        for &r in &rows {
+            let r = r as usize;
+            let f = store.file(r) as usize;
+            let (off, len) = store.record_range(r);
+            let b = &files[f];
+            let end = (off + len as u64).min(b.len() as u64) as usize;
+            let rec = &b[(off as usize).min(end)..end];
+            let ev =
+                event_json(rec, store.wrap_item(r)).map_err(|e| format!("{}: {e}", args.pos[f]))?;
+            writeln!(o, "{}", ev.text).map_err(w)?;
+        }
+        o.flush().map_err(w)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     // Newline offsets per file, for line numbers.
     let mut newlines: Vec<Vec<u64>> = Vec::new();
     for p in &args.pos {
         let b = decoded(p)?;
         newlines.push(memchr::memchr_iter(b'\n', &b).map(|i| i as u64).collect());
     }
-    let out = std::io::stdout();
-    let mut o = std::io::BufWriter::new(out.lock());
-    let w = |e: std::io::Error| e.to_string();
     if args.flag("json") {
         write!(o, "{{\"count\":{},\"files\":", rows.len()).map_err(w)?;
         serde_json::to_writer(&mut o, &args.pos).map_err(|e| e.to_string())?;

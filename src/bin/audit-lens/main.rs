@@ -28,7 +28,7 @@ USAGE:
                                                       write a realistic, deterministic audit log
                                                       (--body-scale 0.1: smaller bodies, more events per MB;
                                                       --sample-policy: the page's sample policy instead)
-  audit-lens query --filter F [--after T] [--before T] [--policy P] [--json] LOG...
+  audit-lens query --filter F [--after T] [--before T] [--policy P] [--json | --events] LOG...
                                                       events matching the page's filter language: count, file:line
   audit-lens bench [--size 200MB] [--rounds 5] [--policy P]
                                                       measure ingest, filters, timeline, policy evaluation
@@ -120,6 +120,15 @@ impl Args {
 /// Reads one file (or stdin for `-`) into the store in 16 MiB chunks. A plain JSON-lines
 /// file of a useful size is read by one thread per core, each over its own byte range,
 /// and the pieces are merged (same store as one reader: tests/cli.rs checks it).
+/// [`audit_lens::store::fingerprint`] of a file on disk.
+fn file_fingerprint(path: &str) -> Result<u64, String> {
+    let mut f = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut head = vec![0u8; audit_lens::store::FINGERPRINT_BYTES];
+    let n = read_full(&mut f, &mut head).map_err(|e| format!("{path}: {e}"))?;
+    Ok(audit_lens::store::fingerprint(size, &head[..n]))
+}
+
 pub fn ingest_path(store: &mut Store, path: &str) -> Result<(), String> {
     #[cfg(unix)]
     if path != "-" {
@@ -269,9 +278,30 @@ pub fn load_logs(paths: &[String]) -> Result<Store, String> {
         ingest_path(&mut store, "-")?;
     }
     for p in paths {
+        // The same file twice (by size and beginning, as the page tells): read once.
+        let fp = if p == "-" {
+            None
+        } else {
+            Some(file_fingerprint(p)?)
+        };
+        if let Some(same) = fp.and_then(|f| store.same_file(f)) {
+            eprintln!(
+                "audit-lens: {p} is the same file as {}: not read again",
+                same.name
+            );
+            continue;
+        }
         ingest_path(&mut store, p)?;
+        if let Some(f) = store.files.last_mut() {
+            f.fingerprint = fp;
+        }
     }
     store.finalize();
+    // As the page does: an event that an earlier file already holds is kept once.
+    let dups = store.drop_cross_file_duplicates();
+    if let Some(note) = audit_lens::store::duplicates_note(&store, &dups) {
+        eprintln!("audit-lens: {note}");
+    }
     Ok(store)
 }
 
