@@ -347,7 +347,9 @@ pub fn EventDetailPanel(props: &EventDetailProps) -> Html {
         }
     };
     html! {
-        <aside class="detail-drawer" data-testid="event-detail" aria-label="Event detail">
+        <aside class="detail-drawer" data-testid="event-detail" aria-label="Event detail"
+               data-audit-id={d.map(|d| d.audit_id.clone())} data-stage={d.map(|d| d.stage.clone())}
+               data-verbatim={d.map(|d| d.verbatim.to_string())} data-row={d.map(|d| d.row.to_string())}>
             <div class="panel-head">
                 <h2>{"Event"}</h2>
                 <span class="spacer"></span>

@@ -424,6 +424,8 @@ impl Explore {
             raw: String::new(),
             wrapped: false,
             verbatim: false,
+            audit_id: String::new(),
+            stage: String::new(),
             stages: Vec::new(),
             rule: None,
             error: None,
@@ -437,6 +439,8 @@ impl Explore {
         d.file = s.files.get(f).map_or_else(String::new, |x| x.name.clone());
         d.offset = s.offset(r);
         d.wrapped = s.flags(r) & F_WRAPPED != 0;
+        d.audit_id = s.audit_id(r);
+        d.stage = s.stage(r).map_or("", |x| x.as_str()).to_string();
         match event_text(s, raw, r) {
             Ok(t) => {
                 d.raw = t.text;

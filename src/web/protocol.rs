@@ -479,6 +479,11 @@ pub struct EventDetail {
     pub wrapped: bool,
     /// `raw` is byte for byte the event's text in the file.
     pub verbatim: bool,
+    /// The event's `auditID` and `stage` as the store holds them.
+    #[serde(default)]
+    pub audit_id: String,
+    #[serde(default)]
+    pub stage: String,
     /// Every event of the same audit ID (this one included), in stage order.
     pub stages: Vec<StageRef>,
     pub rule: Option<RuleWhy>,

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, openSync, writeSync, closeSync }
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, launch, strictPage, dropFiles, summaryCounts, nativeStats, nativeSampleStats, screenshot, DIST, CORPUS } from './harness.mjs';
+import { serve, launch, strictPage, dropFiles, summaryCounts, nativeStats, nativeSampleStats, screenshot, corpusSkip, DIST, CORPUS } from './harness.mjs';
 
 const SUB = '/tools/audit/';
 let server, context, dir;
@@ -44,9 +44,7 @@ const open = async (path = '/', opts) => {
   return page;
 };
 const corpusLog = (name) => join(CORPUS, 'logs', name);
-const haveCorpus = existsSync(join(CORPUS, 'logs'));
-const skipCorpus = haveCorpus ? false : `corpus not found at ${CORPUS} (tests that read real logs are skipped)`;
-if (!haveCorpus) console.log(`# SKIP corpus tests: ${skipCorpus}`);
+const skipCorpus = corpusSkip(join(CORPUS, 'logs'), 'tests that read real logs');
 
 test('landing view: hooks, CSP-clean start, shortcuts, themes', async () => {
   const page = await open('/');

@@ -15,6 +15,16 @@ export const DIST = join(ROOT, 'dist');
 export const CORPUS = resolve(ROOT, '..', 'shared', 'corpus');
 export const SHOTS = join(ROOT, 'target', 'screenshots');
 
+/** `false` when `path` (corpus data) exists, else the reason to skip a test — except under
+ *  CI (`CI=true`), where ../shared is always beside the checkout: a missing corpus there
+ *  throws, so that corpus tests can never pass without testing anything. */
+export function corpusSkip(path, what) {
+  if (existsSync(path)) return false;
+  if (process.env.CI === 'true') throw new Error(`CI=true but ${path} is missing: ${what} cannot run`);
+  console.log(`# SKIP ${what}: ${path} not found`);
+  return `${path} not found (${what} skipped)`;
+}
+
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json',

@@ -9,12 +9,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, launch, strictPage, dropFiles, summaryCounts, cli, screenshot, DIST, CORPUS } from './harness.mjs';
+import { serve, launch, strictPage, dropFiles, summaryCounts, cli, screenshot, corpusSkip, DIST, CORPUS } from './harness.mjs';
 
 const POLICY = join(CORPUS, 'policies', 'kubernetes-website-examples-audit-policy.yaml');
-const haveCorpus = existsSync(POLICY);
-const skipCorpus = haveCorpus ? false : `corpus policy not found at ${POLICY} (policy workbench e2e skipped)`;
-if (!haveCorpus) console.log(`# SKIP policy workbench tests: ${skipCorpus}`);
+const skipCorpus = corpusSkip(POLICY, 'policy workbench e2e');
 
 let server, context, tmp, sample;
 
