@@ -148,7 +148,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ),
     (
         "Enter",
-        "Open the selected event, when the event table has focus",
+        "Open the selected event (unless a button or link has focus)",
     ),
     (
         "Esc",
@@ -161,8 +161,9 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
 /// `single_keys`: whether one-character shortcuts are on (WCAG 2.1.4: the user can turn
 /// them off; then only keys of the focused table and Esc act).
 ///
-/// Enter and the arrows act only in the table, so a focused button, tab or link keeps
-/// them (a swallowed Enter would never click it).
+/// The arrows act only in the table (elsewhere they scroll) and Enter only in the table
+/// or on the page body, so a focused button, tab or link keeps them (a swallowed Enter
+/// would never click it).
 pub fn key_action(key: &str, target: KeyTarget, single_keys: bool) -> Option<KeyAction> {
     use KeyAction::*;
     if target == KeyTarget::Field {
@@ -173,7 +174,8 @@ pub fn key_action(key: &str, target: KeyTarget, single_keys: bool) -> Option<Key
         "Escape" => Some(Close),
         "ArrowDown" if table => Some(Move(1)),
         "ArrowUp" if table => Some(Move(-1)),
-        "Enter" if table => Some(OpenSelected),
+        // On the page body Enter has no action of its own; on a control it is the control's.
+        "Enter" if table || target == KeyTarget::Page => Some(OpenSelected),
         "j" if table || single_keys => Some(Move(1)),
         "k" if table || single_keys => Some(Move(-1)),
         _ if !single_keys => None,
@@ -277,8 +279,18 @@ mod tests {
         // button did nothing.
         for k in ["Enter", "ArrowDown", "ArrowUp", " "] {
             assert_eq!(key_action(k, KeyTarget::Control, true), None, "{k}");
-            assert_eq!(key_action(k, KeyTarget::Page, true), None, "{k}");
         }
+        for k in ["ArrowDown", "ArrowUp", " "] {
+            assert_eq!(
+                key_action(k, KeyTarget::Page, true),
+                None,
+                "{k}: the page scrolls"
+            );
+        }
+        assert_eq!(
+            key_action("Enter", KeyTarget::Page, false),
+            Some(KeyAction::OpenSelected)
+        );
         assert_eq!(
             key_action("Enter", KeyTarget::Table, true),
             Some(KeyAction::OpenSelected)
