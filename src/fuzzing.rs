@@ -12,7 +12,9 @@ use crate::store::{wire, Store};
 
 /// Any bytes, in any chunking (the first byte picks the chunk size): ingest never
 /// panics, accounts for every record, and the store survives the piece wire format.
-/// Arbitrary bytes given to the wire decoder are refused or decoded, never a panic.
+/// Every row's event is re-extracted from its record (one line, never an error), and the
+/// top-N tables and a timeline are computed. Arbitrary bytes given to the wire decoder
+/// are refused or decoded, never a panic.
 pub fn ingest(data: &[u8]) {
     let (cut, body) = match data.split_first() {
         Some((c, b)) => (*c as usize + 1, b),
@@ -31,6 +33,35 @@ pub fn ingest(data: &[u8]) {
     assert_eq!(back.len(), s.len());
     let _ = wire::decode(body);
     s.finalize();
+    if !s.files[0].gzip {
+        for r in 0..s.len() {
+            let (off, len) = s.record_range(r);
+            let end = off + len as u64;
+            assert!(end <= body.len() as u64, "row {r}: record inside the file");
+            let ev = crate::ingest::record::event_json(&body[off as usize..end as usize], s.wrap_item(r))
+                .expect("a row's event is always found again");
+            assert!(ev.verbatim || !ev.text.contains('\n'), "row {r}: one line");
+        }
+    }
+    use crate::analysis::topn::{top_n, TopDim};
+    for d in [
+        TopDim::User,
+        TopDim::Verb,
+        TopDim::Resource,
+        TopDim::Namespace,
+        TopDim::Code,
+        TopDim::UserAgent,
+        TopDim::SourceIp,
+        TopDim::ImpersonatedUser,
+    ] {
+        top_n(&s, d, None, 5);
+    }
+    if !s.is_empty() {
+        let rows: Vec<u32> = (0..s.len() as u32).collect();
+        let span = (s.received(0), s.received(s.len() - 1) + 1);
+        let stack = crate::analysis::timeline::StackBy::Dim(TopDim::Resource);
+        crate::analysis::timeline::timeline(&s, &rows, span, 300, stack, 8, None);
+    }
 }
 
 /// Any text as a policy: loading (strict and lenient), linting, the checklist and an

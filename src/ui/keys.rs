@@ -45,7 +45,7 @@ pub fn key_target(e: &KeyboardEvent) -> KeyTarget {
     {
         return KeyTarget::Table;
     }
-    let control = matches!(el.tag_name().as_str(), "BUTTON" | "A" | "SUMMARY" | "LABEL")
+    let control = matches!(el.tag_name().as_str(), "BUTTON" | "A" | "SUMMARY" | "LABEL" | "INPUT")
         || el.get_attribute("role").is_some_and(|r| {
             matches!(
                 r.as_str(),
@@ -67,7 +67,13 @@ pub fn typing_in_field(e: &KeyboardEvent) -> bool {
     else {
         return false;
     };
-    matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+    let text_input = el.tag_name() == "INPUT"
+        && !matches!(
+            el.get_attribute("type").unwrap_or_default().to_ascii_lowercase().as_str(),
+            "checkbox" | "radio" | "button" | "submit" | "reset" | "range" | "color" | "file"
+        );
+    text_input
+        || matches!(el.tag_name().as_str(), "TEXTAREA" | "SELECT")
         || el.has_attribute("contenteditable")
 }
 
