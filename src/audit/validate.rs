@@ -75,6 +75,24 @@ const RULE_KEYS: &[&str] = &[
     "omitManagedFields",
 ];
 const GROUP_RESOURCES_KEYS: &[&str] = &["group", "resources", "resourceNames"];
+/// `metav1.ObjectMeta`'s JSON keys.
+const METADATA_KEYS: &[&str] = &[
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+];
 
 /// The rule index of a path under `rules[N]`.
 pub fn rule_of(path: &str) -> Option<usize> {
@@ -202,7 +220,10 @@ impl Dec<'_> {
                     p.api_version = self.string(&key, v, f("apiVersion", "string", "apiVersion"))
                 }
                 "kind" => p.kind = self.string(&key, v, f("kind", "string", "kind")),
-                "metadata" => p.metadata = Some(to_json(v)),
+                "metadata" => {
+                    self.metadata(v);
+                    p.metadata = Some(to_json(v))
+                }
                 "rules" => p.rules = self.rules(v),
                 "omitStages" => {
                     p.omit_stages =
@@ -217,6 +238,99 @@ impl Dec<'_> {
             }
         }
         p
+    }
+
+    /// `metadata` is a Go `ObjectMeta`: never validated, but decoded, so a value of the
+    /// wrong type refuses the file (a label value `app: 123` is a number) and an unknown
+    /// key is a strict-decoding warning. Checked: the string fields, labels and
+    /// annotations (string to string), finalizers, generation; the timestamps,
+    /// ownerReferences and managedFields are not checked.
+    fn metadata(&mut self, n: &Node) {
+        let f = |json: &'static str, ty: &'static str| GoField {
+            strukt: "ObjectMeta",
+            json,
+            ty,
+            what: "",
+        };
+        match n {
+            Node::Null => return,
+            Node::Map(_) => {}
+            _ => {
+                self.type_error(
+                    "metadata",
+                    n,
+                    "a mapping (name, labels ...)",
+                    GoField {
+                        strukt: "Policy",
+                        json: "metadata",
+                        ty: "v1.ObjectMeta",
+                        what: "",
+                    },
+                );
+                return;
+            }
+        }
+        for (key, v) in self.entries("metadata", n, METADATA_KEYS) {
+            let kp = format!("metadata.{key}");
+            match key.as_str() {
+                "name" => {
+                    self.string(&kp, v, f("metadata.name", "string"));
+                }
+                "generateName" => {
+                    self.string(&kp, v, f("metadata.generateName", "string"));
+                }
+                "namespace" => {
+                    self.string(&kp, v, f("metadata.namespace", "string"));
+                }
+                "selfLink" => {
+                    self.string(&kp, v, f("metadata.selfLink", "string"));
+                }
+                "uid" => {
+                    self.string(&kp, v, f("metadata.uid", "types.UID"));
+                }
+                "resourceVersion" => {
+                    self.string(&kp, v, f("metadata.resourceVersion", "string"));
+                }
+                "finalizers" => {
+                    self.strings(&kp, v, f("metadata.finalizers", "string"));
+                }
+                "labels" | "annotations" => {
+                    let json = if key == "labels" {
+                        "metadata.labels"
+                    } else {
+                        "metadata.annotations"
+                    };
+                    match v {
+                        Node::Null => {}
+                        Node::Map(items) => {
+                            for (k, val) in items {
+                                if let Some(k) = k.as_key() {
+                                    self.string(&format!("{kp}.{k}"), val, f(json, "string"));
+                                }
+                            }
+                        }
+                        _ => self.type_error(
+                            &kp,
+                            v,
+                            "a mapping of strings to strings",
+                            f(json, "map[string]string"),
+                        ),
+                    }
+                }
+                "generation" | "deletionGracePeriodSeconds" => {
+                    let json = if key == "generation" {
+                        "metadata.generation"
+                    } else {
+                        "metadata.deletionGracePeriodSeconds"
+                    };
+                    let is_int = matches!(v, Node::Num(s) if s.parse::<i64>().is_ok());
+                    if !is_int && !matches!(v, Node::Null) {
+                        self.type_error(&kp, v, "an integer", f(json, "int64"));
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     fn rules(&mut self, n: &Node) -> Vec<RawRule> {
