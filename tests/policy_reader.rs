@@ -139,7 +139,7 @@ fn brace_first_is_strict_json() {
     // Valid JSON loads, with positions.
     let j = "{\"apiVersion\": \"audit.k8s.io/v1\", \"kind\": \"Policy\",\n \"rules\": [{\"level\": \"None\"},\n  {\"level\": \"Foo\"}]}\n";
     let e = refused(text(j), PolicyErrorKind::Invalid, "rules[1].level: Unsupported value: \"Foo\"");
-    assert_eq!((e.diagnostics[0].line, e.diagnostics[0].column), (3, 14));
+    assert_eq!((e.diagnostics[0].line, e.diagnostics[0].column), (3, 13));
     // JSON has no YAML 1.1 booleans: "yes" is a string; true in a string field is not.
     let p = text("{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"rules\":[{\"level\":\"None\",\"users\":[\"yes\"]}]}").unwrap();
     assert_eq!(p.policy.rules[0].users, vec!["yes"]);
