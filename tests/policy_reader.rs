@@ -30,7 +30,11 @@ fn at(minor: u32) -> LoadOptions {
 
 /// The refusal, asserting its kind and that some error message contains `words`
 /// (kube-apiserver's own text, so that a user can search for it).
-fn refused(r: Result<LoadedPolicy, PolicyError>, kind: PolicyErrorKind, words: &str) -> PolicyError {
+fn refused(
+    r: Result<LoadedPolicy, PolicyError>,
+    kind: PolicyErrorKind,
+    words: &str,
+) -> PolicyError {
     let e = r.expect_err(words);
     assert_eq!(e.kind, kind, "{e}");
     assert!(
@@ -80,7 +84,10 @@ fn policy_omit_stages_is_validated() {
         "omitStages[0]: Invalid value: \"requestreceived\": allowed stages are RequestReceived,ResponseStarted,ResponseComplete,Panic",
     );
     let d = &e.diagnostics[0];
-    assert_eq!((d.path.as_str(), d.line, d.column), ("omitStages[0]", 3, 14));
+    assert_eq!(
+        (d.path.as_str(), d.line, d.column),
+        ("omitStages[0]", 3, 14)
+    );
     assert!(!e.to_string().contains("does not validate"), "{e}");
     let ok = "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n";
     assert!(text(ok).unwrap().warnings.is_empty());
@@ -116,7 +123,11 @@ fn brace_first_is_strict_json() {
     // Leading whitespace is skipped by the sniff. U+00A0 counts as space for
     // unicode.IsSpace, so the file is JSON, but not for encoding/json, which then fails
     // on its first byte 0xC2 (quoteChar prints it as 'Â').
-    refused(text(&format!("\n \t{flow}")), PolicyErrorKind::Yaml, "invalid character 'a'");
+    refused(
+        text(&format!("\n \t{flow}")),
+        PolicyErrorKind::Yaml,
+        "invalid character 'a'",
+    );
     refused(
         bytes(format!("\u{a0}{flow}").as_bytes()),
         PolicyErrorKind::Yaml,
@@ -138,7 +149,11 @@ fn brace_first_is_strict_json() {
     }
     // Valid JSON loads, with positions.
     let j = "{\"apiVersion\": \"audit.k8s.io/v1\", \"kind\": \"Policy\",\n \"rules\": [{\"level\": \"None\"},\n  {\"level\": \"Foo\"}]}\n";
-    let e = refused(text(j), PolicyErrorKind::Invalid, "rules[1].level: Unsupported value: \"Foo\"");
+    let e = refused(
+        text(j),
+        PolicyErrorKind::Invalid,
+        "rules[1].level: Unsupported value: \"Foo\"",
+    );
     assert_eq!((e.diagnostics[0].line, e.diagnostics[0].column), (3, 13));
     // JSON has no YAML 1.1 booleans: "yes" is a string; true in a string field is not.
     let p = text("{\"apiVersion\":\"audit.k8s.io/v1\",\"kind\":\"Policy\",\"rules\":[{\"level\":\"None\",\"users\":[\"yes\"]}]}").unwrap();
@@ -193,7 +208,11 @@ fn utf16_with_bom_is_read_and_bad_utf8_refuses() {
             "rules[1].level: Unsupported value: \"Foo\"",
         );
         // Positions count characters, as for the UTF-8 text.
-        let d = e.diagnostics.iter().find(|d| d.code == "invalid-level").unwrap();
+        let d = e
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "invalid-level")
+            .unwrap();
         assert_eq!((d.line, d.column), (6, 10));
         let ok = t.replace("Foo", "Metadata");
         let p = bytes(&utf16(&ok, be)).unwrap();
@@ -205,11 +224,19 @@ fn utf16_with_bom_is_read_and_bad_utf8_refuses() {
     assert_eq!(bytes(&utf16(&ps, false)).unwrap().rule_count(), 1);
     // UTF-16 without a BOM: NUL bytes.
     let raw: Vec<u8> = ps.encode_utf16().flat_map(u16::to_le_bytes).collect();
-    refused(bytes(&raw), PolicyErrorKind::Yaml, "yaml: control characters are not allowed");
+    refused(
+        bytes(&raw),
+        PolicyErrorKind::Yaml,
+        "yaml: control characters are not allowed",
+    );
     // An invalid UTF-8 byte in a comment refuses the file, with its position.
     let mut b = format!("{HEAD}- level: Metadata\n# caf").into_bytes();
     b.extend_from_slice(b"\xe9 latin-1\n");
-    let e = refused(bytes(&b), PolicyErrorKind::Yaml, "failed decoding: yaml: invalid trailing UTF-8 octet");
+    let e = refused(
+        bytes(&b),
+        PolicyErrorKind::Yaml,
+        "failed decoding: yaml: invalid trailing UTF-8 octet",
+    );
     assert_eq!((e.diagnostics[0].line, e.diagnostics[0].column), (5, 6));
     refused(
         bytes(b"apiVersion: audit.k8s.io/v1\nkind: Policy\n# \xff\nrules:\n- level: None\n"),
@@ -241,27 +268,55 @@ fn merge_keys_build_the_rule_that_is_evaluated() {
     let r = &p.policy.rules[0];
     assert_eq!(r.level, Level::None);
     assert_eq!(r.users, vec!["system:kube-proxy"]);
-    assert!(!p.warnings.iter().any(|w| w.path.ends_with("<<")), "{:?}", p.warnings);
+    assert!(
+        !p.warnings.iter().any(|w| w.path.ends_with("<<")),
+        "{:?}",
+        p.warnings
+    );
     let d = p.compiled.evaluate(&req("system:kube-proxy", "watch"));
     assert_eq!((d.level, d.rule), (Level::None, Some(0)));
     // The merged rule is narrow: another user or verb falls through to rule 1.
     assert_eq!(p.compiled.evaluate(&req("bob", "watch")).rule, Some(1));
-    assert_eq!(p.compiled.evaluate(&req("system:kube-proxy", "get")).rule, Some(1));
+    assert_eq!(
+        p.compiled.evaluate(&req("system:kube-proxy", "get")).rule,
+        Some(1)
+    );
 
     // An explicit key after `<<` wins.
-    let p = text(&format!("{base}- <<: *proxy\n  verbs: [get]\n- level: Metadata\n")).unwrap();
+    let p = text(&format!(
+        "{base}- <<: *proxy\n  verbs: [get]\n- level: Metadata\n"
+    ))
+    .unwrap();
     assert_eq!(p.policy.rules[0].verbs, vec!["get"]);
-    assert_eq!(p.compiled.evaluate(&req("system:kube-proxy", "get")).rule, Some(0));
-    assert_eq!(p.compiled.evaluate(&req("system:kube-proxy", "watch")).rule, Some(1));
+    assert_eq!(
+        p.compiled.evaluate(&req("system:kube-proxy", "get")).rule,
+        Some(0)
+    );
+    assert_eq!(
+        p.compiled.evaluate(&req("system:kube-proxy", "watch")).rule,
+        Some(1)
+    );
     assert!(p.warnings.iter().any(|w| w.code == "merge-override"));
     // An explicit key before `<<` is overwritten by the merged value (v2 only).
-    let p = text(&format!("{base}- verbs: [get]\n  <<: *proxy\n- level: Metadata\n")).unwrap();
+    let p = text(&format!(
+        "{base}- verbs: [get]\n  <<: *proxy\n- level: Metadata\n"
+    ))
+    .unwrap();
     assert_eq!(p.policy.rules[0].verbs, vec!["watch"]);
-    assert_eq!(p.compiled.evaluate(&req("system:kube-proxy", "get")).rule, Some(1));
+    assert_eq!(
+        p.compiled.evaluate(&req("system:kube-proxy", "get")).rule,
+        Some(1)
+    );
     // `<<: [*a, *b]`: the earlier map wins.
-    let p = text(&format!("{base}- <<: [*other, *proxy]\n- level: Metadata\n")).unwrap();
+    let p = text(&format!(
+        "{base}- <<: [*other, *proxy]\n- level: Metadata\n"
+    ))
+    .unwrap();
     let r = &p.policy.rules[0];
-    assert_eq!((r.level, r.users.clone()), (Level::Request, vec!["alice".to_string()]));
+    assert_eq!(
+        (r.level, r.users.clone()),
+        (Level::Request, vec!["alice".to_string()])
+    );
     assert_eq!(r.verbs, vec!["watch"]);
     let d = p.compiled.evaluate(&req("alice", "watch"));
     assert_eq!((d.level, d.rule), (Level::Request, Some(0)));
@@ -280,7 +335,10 @@ fn merge_keys_build_the_rule_that_is_evaluated() {
     // A quoted "<<" is an ordinary (unknown) key: dropped with a warning.
     let p = text(&format!("{base}- \"<<\": *proxy\n  level: Metadata\n")).unwrap();
     assert!(p.policy.rules[0].users.is_empty());
-    assert!(p.warnings.iter().any(|w| w.code == "unknown-field" && w.path == "rules[0].<<"));
+    assert!(p
+        .warnings
+        .iter()
+        .any(|w| w.code == "unknown-field" && w.path == "rules[0].<<"));
 }
 
 // ---- §1.6: kind, keys, tags, types, booleans -------------------------------------------------
@@ -305,7 +363,10 @@ fn missing_kind_is_accepted_with_v1() {
     // Interpret (meta.go:55) uses stdlib encoding/json, which matches keys ignoring case:
     // `Kind:` is found, then the case-sensitive strict decoding reports it unknown.
     let p = text("apiVersion: audit.k8s.io/v1\nKind: Policy\nrules:\n- level: Metadata\n").unwrap();
-    assert!(p.warnings.iter().any(|w| w.code == "unknown-field" && w.path == "Kind"));
+    assert!(p
+        .warnings
+        .iter()
+        .any(|w| w.code == "unknown-field" && w.path == "Kind"));
 }
 
 /// sigs.k8s.io/yaml yaml.go:212-248: a nil key is "unsupported map key of type:
@@ -349,12 +410,12 @@ fn unknown_local_tags_are_ignored() {
 #[test]
 fn numbers_and_booleans_in_string_fields_are_type_errors() {
     refused(
-        text(&format!("apiVersion: audit.k8s.io/v1\nkind: Policy\nmetadata:\n  name: p\n  labels:\n    app: 123\nrules:\n- level: Metadata\n")),
+        text("apiVersion: audit.k8s.io/v1\nkind: Policy\nmetadata:\n  name: p\n  labels:\n    app: 123\nrules:\n- level: Metadata\n"),
         PolicyErrorKind::Decode,
         "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string",
     );
     refused(
-        text(&format!("apiVersion: audit.k8s.io/v1\nkind: Policy\nmetadata:\n  annotations: {{enabled: yes}}\nrules:\n- level: Metadata\n")),
+        text("apiVersion: audit.k8s.io/v1\nkind: Policy\nmetadata:\n  annotations: {enabled: yes}\nrules:\n- level: Metadata\n"),
         PolicyErrorKind::Decode,
         "json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.annotations of type string",
     );
@@ -375,7 +436,13 @@ fn numbers_and_booleans_in_string_fields_are_type_errors() {
         "cannot unmarshal number into Go struct field PolicyRule.rules.level",
     );
     // In a bool field, YAML 1.1 booleans are booleans.
-    for (word, b) in [("yes", true), ("on", true), ("Y", true), ("off", false), ("NO", false)] {
+    for (word, b) in [
+        ("yes", true),
+        ("on", true),
+        ("Y", true),
+        ("off", false),
+        ("NO", false),
+    ] {
         let p = text(&format!("apiVersion: audit.k8s.io/v1\nkind: Policy\nomitManagedFields: {word}\nrules:\n- level: None\n  omitManagedFields: {word}\n")).unwrap();
         assert_eq!(p.policy.omit_managed_fields, b, "{word}");
         assert_eq!(p.policy.rules[0].omit_managed_fields, Some(b), "{word}");
@@ -387,7 +454,13 @@ fn numbers_and_booleans_in_string_fields_are_type_errors() {
 /// `group: "*"` is valid from 1.36 (apiserver 6728d9492: validation.go:101, checker.go:194).
 #[test]
 fn newest_kubernetes_by_default_and_version_features() {
-    assert_eq!(LoadOptions::default().kube_version, KubeVersion { major: 1, minor: 37 });
+    assert_eq!(
+        LoadOptions::default().kube_version,
+        KubeVersion {
+            major: 1,
+            minor: 37
+        }
+    );
     let t = format!("{HEAD}- level: Metadata\n  resources: [{{group: \"*\", resources: [\"*/status\"]}}]\n- level: None\n");
     let p = text(&t).unwrap();
     assert_eq!(p.kube_version, KubeVersion::NEWEST);
@@ -395,14 +468,20 @@ fn newest_kubernetes_by_default_and_version_features() {
         .into_iter()
         .find(|d| d.code == "needs-version")
         .expect("lint names the feature");
-    assert!(w.message.contains("needs Kubernetes 1.36 or newer"), "{}", w.message);
+    assert!(
+        w.message.contains("needs Kubernetes 1.36 or newer"),
+        "{}",
+        w.message
+    );
     assert_eq!(w.rule, Some(0));
     let e = refused(
         load_policy("p", &t, &at(35)),
         PolicyErrorKind::Invalid,
         "needs Kubernetes 1.36 or newer",
     );
-    assert!(e.diagnostics[0].message.contains("a lowercase RFC 1123 subdomain"));
+    assert!(e.diagnostics[0]
+        .message
+        .contains("a lowercase RFC 1123 subdomain"));
     assert!(load_policy("p", &t, &at(36)).is_ok());
 }
 
@@ -422,7 +501,10 @@ fn old_versions_name_the_control_that_reads_them() {
         "failed decoding: no kind \"Policy\" is registered for version \"audit.k8s.io/v1beta1\" in scheme \"k8s.io/apiserver/pkg/audit/scheme.go:30\"",
     );
     let m = &e.diagnostics[0].message;
-    assert!(m.contains("Read old versions as v1") && m.contains("--accept-old-versions"), "{m}");
+    assert!(
+        m.contains("Read old versions as v1") && m.contains("--accept-old-versions"),
+        "{m}"
+    );
     let opts = LoadOptions {
         accept_old_versions: true,
         ..LoadOptions::default()
@@ -481,15 +563,30 @@ fn cli_reads_bytes_and_old_versions() {
             .args(args)
             .output()
             .unwrap();
-        (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
     };
-    let u16 = write("ps.yaml", &utf16(&format!("{HEAD}- level: Metadata\n").replace('\n', "\r\n"), false));
+    let u16 = write(
+        "ps.yaml",
+        &utf16(
+            &format!("{HEAD}- level: Metadata\n").replace('\n', "\r\n"),
+            false,
+        ),
+    );
     assert_eq!(run(&["validate", &u16]).0, Some(0));
-    let bad = write("bad.yaml", format!("{HEAD}- level: Metadata\n# \u{0}").as_bytes());
+    let bad = write(
+        "bad.yaml",
+        format!("{HEAD}- level: Metadata\n# \u{0}").as_bytes(),
+    );
     let (code, err) = run(&["validate", &bad]);
     assert_eq!(code, Some(1));
     assert!(err.contains("control characters are not allowed"), "{err}");
-    let old = write("old.yaml", b"apiVersion: audit.k8s.io/v1alpha1\nkind: Policy\nrules:\n- level: None\n");
+    let old = write(
+        "old.yaml",
+        b"apiVersion: audit.k8s.io/v1alpha1\nkind: Policy\nrules:\n- level: None\n",
+    );
     assert_eq!(run(&["validate", &old]).0, Some(1));
     assert_eq!(run(&["validate", "--accept-old-versions", &old]).0, Some(0));
 }

@@ -54,7 +54,8 @@ pub fn is_json_buffer(bytes: &[u8]) -> bool {
 
 /// Same as [`is_json_buffer`] for text that is already decoded UTF-8.
 pub fn is_json_text(text: &str) -> bool {
-    text.trim_start_matches(char::is_whitespace).starts_with('{')
+    text.trim_start_matches(char::is_whitespace)
+        .starts_with('{')
 }
 
 /// A refused byte sequence: go-yaml's reader message, the byte offset and the
@@ -330,8 +331,7 @@ pub fn check_yaml_directive(text: &str) -> Result<(), YamlError> {
 }
 
 /// A merge-key failure (decode.go:782-784).
-pub const MERGE_WANTS_MAP: &str =
-    "yaml: map merge requires map or sequence of maps as the value";
+pub const MERGE_WANTS_MAP: &str = "yaml: map merge requires map or sequence of maps as the value";
 
 /// Applies go-yaml v2's merge keys (`<<: *a`, `<<: [*a, *b]`) to every mapping, as
 /// v2 decodes into a map (decode.go:660-665, 786-811): entries are written in document
@@ -437,14 +437,7 @@ impl Merger<'_> {
     }
 
     /// Writes one entry of a mapping that has a merge key (later writes win).
-    fn set(
-        &mut self,
-        out: &mut Vec<(Node, Node)>,
-        k: Node,
-        v: Node,
-        path: &str,
-        from_merge: bool,
-    ) {
+    fn set(&mut self, out: &mut Vec<(Node, Node)>, k: Node, v: Node, path: &str, from_merge: bool) {
         if let Some(slot) = out.iter_mut().find(|(ok, _)| *ok == k) {
             let key = k.as_key().unwrap_or_default();
             let kp = join(path, &key);

@@ -148,7 +148,10 @@ pub fn lint(p: &LoadedPolicy) -> Vec<Diagnostic> {
 /// Features of the policy format that need a Kubernetes version newer than some
 /// servers still run: (name, first version, test on a rule). `group: "*"` came with
 /// 1.36 (apiserver validation.go:101, checker.go:194, commit 6728d9492).
-const VERSION_FEATURES: &[(&str, KubeVersion, fn(&PolicyRule) -> bool)] = &[(
+/// Whether a rule uses a feature.
+type UsesFeature = fn(&PolicyRule) -> bool;
+
+const VERSION_FEATURES: &[(&str, KubeVersion, UsesFeature)] = &[(
     "`group: \"*\"` (every API group)",
     KubeVersion::GROUP_WILDCARD,
     |r| r.resources.iter().any(|g| g.group == "*"),

@@ -15,8 +15,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::eval::CompiledPolicy;
-pub use super::input::Encoding;
 use super::input;
+pub use super::input::Encoding;
 use super::validate;
 use super::yamlpos::{self, Node, PosIndex, Style};
 use super::{Level, Stage};
@@ -494,7 +494,10 @@ fn load_text(
                     path: String::new(),
                 };
                 if looks_like_template(text) {
-                    return Err(refuse(PolicyErrorKind::Template, vec![template_diag(text), d]));
+                    return Err(refuse(
+                        PolicyErrorKind::Template,
+                        vec![template_diag(text), d],
+                    ));
                 }
                 return Err(refuse(PolicyErrorKind::Yaml, vec![d]));
             }
@@ -727,10 +730,12 @@ pub fn kube_gvk_error(api_version: &str, kind: &str) -> Option<String> {
     } else {
         format!("{group}/{version}")
     };
-    let not_registered =
-        || format!("failed decoding: no kind {kind:?} is registered for version {gv:?} in scheme {SCHEME_NAME:?}");
-    let unknown_conversion =
-        |pkg: &str| format!("failed decoding: converting ({pkg}.{kind}) to (audit.Policy): unknown conversion");
+    let not_registered = || {
+        format!("failed decoding: no kind {kind:?} is registered for version {gv:?} in scheme {SCHEME_NAME:?}")
+    };
+    let unknown_conversion = |pkg: &str| {
+        format!("failed decoding: converting ({pkg}.{kind}) to (audit.Policy): unknown conversion")
+    };
     if UNVERSIONED_KINDS.contains(&kind) {
         return Some(unknown_conversion("v1"));
     }
@@ -758,12 +763,12 @@ fn gvk_field<'n>(root: &'n Node, name: &str, json: bool) -> Option<&'n Node> {
     let Node::Map(entries) = root else {
         return None;
     };
-    let matching = entries
+    let mut matching = entries
         .iter()
         .filter_map(|(k, v)| Some((k.as_key()?, v)))
         .filter(|(k, _)| k.eq_ignore_ascii_case(name));
     if json {
-        matching.last().map(|(_, v)| v)
+        matching.next_back().map(|(_, v)| v)
     } else {
         matching.max_by(|a, b| a.0.cmp(&b.0)).map(|(_, v)| v)
     }

@@ -110,10 +110,9 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
         };
         Callback::from(move |_: MouseEvent| download(&name, &text))
     };
-    let on_kube =
-        act.reform(|e: Event| {
-            PolicyAction::SetKube(select_value(&e).parse().unwrap_or(DEFAULT_KUBE_MINOR))
-        });
+    let on_kube = act.reform(|e: Event| {
+        PolicyAction::SetKube(select_value(&e).parse().unwrap_or(DEFAULT_KUBE_MINOR))
+    });
     let on_accept_old = act.reform(|e: Event| {
         let checked = e
             .target()

@@ -406,7 +406,12 @@ impl Engine {
                 let client = job.client;
                 self.progress(scope, true);
                 let bytes = gen::sample_log();
-                self.load_policy(scope, client, "sample-policy.yaml", gen::sample_policy().as_bytes());
+                self.load_policy(
+                    scope,
+                    client,
+                    "sample-policy.yaml",
+                    gen::sample_policy().as_bytes(),
+                );
                 let job = self.job.as_mut().expect("job is running");
                 if job.phase == Phase::Generating {
                     job.phase = Phase::Reading;

@@ -28,7 +28,11 @@ use std::collections::HashMap;
 
 /// A baseline policy (text, (kube minor, old versions accepted)) and what came of it:
 /// loaded and evaluated, or why not.
-type BaselineEntry = (String, (u32, bool), Result<(LoadedPolicy, Evaluation), String>);
+type BaselineEntry = (
+    String,
+    (u32, bool),
+    Result<(LoadedPolicy, Evaluation), String>,
+);
 
 /// What survives between two answers.
 #[derive(Default)]
@@ -310,8 +314,7 @@ pub fn answer(
 
     // The baseline: a second policy (cached while unchanged), else the log as recorded.
     if let Some(text) = &req.baseline {
-        let fresh =
-            !matches!(&cache.baseline, Some((t, m, _)) if t == text && *m == (req.kube_minor, req.accept_old_versions));
+        let fresh = !matches!(&cache.baseline, Some((t, m, _)) if t == text && *m == (req.kube_minor, req.accept_old_versions));
         if fresh {
             let r = match load_policy("baseline", text, &options(req)) {
                 Ok(p) => {
