@@ -56,9 +56,6 @@ pub struct Saved {
     pub baseline: String,
     pub compare: Compare,
     pub kube_minor: u32,
-    /// Read `audit.k8s.io/v1beta1`/`v1alpha1` policies as v1.
-    #[serde(default)]
-    pub accept_old_versions: bool,
 }
 
 /// The workbench state. See the module docs for the invariants.
@@ -73,7 +70,8 @@ pub struct Workbench {
     pub kube_minor: u32,
     /// The Kubernetes version came from the URL: a saved workbench does not override it.
     pub kube_from_url: bool,
-    /// Read `audit.k8s.io/v1beta1`/`v1alpha1` policies as v1 (`LoadOptions`).
+    /// Read `audit.k8s.io/v1beta1`/`v1alpha1` policies as v1 (`LoadOptions`). Not saved:
+    /// each visit starts with what kube-apiserver does.
     pub accept_old_versions: bool,
     /// Findings about the bytes of the file the text was read from (an invalid UTF-8
     /// byte, UTF-16), which the text itself no longer shows; cleared when the text changes.
@@ -179,7 +177,6 @@ impl Workbench {
             baseline: self.baseline.clone(),
             compare: self.compare,
             kube_minor: self.kube_minor,
-            accept_old_versions: self.accept_old_versions,
         }
     }
 
@@ -264,7 +261,6 @@ impl Workbench {
                 if KUBE_MINORS.contains(&saved.kube_minor) && !self.kube_from_url {
                     self.kube_minor = saved.kube_minor;
                 }
-                self.accept_old_versions = saved.accept_old_versions;
                 self.replaced();
             }
             PolicyAction::Edit(t) => {
