@@ -5,7 +5,7 @@
 //! Each function takes arbitrary bytes and panics only when an invariant breaks.
 
 use crate::audit::lint::{lint, security_checklist};
-use crate::audit::policy::{load_policy, LoadOptions};
+use crate::audit::policy::{load_policy, load_policy_bytes, LoadOptions};
 use crate::audit::RequestAttrs;
 use crate::ingest::Ingester;
 use crate::store::{wire, Store};
@@ -67,6 +67,10 @@ pub fn ingest(data: &[u8]) {
 /// Any text as a policy: loading (strict and lenient), linting, the checklist and an
 /// evaluation never panic; an OpenShift filter reading of the same text neither.
 pub fn policy(data: &[u8]) {
+    // Files are read as bytes (UTF-16, invalid UTF-8): never a panic either.
+    if let Ok(p) = load_policy_bytes("fuzz.yaml", data, &LoadOptions::default()) {
+        lint(&p);
+    }
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

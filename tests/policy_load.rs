@@ -230,14 +230,13 @@ fn accepted_with_warnings() {
     assert_eq!(p.policy.rules[0].level, audit_lens::audit::Level::Metadata);
     let p = load("- level: None\n  omitManagedFields: on\n").unwrap();
     assert_eq!(p.policy.rules[0].omit_managed_fields, Some(true));
-    // The policy-wide omitStages is not validated by kube-apiserver.
-    let t = "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [Nope, RequestReceived]\nrules:\n- level: None\n";
+    // The policy-wide omitStages is read and kept.
+    let t = "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: None\n";
     let p = load_policy("p", t, &LoadOptions::default()).unwrap();
     assert_eq!(
         p.policy.omit_stages,
         vec![audit_lens::audit::Stage::RequestReceived]
     );
-    assert!(p.warnings.iter().any(|w| w.code == "unknown-stage-ignored"));
     // Only the first YAML document counts.
     let p = load_policy(
         "p",
@@ -270,17 +269,16 @@ fn whole_file_refusals() {
 #[test]
 fn kube_version_setting_gates_group_star() {
     let rules = "- level: None\n  resources: [{group: \"*\", resources: [\"*/status\"]}]\n- level: Metadata\n";
-    let e = load(rules).unwrap_err();
-    assert_eq!(e.kind, PolicyErrorKind::Invalid);
-    assert_eq!(e.diagnostics[0].path, "rules[0].resources[0].group");
-    let opts = LoadOptions {
-        kube_version: KubeVersion {
-            major: 1,
-            minor: 36,
-        },
+    let at = |minor| LoadOptions {
+        kube_version: KubeVersion { major: 1, minor },
         ..LoadOptions::default()
     };
-    assert!(load_policy("p", &format!("{HEAD}{rules}"), &opts).is_ok());
+    let e = load_policy("p", &format!("{HEAD}{rules}"), &at(35)).unwrap_err();
+    assert_eq!(e.kind, PolicyErrorKind::Invalid);
+    assert_eq!(e.diagnostics[0].path, "rules[0].resources[0].group");
+    assert!(load_policy("p", &format!("{HEAD}{rules}"), &at(36)).is_ok());
+    // The default is the newest version (1.37).
+    assert!(load(rules).is_ok());
 }
 
 #[test]

@@ -15,7 +15,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::eval::{CompiledPolicy, Decision};
-use super::policy::{Diagnostic, GroupResources, LoadedPolicy, PolicyRule, RuleSpan};
+use super::policy::{Diagnostic, GroupResources, KubeVersion, LoadedPolicy, PolicyRule, RuleSpan};
 use super::yamlpos::Pos;
 use super::{Level, RequestAttrs, Stage};
 
@@ -141,7 +141,37 @@ pub fn lint(p: &LoadedPolicy) -> Vec<Diagnostic> {
     request_received(p, &mut out);
     catch_all_and_shadowing(p, &mut out);
     groups(p, &mut out);
+    version_features(p, &mut out);
     out
+}
+
+/// Features of the policy format that need a Kubernetes version newer than some
+/// servers still run: (name, first version, test on a rule). `group: "*"` came with
+/// 1.36 (apiserver validation.go:101, checker.go:194, commit 6728d9492).
+/// Whether a rule uses a feature.
+type UsesFeature = fn(&PolicyRule) -> bool;
+
+const VERSION_FEATURES: &[(&str, KubeVersion, UsesFeature)] = &[(
+    "`group: \"*\"` (every API group)",
+    KubeVersion::GROUP_WILDCARD,
+    |r| r.resources.iter().any(|g| g.group == "*"),
+)];
+
+/// One warning per rule using a feature that older servers refuse (the selected version
+/// has it, or the loader would have refused the file).
+fn version_features(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
+    for (name, since, uses) in VERSION_FEATURES {
+        for (i, r) in p.policy.rules.iter().enumerate() {
+            if uses(r) {
+                out.push(warn(
+                    p,
+                    "needs-version",
+                    Some(i),
+                    format!("rule {i} uses {name}, which needs Kubernetes {since} or newer: kube-apiserver {}.{} and older refuse this policy (checked against {})", since.major, since.minor - 1, p.kube_version),
+                ));
+            }
+        }
+    }
 }
 
 /// Sensitive resources: (group, resource, subresource, namespace to probe, label).

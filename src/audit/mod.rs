@@ -6,6 +6,7 @@
 
 pub mod clo;
 pub mod eval;
+pub mod input;
 pub mod lint;
 pub mod policy;
 pub mod validate;

@@ -15,6 +15,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::eval::CompiledPolicy;
+use super::input;
+pub use super::input::Encoding;
 use super::validate;
 use super::yamlpos::{self, Node, PosIndex, Style};
 use super::{Level, Stage};
@@ -27,16 +29,25 @@ pub struct KubeVersion {
 }
 
 impl Default for KubeVersion {
-    /// 1.35.
+    /// The newest version the evaluator knows: [`KubeVersion::NEWEST`].
     fn default() -> Self {
-        KubeVersion {
-            major: 1,
-            minor: 35,
-        }
+        KubeVersion::NEWEST
     }
 }
 
 impl KubeVersion {
+    /// The newest Kubernetes whose policy reading the evaluator knows (1.37).
+    pub const NEWEST: KubeVersion = KubeVersion {
+        major: 1,
+        minor: 37,
+    };
+
+    /// The first version that accepts `group: "*"`.
+    pub const GROUP_WILDCARD: KubeVersion = KubeVersion {
+        major: 1,
+        minor: 36,
+    };
+
     /// Parses `1.36`, `v1.36` or `1.36.2` (the patch is ignored).
     pub fn parse(s: &str) -> Option<KubeVersion> {
         let s = s.trim().trim_start_matches('v');
@@ -49,7 +60,7 @@ impl KubeVersion {
     /// `group: "*"` in a rule's resources matches every API group from 1.36 on
     /// (kubernetes/kubernetes#135262); older servers refuse it as an invalid group name.
     pub fn allows_group_wildcard(self) -> bool {
-        (self.major, self.minor) >= (1, 36)
+        self >= KubeVersion::GROUP_WILDCARD
     }
 }
 
@@ -331,11 +342,131 @@ impl LoadedPolicy {
     }
 }
 
-/// Loads a policy from text. Never panics; a 10,000-rule policy loads in milliseconds.
+/// The text of a policy file as kube-apiserver reads its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyText {
+    /// The decoded text, without a BOM.
+    pub text: String,
+    pub encoding: Encoding,
+    /// True when kube-apiserver reads it as JSON (first non-space character `{`, see
+    /// [`input::is_json_buffer`]); else YAML.
+    pub json: bool,
+}
+
+impl PolicyText {
+    /// The text to show and edit so that reading it again as UTF-8 text
+    /// ([`load_policy`]) gives the same verdict: a UTF-16 file starting with `{` was
+    /// read as YAML (its BOM is not a space), so the text keeps a BOM then.
+    pub fn editable(&self) -> String {
+        if !self.json && input::is_json_text(&self.text) {
+            format!("\u{feff}{}", self.text)
+        } else {
+            self.text.clone()
+        }
+    }
+}
+
+/// Reads a policy file's bytes as kube-apiserver does before decoding: JSON or YAML by
+/// the first non-space byte, then the encoding (UTF-16 with a BOM is read; an invalid
+/// UTF-8 sequence or a control character anywhere, comments included, refuses the
+/// file). A JSON file is read by encoding/json, which replaces invalid UTF-8 with
+/// U+FFFD instead of refusing it.
+pub fn read_policy_bytes(source_name: &str, bytes: &[u8]) -> Result<PolicyText, PolicyError> {
+    if input::is_json_buffer(bytes) {
+        return Ok(PolicyText {
+            text: String::from_utf8_lossy(bytes).into_owned(),
+            encoding: Encoding::Utf8,
+            json: true,
+        });
+    }
+    if bytes.starts_with(b"k8s\x00") {
+        let d = Diagnostic::error(
+            "protobuf",
+            "this is a Kubernetes protobuf object (it starts with k8s\\x00); kube-apiserver would decode it as protobuf, which Audit Lens does not read: give the policy as YAML or JSON".into(),
+            None,
+            yamlpos::Pos::default(),
+            "",
+        );
+        return Err(PolicyError {
+            kind: PolicyErrorKind::Yaml,
+            source_name: source_name.to_owned(),
+            diagnostics: vec![d],
+        });
+    }
+    match input::decode(bytes) {
+        Ok((text, encoding)) => Ok(PolicyText {
+            text,
+            encoding,
+            json: false,
+        }),
+        Err(e) => {
+            let d = Diagnostic::error(
+                "encoding",
+                format!(
+                    "byte {} is not valid text here, so kube-apiserver refuses the whole file, even when the byte is in a comment (\"failed decoding: yaml: {}\"). Save the file as UTF-8 (or UTF-16 with a BOM)",
+                    e.offset, e.message
+                ),
+                None,
+                e.pos,
+                "",
+            );
+            Err(PolicyError {
+                kind: PolicyErrorKind::Yaml,
+                source_name: source_name.to_owned(),
+                diagnostics: vec![d],
+            })
+        }
+    }
+}
+
+/// Loads a policy file from its bytes, deciding JSON or YAML and the encoding on the
+/// bytes as kube-apiserver does ([`read_policy_bytes`]). What the CLI and the page use
+/// for files. Positions count characters, also for UTF-16 files.
+pub fn load_policy_bytes(
+    source_name: &str,
+    bytes: &[u8],
+    opts: &LoadOptions,
+) -> Result<LoadedPolicy, PolicyError> {
+    let t = read_policy_bytes(source_name, bytes)?;
+    let mut warnings = Vec::new();
+    if matches!(t.encoding, Encoding::Utf16Le | Encoding::Utf16Be) {
+        warnings.push(Diagnostic::warning(
+            "utf16",
+            format!(
+                "the file is {} (with a BOM); kube-apiserver reads it (go-yaml decodes UTF-16). Many other tools expect UTF-8",
+                t.encoding.name()
+            ),
+            None,
+            yamlpos::Pos::default(),
+            "",
+        ));
+    }
+    load_text(source_name, &t.text, t.json, opts, warnings)
+}
+
+/// Loads a policy from text, as if the text were saved as a UTF-8 file: a text whose
+/// first non-space character is `{` is JSON. Never panics; a 10,000-rule policy loads
+/// in milliseconds.
 pub fn load_policy(
     source_name: &str,
     text: &str,
     opts: &LoadOptions,
+) -> Result<LoadedPolicy, PolicyError> {
+    load_text(
+        source_name,
+        text,
+        input::is_json_text(text),
+        opts,
+        Vec::new(),
+    )
+}
+
+fn load_text(
+    source_name: &str,
+    text: &str,
+    json: bool,
+    opts: &LoadOptions,
+    mut warnings: Vec<Diagnostic>,
 ) -> Result<LoadedPolicy, PolicyError> {
     let refuse = |kind: PolicyErrorKind, diagnostics: Vec<Diagnostic>| PolicyError {
         kind,
@@ -346,30 +477,106 @@ pub fn load_policy(
     if let Some((kind, d)) = sniff_not_yaml(text) {
         return Err(refuse(kind, vec![d]));
     }
-    let (root, docs) = match yamlpos::parse_first_document(text) {
-        Ok(x) => x,
-        Err(e) => return Err(refuse_yaml(source_name, text, e)),
+    let (root, index) = if json {
+        match input::parse_json(text) {
+            Ok(n) => (n, PosIndex::scan(text)),
+            Err(e) => {
+                let d = Diagnostic {
+                    severity: Severity::Error,
+                    code: "json".into(),
+                    message: format!(
+                        "the file starts with `{{`, so kube-apiserver reads it as JSON only (not YAML), and it is not valid JSON: it refuses the file (\"failed decoding: couldn't get version/kind; json parse error: {}\"). Fix the JSON, or, for YAML, put a comment line or `---` before the `{{`",
+                        e.message
+                    ),
+                    rule: None,
+                    line: e.line,
+                    column: e.column,
+                    path: String::new(),
+                };
+                if looks_like_template(text) {
+                    return Err(refuse(
+                        PolicyErrorKind::Template,
+                        vec![template_diag(text), d],
+                    ));
+                }
+                return Err(refuse(PolicyErrorKind::Yaml, vec![d]));
+            }
+        }
+    } else {
+        if let Err(e) = input::check_chars(text) {
+            let d = Diagnostic::error(
+                "encoding",
+                format!("a control character (U+{:04X}) refuses the whole file, even in a comment (\"failed decoding: yaml: {}\")", text[e.offset..].chars().next().map_or(0, |c| c as u32), e.message),
+                None,
+                e.pos,
+                "",
+            );
+            return Err(refuse(PolicyErrorKind::Yaml, vec![d]));
+        }
+        if let Err(e) = input::check_yaml_directive(text) {
+            return Err(refuse_directive(source_name, e));
+        }
+        let (root, docs) = match yamlpos::parse_first_document(text) {
+            Ok(x) => x,
+            Err(e) => return Err(refuse_yaml(source_name, text, e)),
+        };
+        if docs > 1 {
+            warnings.push(Diagnostic::warning(
+                "extra-documents",
+                format!("the file holds {docs} YAML documents; kube-apiserver reads only the first and ignores the rest"),
+                None,
+                yamlpos::Pos::default(),
+                "",
+            ));
+        }
+        let index = PosIndex::scan(text);
+        let root = match input::apply_merges(root, &index, text, &mut warnings) {
+            Ok(r) => r,
+            Err(e) => return Err(refuse_yaml(source_name, text, e)),
+        };
+        (root, index)
     };
-    let mut warnings = Vec::new();
-    if docs > 1 {
-        warnings.push(Diagnostic::warning(
-            "extra-documents",
-            format!("the file holds {docs} YAML documents; kube-apiserver reads only the first and ignores the rest"),
-            None,
-            yamlpos::Pos::default(),
-            "",
-        ));
+    if let Some((msg, path)) = input::check_keys(&root, "") {
+        let d = Diagnostic::error(
+            "bad-key",
+            format!(
+                "{}: a key is null (`~`, `null` or empty) or a list/mapping, which JSON cannot hold: kube-apiserver refuses the whole file (\"failed decoding: {msg}\")",
+                if path.is_empty() { "the policy" } else { &path }
+            ),
+            validate::rule_of(&path),
+            index.pos_of(&path),
+            &path,
+        );
+        return Err(refuse(PolicyErrorKind::Decode, vec![d]));
     }
-    let index = PosIndex::scan(text);
-    match classify(&root, &index, text, opts) {
+    match classify(&root, &index, text, json, opts) {
         None => {}
         Some(Classified::Refuse(kind, d)) => return Err(refuse(kind, d)),
         Some(Classified::ConfigMap) => {
             return load_from_configmap(source_name, &root, &index, opts, warnings)
         }
-        Some(Classified::OldVersionAccepted(w)) => warnings.push(w),
+        Some(Classified::Accepted(w)) => warnings.extend(w),
     }
     finish(source_name, &root, &index, opts, warnings, Vec::new(), None)
+}
+
+fn refuse_directive(source_name: &str, e: yamlpos::YamlError) -> PolicyError {
+    PolicyError {
+        kind: PolicyErrorKind::Yaml,
+        source_name: source_name.to_owned(),
+        diagnostics: vec![Diagnostic {
+            severity: Severity::Error,
+            code: "yaml-version".into(),
+            message: format!(
+                "kube-apiserver's YAML parser (go-yaml v2) reads YAML 1.1 only and refuses this file (\"failed decoding: {}\"). Remove the %YAML line (or write %YAML 1.1)",
+                e.message
+            ),
+            rule: None,
+            line: e.line,
+            column: e.column,
+            path: String::new(),
+        }],
+    }
 }
 
 /// Decodes, validates and compiles a Policy node.
@@ -421,7 +628,10 @@ fn finish(
         );
         return Err(refuse(PolicyErrorKind::NoRules, vec![d]));
     }
-    let api_version = raw.api_version.clone().unwrap_or_default();
+    let api_version = gvk_field(root, "apiVersion", false)
+        .and_then(Node::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let policy = validate::to_model(raw);
     let compiled = CompiledPolicy::new(&policy, opts.kube_version);
     let rule_spans = (0..policy.rules.len())
@@ -453,13 +663,137 @@ fn finish(
 enum Classified {
     Refuse(PolicyErrorKind, Vec<Diagnostic>),
     ConfigMap,
-    OldVersionAccepted(Diagnostic),
+    /// Loaded, with these warnings.
+    Accepted(Vec<Diagnostic>),
 }
 
 const OLD_VERSIONS: [&str; 2] = ["audit.k8s.io/v1beta1", "audit.k8s.io/v1alpha1"];
 
+/// The scheme name kube-apiserver prints in "no kind is registered" errors (the place
+/// `audit.Scheme` is created, pkg/audit/scheme.go:30; a trimmed build prints this).
+pub const SCHEME_NAME: &str = "k8s.io/apiserver/pkg/audit/scheme.go:30";
+
+/// Kinds registered in `audit.k8s.io/v1` besides Policy (apiserver
+/// pkg/apis/audit/v1/register.go; meta options kinds from metav1.AddToGroupVersion).
+const V1_OTHER_KINDS: &[&str] = &[
+    "Event",
+    "EventList",
+    "PolicyList",
+    "WatchEvent",
+    "ListOptions",
+    "GetOptions",
+    "DeleteOptions",
+    "CreateOptions",
+    "UpdateOptions",
+    "PatchOptions",
+];
+/// Unversioned meta kinds: creatable under any group version (runtime/scheme.go New).
+const UNVERSIONED_KINDS: &[&str] = &[
+    "Status",
+    "APIVersions",
+    "APIGroupList",
+    "APIGroup",
+    "APIResourceList",
+];
+
+/// The error kube-apiserver's `LoadPolicyFromBytes` returns for this apiVersion and
+/// kind, or `None` when they are accepted (`audit.k8s.io/v1` and `Policy` or no kind).
+/// apimachinery serializer/json/meta.go:48-63 (`Interpret`, `ParseGroupVersion`),
+/// json.go:117-129 (`gvkWithDefaults`: a missing kind becomes Policy, a missing
+/// version `audit.k8s.io/__internal`), runtime/scheme.go:306-315 and error.go:68 ("no
+/// kind is registered"), conversion/converter.go:224 ("unknown conversion"), apiserver
+/// pkg/audit/policy/reader.go:84-88 ("unknown group version field").
+pub fn kube_gvk_error(api_version: &str, kind: &str) -> Option<String> {
+    let (mut group, mut version) = if api_version.is_empty() || api_version == "/" {
+        (String::new(), String::new())
+    } else {
+        match api_version.matches('/').count() {
+            0 => (String::new(), api_version.to_owned()),
+            1 => {
+                let (g, v) = api_version.split_once('/').unwrap_or_default();
+                (g.to_owned(), v.to_owned())
+            }
+            _ => {
+                return Some(format!(
+                    "failed decoding: unexpected GroupVersion string: {api_version}"
+                ))
+            }
+        }
+    };
+    let kind = if kind.is_empty() { "Policy" } else { kind };
+    if version.is_empty() && (group.is_empty() || group == "audit.k8s.io") {
+        group = "audit.k8s.io".into();
+        version = "__internal".into();
+    }
+    let gv = if group.is_empty() {
+        version.clone()
+    } else {
+        format!("{group}/{version}")
+    };
+    let not_registered = || {
+        format!("failed decoding: no kind {kind:?} is registered for version {gv:?} in scheme {SCHEME_NAME:?}")
+    };
+    let unknown_conversion = |pkg: &str| {
+        format!("failed decoding: converting ({pkg}.{kind}) to (audit.Policy): unknown conversion")
+    };
+    if UNVERSIONED_KINDS.contains(&kind) {
+        return Some(unknown_conversion("v1"));
+    }
+    if group == "audit.k8s.io" && version == "__internal" {
+        return Some(match kind {
+            "Policy" => format!("unknown group version field {gv}, Kind={kind} in policy"),
+            "Event" | "EventList" | "PolicyList" => unknown_conversion("audit"),
+            _ => not_registered(),
+        });
+    }
+    if group == "audit.k8s.io" && version == "v1" {
+        return match kind {
+            "Policy" => None,
+            k if V1_OTHER_KINDS.contains(&k) => Some(unknown_conversion("v1")),
+            _ => Some(not_registered()),
+        };
+    }
+    Some(not_registered())
+}
+
+/// The value of `apiVersion` or `kind` as kube-apiserver's `Interpret` finds it: stdlib
+/// encoding/json matches keys case-insensitively (`Kind:` counts), the last match in
+/// the JSON wins, and the JSON made from YAML has its keys sorted.
+fn gvk_field<'n>(root: &'n Node, name: &str, json: bool) -> Option<&'n Node> {
+    let Node::Map(entries) = root else {
+        return None;
+    };
+    let mut matching = entries
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_key()?, v)))
+        .filter(|(k, _)| k.eq_ignore_ascii_case(name));
+    if json {
+        matching.next_back().map(|(_, v)| v)
+    } else {
+        matching.max_by(|a, b| a.0.cmp(&b.0)).map(|(_, v)| v)
+    }
+}
+
+/// The JSON type name Go prints in "cannot unmarshal X".
+fn json_type_name(n: &Node) -> &'static str {
+    match n {
+        Node::Null => "null",
+        Node::Bool(_) => "bool",
+        Node::Num(_) => "number",
+        Node::Str(_) => "string",
+        Node::Seq(_) => "array",
+        Node::Map(_) => "object",
+    }
+}
+
 /// Recognises what the document is when it is not a plain v1 Policy (`None` when it is).
-fn classify(root: &Node, index: &PosIndex, text: &str, opts: &LoadOptions) -> Option<Classified> {
+fn classify(
+    root: &Node,
+    index: &PosIndex,
+    text: &str,
+    json: bool,
+    opts: &LoadOptions,
+) -> Option<Classified> {
     let top = |code: &str, msg: String, path: &str| {
         Diagnostic::error(code, msg, None, index.pos_of(path), path)
     };
@@ -467,7 +801,7 @@ fn classify(root: &Node, index: &PosIndex, text: &str, opts: &LoadOptions) -> Op
         if matches!(root, Node::Null) {
             let d = top(
                 "empty",
-                "the file is empty; kube-apiserver refuses an empty policy file".into(),
+                format!("the file is empty; kube-apiserver refuses an empty policy file (\"{EMPTY_GO_ERROR}\")"),
                 "",
             );
             return Some(Classified::Refuse(PolicyErrorKind::Empty, vec![d]));
@@ -482,8 +816,9 @@ fn classify(root: &Node, index: &PosIndex, text: &str, opts: &LoadOptions) -> Op
         let d = top(
             "not-a-policy",
             format!(
-                "the document is {}, not a Policy object; kube-apiserver cannot decode it",
-                root.type_name()
+                "the document is {}, not a Policy object; kube-apiserver cannot decode it (\"failed decoding: couldn't get version/kind; json parse error: json: cannot unmarshal {} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}\")",
+                root.type_name(),
+                json_type_name(root)
             ),
             "",
         );
@@ -492,8 +827,30 @@ fn classify(root: &Node, index: &PosIndex, text: &str, opts: &LoadOptions) -> Op
             vec![d],
         ));
     }
-    let api_version = root.get("apiVersion").and_then(Node::as_str).unwrap_or("");
-    let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
+    for name in ["apiVersion", "kind"] {
+        if let Some(n) = gvk_field(root, name, json) {
+            if !matches!(n, Node::Str(_) | Node::Null) {
+                let d = Diagnostic::error(
+                    "wrong-type",
+                    format!(
+                        "{name}: expected a string, found {}; kube-apiserver refuses the file (\"failed decoding: couldn't get version/kind; json parse error: json: cannot unmarshal {} into Go struct field .{name} of type string\")",
+                        n.type_name(),
+                        json_type_name(n)
+                    ),
+                    None,
+                    index.value_pos(name),
+                    name,
+                );
+                return Some(Classified::Refuse(PolicyErrorKind::Decode, vec![d]));
+            }
+        }
+    }
+    let api_version = gvk_field(root, "apiVersion", json)
+        .and_then(Node::as_str)
+        .unwrap_or("");
+    let kind = gvk_field(root, "kind", json)
+        .and_then(Node::as_str)
+        .unwrap_or("");
     if looks_like_event(root) {
         let d = top(
             "audit-log",
@@ -510,23 +867,34 @@ fn classify(root: &Node, index: &PosIndex, text: &str, opts: &LoadOptions) -> Op
     if kind == "ConfigMap" {
         return Some(Classified::ConfigMap);
     }
-    if api_version == "audit.k8s.io/v1" && kind == "Policy" {
+    let go_error = kube_gvk_error(api_version, kind);
+    if go_error.is_none() {
+        if kind.is_empty() {
+            return Some(Classified::Accepted(vec![Diagnostic::warning(
+                "missing-kind",
+                "the policy has no `kind`; kube-apiserver accepts it (it takes the kind Policy from the type it decodes into), but other tools may not: add `kind: Policy`".into(),
+                None,
+                index.pos_of("apiVersion"),
+                "kind",
+            )]));
+        }
         return None;
     }
+    let go_error = go_error.unwrap_or_default();
     if kind == "Policy" && OLD_VERSIONS.contains(&api_version) {
         let pos = index.value_pos("apiVersion");
         if opts.accept_old_versions {
-            return Some(Classified::OldVersionAccepted(Diagnostic::warning(
+            return Some(Classified::Accepted(vec![Diagnostic::warning(
                 "old-version",
-                format!("apiVersion {api_version} is no longer served by kube-apiserver (it accepts only audit.k8s.io/v1); read as v1 because old versions were accepted. Change it to audit.k8s.io/v1"),
+                format!("apiVersion {api_version} is no longer served by kube-apiserver (it accepts only audit.k8s.io/v1 and says \"{go_error}\"); read as v1 because old versions were accepted. Change it to audit.k8s.io/v1"),
                 None,
                 pos,
                 "apiVersion",
-            )));
+            )]));
         }
         let d = Diagnostic::error(
             "old-version",
-            format!("apiVersion {api_version}: current kube-apiserver only loads audit.k8s.io/v1 (\"unknown group version field ... in policy\"); the rules can usually be read as v1 unchanged: change the apiVersion, or load with old versions accepted"),
+            format!("apiVersion {api_version}: current kube-apiserver only loads audit.k8s.io/v1 and refuses this file (\"{go_error}\"); the rules can usually be read as v1 unchanged: change the apiVersion to audit.k8s.io/v1, or read old versions as v1 (the \"Read old versions as v1\" box; CLI: --accept-old-versions)"),
             None,
             pos,
             "apiVersion",
@@ -545,7 +913,7 @@ fn classify(root: &Node, index: &PosIndex, text: &str, opts: &LoadOptions) -> Op
     {
         let d = top(
             "not-a-policy",
-            format!("this is a {kind} ({api_version}), not an audit Policy"),
+            format!("this is a {kind} ({api_version}), not an audit Policy (kube-apiserver: \"{go_error}\")"),
             "kind",
         );
         let what = format!("a {kind} ({api_version})");
@@ -554,8 +922,20 @@ fn classify(root: &Node, index: &PosIndex, text: &str, opts: &LoadOptions) -> Op
             vec![d],
         ));
     }
-    Some(unknown_group_version(root, index, text, api_version, kind))
+    Some(unknown_group_version(
+        root,
+        index,
+        text,
+        api_version,
+        kind,
+        &go_error,
+    ))
 }
+
+/// kube-apiserver's words for an empty file (the YAML becomes JSON `null`, and the
+/// group version defaults to the internal one; json.go:165-194, reader.go:84-88).
+pub const EMPTY_GO_ERROR: &str =
+    "unknown group version field audit.k8s.io/__internal, Kind=Policy in policy";
 
 /// kube-apiserver's "unknown group version field ... in policy", with what we can add.
 fn unknown_group_version(
@@ -564,6 +944,7 @@ fn unknown_group_version(
     text: &str,
     api_version: &str,
     kind: &str,
+    go_error: &str,
 ) -> Classified {
     let shown = |s: &str| {
         if s.is_empty() {
@@ -573,7 +954,7 @@ fn unknown_group_version(
         }
     };
     let mut msg = format!(
-        "apiVersion {} / kind {}: kube-apiserver only loads apiVersion \"audit.k8s.io/v1\", kind \"Policy\" and refuses this file (\"unknown group version field ... in policy\")",
+        "apiVersion {} / kind {}: kube-apiserver only loads apiVersion \"audit.k8s.io/v1\", kind \"Policy\" and refuses this file (\"{go_error}\")",
         shown(api_version),
         shown(kind)
     );
@@ -664,7 +1045,7 @@ fn sniff_not_yaml(text: &str) -> Option<(PolicyErrorKind, Diagnostic)> {
     {
         let d = Diagnostic::error(
             "empty",
-            "the file is empty; kube-apiserver refuses an empty policy file".into(),
+            format!("the file is empty; kube-apiserver refuses an empty policy file (\"{EMPTY_GO_ERROR}\")"),
             None,
             yamlpos::Pos::default(),
             "",
@@ -824,7 +1205,13 @@ fn load_from_configmap(
         Ok((n, _)) => n,
         Err(e) => return Err(refuse_yaml(source_name, inner, e)),
     };
-    match classify(&node, &inner_index, inner, &inner_opts) {
+    match classify(
+        &node,
+        &inner_index,
+        inner,
+        input::is_json_text(inner),
+        &inner_opts,
+    ) {
         None => {}
         Some(Classified::Refuse(kind, diagnostics)) => {
             return Err(PolicyError {
@@ -838,7 +1225,7 @@ fn load_from_configmap(
                 "a ConfigMap inside a ConfigMap is not supported".into(),
             ))
         }
-        Some(Classified::OldVersionAccepted(w)) => warnings.push(w),
+        Some(Classified::Accepted(w)) => warnings.extend(w),
     }
     finish(
         source_name,
@@ -876,7 +1263,13 @@ mod tests {
             })
         );
         assert_eq!(KubeVersion::parse("x"), None);
-        assert!(!KubeVersion::default().allows_group_wildcard());
+        assert!(KubeVersion::default().allows_group_wildcard());
+        assert_eq!(KubeVersion::default(), KubeVersion::NEWEST);
+        assert!(!KubeVersion {
+            major: 1,
+            minor: 35
+        }
+        .allows_group_wildcard());
         assert!(KubeVersion {
             major: 1,
             minor: 36

@@ -12,12 +12,12 @@
 //!    and becomes `""` inside a list of strings.
 //! 2. [`validate`]: `ValidatePolicy` (pkg/apis/audit/validation): levels, rule
 //!    omitStages, non-resource URL forms, API group names, resourceNames without
-//!    resources, resources mixed with non-resource URLs. The policy-level `omitStages`
-//!    is not validated by kube-apiserver (an unknown stage there is ignored).
+//!    resources, resources mixed with non-resource URLs, and the policy-wide
+//!    `omitStages` (validation.go:30 runs `validateOmitStages` on it as on a rule's).
 //!
-//! Messages start with the kube-apiserver field path; the path of a resources entry
-//! carries its index (`rules[3].resources[0].group`), where kube-apiserver prints
-//! `rules[3].resources.group`.
+//! Messages start with the field path and then give kube-apiserver's own words; the
+//! path of a resources entry carries its index (`rules[3].resources[0].group`), where
+//! kube-apiserver prints `rules[3].resources.group` (the message says so).
 
 use super::policy::{Diagnostic, GroupResources, Policy, PolicyRule};
 use super::yamlpos::{yaml11_kind, Node, PosIndex, Yaml11Kind};
@@ -75,6 +75,24 @@ const RULE_KEYS: &[&str] = &[
     "omitManagedFields",
 ];
 const GROUP_RESOURCES_KEYS: &[&str] = &["group", "resources", "resourceNames"];
+/// `metav1.ObjectMeta`'s JSON keys.
+const METADATA_KEYS: &[&str] = &[
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+];
 
 /// The rule index of a path under `rules[N]`.
 pub fn rule_of(path: &str) -> Option<usize> {
@@ -202,7 +220,10 @@ impl Dec<'_> {
                     p.api_version = self.string(&key, v, f("apiVersion", "string", "apiVersion"))
                 }
                 "kind" => p.kind = self.string(&key, v, f("kind", "string", "kind")),
-                "metadata" => p.metadata = Some(to_json(v)),
+                "metadata" => {
+                    self.metadata(v);
+                    p.metadata = Some(to_json(v))
+                }
                 "rules" => p.rules = self.rules(v),
                 "omitStages" => {
                     p.omit_stages =
@@ -217,6 +238,99 @@ impl Dec<'_> {
             }
         }
         p
+    }
+
+    /// `metadata` is a Go `ObjectMeta`: never validated, but decoded, so a value of the
+    /// wrong type refuses the file (a label value `app: 123` is a number) and an unknown
+    /// key is a strict-decoding warning. Checked: the string fields, labels and
+    /// annotations (string to string), finalizers, generation; the timestamps,
+    /// ownerReferences and managedFields are not checked.
+    fn metadata(&mut self, n: &Node) {
+        let f = |json: &'static str, ty: &'static str| GoField {
+            strukt: "ObjectMeta",
+            json,
+            ty,
+            what: "",
+        };
+        match n {
+            Node::Null => return,
+            Node::Map(_) => {}
+            _ => {
+                self.type_error(
+                    "metadata",
+                    n,
+                    "a mapping (name, labels ...)",
+                    GoField {
+                        strukt: "Policy",
+                        json: "metadata",
+                        ty: "v1.ObjectMeta",
+                        what: "",
+                    },
+                );
+                return;
+            }
+        }
+        for (key, v) in self.entries("metadata", n, METADATA_KEYS) {
+            let kp = format!("metadata.{key}");
+            match key.as_str() {
+                "name" => {
+                    self.string(&kp, v, f("metadata.name", "string"));
+                }
+                "generateName" => {
+                    self.string(&kp, v, f("metadata.generateName", "string"));
+                }
+                "namespace" => {
+                    self.string(&kp, v, f("metadata.namespace", "string"));
+                }
+                "selfLink" => {
+                    self.string(&kp, v, f("metadata.selfLink", "string"));
+                }
+                "uid" => {
+                    self.string(&kp, v, f("metadata.uid", "types.UID"));
+                }
+                "resourceVersion" => {
+                    self.string(&kp, v, f("metadata.resourceVersion", "string"));
+                }
+                "finalizers" => {
+                    self.strings(&kp, v, f("metadata.finalizers", "string"));
+                }
+                "labels" | "annotations" => {
+                    let json = if key == "labels" {
+                        "metadata.labels"
+                    } else {
+                        "metadata.annotations"
+                    };
+                    match v {
+                        Node::Null => {}
+                        Node::Map(items) => {
+                            for (k, val) in items {
+                                if let Some(k) = k.as_key() {
+                                    self.string(&format!("{kp}.{k}"), val, f(json, "string"));
+                                }
+                            }
+                        }
+                        _ => self.type_error(
+                            &kp,
+                            v,
+                            "a mapping of strings to strings",
+                            f(json, "map[string]string"),
+                        ),
+                    }
+                }
+                "generation" | "deletionGracePeriodSeconds" => {
+                    let json = if key == "generation" {
+                        "metadata.generation"
+                    } else {
+                        "metadata.deletionGracePeriodSeconds"
+                    };
+                    let is_int = matches!(v, Node::Num(s) if s.parse::<i64>().is_ok());
+                    if !is_int && !matches!(v, Node::Null) {
+                        self.type_error(&kp, v, "an integer", f(json, "int64"));
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     fn rules(&mut self, n: &Node) -> Vec<RawRule> {
@@ -719,12 +833,12 @@ pub fn validate(p: &RawPolicy, idx: &PosIndex, kube: KubeVersion) -> Vec<Diagnos
                 let errs = dns1123_subdomain_errors(&g.group);
                 if !errs.is_empty() {
                     let mut m = format!(
-                        "{gp}.group: Invalid value: {:?}: {}",
+                        "{gp}.group: Invalid value: {:?}: {} (kube-apiserver prints the path as {rp}.resources.group)",
                         g.group,
                         errs.join(",")
                     );
                     if g.group == "*" {
-                        m.push_str(&format!(". `group: \"*\"` (every API group) is accepted from Kubernetes 1.36; the target version is {kube}"));
+                        m.push_str(&format!(". `group: \"*\"` (every API group) needs Kubernetes {} or newer; the selected version is {kube}", KubeVersion::GROUP_WILDCARD));
                     } else if let Some((grp, _)) = g.group.split_once('/') {
                         m.push_str(&format!(". An API group has no version: write {grp:?}"));
                     }
@@ -733,7 +847,7 @@ pub fn validate(p: &RawPolicy, idx: &PosIndex, kube: KubeVersion) -> Vec<Diagnos
             }
             if !g.resource_names.is_empty() && g.resources.is_empty() {
                 let path = format!("{gp}.resourceNames");
-                err("resource-names-without-resources", path.clone(), format!("{path}: Invalid value: {:?}: using resourceNames requires at least one resource (add `resources: [...]` to this entry)", g.resource_names));
+                err("resource-names-without-resources", path.clone(), format!("{path}: Invalid value: {:?}: using resourceNames requires at least one resource (kube-apiserver prints the path as {rp}.resources.resourceNames; add `resources: [...]` to this entry)", g.resource_names));
             }
         }
         for (j, s) in r.omit_stages.iter().enumerate() {
@@ -748,16 +862,11 @@ pub fn validate(p: &RawPolicy, idx: &PosIndex, kube: KubeVersion) -> Vec<Diagnos
             err("mixed-resource-nonresource", path.clone(), format!("{path}: Invalid value: {:?}: rules cannot apply to both regular resources and non-resource URLs (split it into two rules: one with resources/namespaces, one with nonResourceURLs)", r.non_resource_urls));
         }
     }
+    // validation.go:30: the policy-wide omitStages is validated like a rule's.
     for (j, s) in p.omit_stages.iter().enumerate() {
         if Stage::parse(s).is_none() {
             let path = format!("omitStages[{j}]");
-            out.push(Diagnostic::warning(
-                "unknown-stage-ignored",
-                format!("{path}: {s:?} is not a stage (RequestReceived, ResponseStarted, ResponseComplete, Panic); kube-apiserver does not validate the policy-wide omitStages, so it accepts the file and this entry has no effect"),
-                None,
-                idx.value_pos(&path),
-                &path,
-            ));
+            err("invalid-stage", path.clone(), format!("{path}: Invalid value: {s:?}: allowed stages are RequestReceived,ResponseStarted,ResponseComplete,Panic"));
         }
     }
     out
@@ -779,8 +888,8 @@ fn validate_level(level: &str, rp: &str, err: &mut impl FnMut(&str, String, Stri
     }
 }
 
-/// The model of a policy that passed [`validate`]. Unknown policy-wide stages (which
-/// kube-apiserver ignores) are dropped.
+/// The model of a policy that passed [`validate`]. A missing kind is `Policy`, as
+/// kube-apiserver takes it (json.go:117-119 `gvkWithDefaults`).
 pub fn to_model(raw: RawPolicy) -> Policy {
     let stages = |v: &[String]| -> Vec<Stage> {
         let mut out: Vec<Stage> = v.iter().filter_map(|s| Stage::parse(s)).collect();
@@ -789,7 +898,10 @@ pub fn to_model(raw: RawPolicy) -> Policy {
     };
     Policy {
         api_version: raw.api_version.unwrap_or_default(),
-        kind: raw.kind.unwrap_or_default(),
+        kind: raw
+            .kind
+            .filter(|k| !k.is_empty())
+            .unwrap_or_else(|| "Policy".into()),
         metadata: raw.metadata,
         omit_stages: stages(&raw.omit_stages),
         omit_managed_fields: raw.omit_managed_fields,
@@ -867,7 +979,6 @@ mod tests {
             ("- level: Metadata\n  resources: [{resourceNames: [x]}]\n", "resource-names-without-resources"),
             ("- level: Metadata\n  omitStages: [Foo]\n", "invalid-stage"),
             ("- level: metadata\n", "invalid-level"),
-            ("- level: Metadata\n  resources: [{group: \"*\"}]\n", "invalid-group"),
         ];
         for (rules, code) in cases {
             let c = codes(&format!("{HEAD}{rules}"));
@@ -1016,13 +1127,17 @@ mod tests {
     }
 
     #[test]
-    fn policy_level_unknown_stage_is_only_a_warning() {
+    fn policy_level_unknown_stage_is_an_error() {
+        // validation.go:30 validates the policy-wide omitStages (validation_test.go has
+        // the invalid policy-level case).
         let d = check(
             "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [Foo]\nrules:\n- level: None\n",
         );
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].code, "unknown-stage-ignored");
-        assert_eq!(d[0].severity, crate::audit::policy::Severity::Warning);
+        assert_eq!(d[0].code, "invalid-stage");
+        assert_eq!(d[0].path, "omitStages[0]");
+        assert_eq!(d[0].severity, crate::audit::policy::Severity::Error);
+        assert_eq!((d[0].line, d[0].column), (3, 14));
     }
 
     #[test]

@@ -637,6 +637,14 @@ impl<'t> Scanner<'t> {
             if indent == 0 && content.starts_with('%') && !seen_content {
                 continue;
             }
+            if !seen_content && matches!(content.as_bytes()[0], b'{' | b'[') {
+                // A document that is one flow collection (a JSON file): read it whole.
+                seen_content = true;
+                let mut f = Flow { s: self, depth: 0 };
+                let end = f.value("", None, start + indent);
+                self.skip_until = end.max(end_of_line(text, start));
+                continue;
+            }
             seen_content = true;
             let is_item = is_seq_item(content);
 
@@ -1040,6 +1048,11 @@ pub fn quoted_end(b: &[u8], i: usize) -> usize {
         j += 1;
     }
     b.len()
+}
+
+/// Offset of the end of the line starting at `start`.
+fn end_of_line(text: &str, start: usize) -> usize {
+    memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |i| start + i)
 }
 
 /// True for `-` alone or `- ...`: a block sequence entry.

@@ -210,6 +210,7 @@ pub fn App() -> Html {
     {
         let ex = &state.explore;
         let mut parts = ex.hash_parts();
+        parts.extend(state.workbench.hash_parts());
         if state.tab != Tab::Explore {
             parts.push(("tab".into(), state.tab.label().to_lowercase()));
         }

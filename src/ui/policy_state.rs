@@ -9,13 +9,18 @@
 //!   template, a restore): the editor then replaces its content, and only then;
 //! - the text is saved in this browser's local storage and never sent anywhere else.
 
-use crate::web::protocol::{PolicyReport, RotationFlags, WorkbenchReport, WorkbenchRequest};
+use crate::web::protocol::{
+    DiagnosticView, PolicyReport, RotationFlags, WorkbenchReport, WorkbenchRequest,
+};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
 /// Kubernetes versions the selector offers (minor; major is 1) and the default.
 pub const KUBE_MINORS: std::ops::RangeInclusive<u32> = 30..=37;
-pub const DEFAULT_KUBE_MINOR: u32 = 35;
+pub const DEFAULT_KUBE_MINOR: u32 = 37;
+
+/// The URL hash key of the Kubernetes version (`k8s=1.36`; absent for the default).
+pub const HASH_KEY: &str = "k8s";
 
 /// The local-storage key of the saved workbench.
 pub const STORAGE_KEY: &str = "audit-lens.policy-workbench.v1";
@@ -63,6 +68,14 @@ pub struct Workbench {
     pub slot: Slot,
     pub compare: Compare,
     pub kube_minor: u32,
+    /// The Kubernetes version came from the URL: a saved workbench does not override it.
+    pub kube_from_url: bool,
+    /// Read `audit.k8s.io/v1beta1`/`v1alpha1` policies as v1 (`LoadOptions`). Not saved:
+    /// each visit starts with what kube-apiserver does.
+    pub accept_old_versions: bool,
+    /// Findings about the bytes of the file the text was read from (an invalid UTF-8
+    /// byte, UTF-16), which the text itself no longer shows; cleared when the text changes.
+    pub file_findings: Vec<DiagnosticView>,
     pub flags: RotationFlags,
     pub rev: u64,
     pub reset: u64,
@@ -86,6 +99,9 @@ impl Default for Workbench {
             slot: Slot::Edited,
             compare: Compare::Recorded,
             kube_minor: DEFAULT_KUBE_MINOR,
+            kube_from_url: false,
+            accept_old_versions: false,
+            file_findings: Vec::new(),
             flags: RotationFlags::default(),
             rev: 0,
             reset: 0,
@@ -114,6 +130,8 @@ pub enum PolicyAction {
     /// Copies the edited policy into the baseline and compares with it.
     UseAsBaseline,
     SetKube(u32),
+    /// Reads old policy versions (v1beta1, v1alpha1) as v1, or not.
+    SetAcceptOld(bool),
     SetFlags(RotationFlags),
     SelectRule(Option<usize>),
     /// Moves the caret to a 1-based line (a finding was clicked).
@@ -146,6 +164,7 @@ impl Workbench {
             name: self.name.clone(),
             text: self.text.clone(),
             kube_minor: self.kube_minor,
+            accept_old_versions: self.accept_old_versions,
             baseline: (self.compare == Compare::Baseline).then(|| self.baseline.clone()),
             flags: self.flags,
         }
@@ -158,6 +177,29 @@ impl Workbench {
             baseline: self.baseline.clone(),
             compare: self.compare,
             kube_minor: self.kube_minor,
+        }
+    }
+
+    /// The workbench's part of the URL hash: the Kubernetes version when it is not the
+    /// default.
+    pub fn hash_parts(&self) -> Vec<(String, String)> {
+        if self.kube_minor == DEFAULT_KUBE_MINOR {
+            Vec::new()
+        } else {
+            vec![(HASH_KEY.into(), format!("1.{}", self.kube_minor))]
+        }
+    }
+
+    /// Takes the Kubernetes version from the URL hash (`k8s=1.36`, or `k8s=36`).
+    pub fn restore_hash(&mut self, parts: &[(String, String)]) {
+        let Some((_, v)) = parts.iter().find(|(k, _)| k == HASH_KEY) else {
+            return;
+        };
+        let v = v.trim().trim_start_matches('v');
+        let minor = v.strip_prefix("1.").unwrap_or(v).parse::<u32>().ok();
+        if let Some(m) = minor.filter(|m| KUBE_MINORS.contains(m)) {
+            self.kube_minor = m;
+            self.kube_from_url = true;
         }
     }
 
@@ -179,6 +221,12 @@ impl Workbench {
         }
         self.name = p.name.clone();
         self.text = p.text.clone();
+        self.file_findings = p
+            .diagnostics
+            .iter()
+            .filter(|d| crate::web::policy::BYTE_CODES.contains(&d.code.as_str()))
+            .cloned()
+            .collect();
         self.slot = Slot::Edited;
         self.report = None; // findings of another text must not show for this one
         self.last_valid = None;
@@ -210,12 +258,13 @@ impl Workbench {
                 self.text = saved.text;
                 self.baseline = saved.baseline;
                 self.compare = saved.compare;
-                if KUBE_MINORS.contains(&saved.kube_minor) {
+                if KUBE_MINORS.contains(&saved.kube_minor) && !self.kube_from_url {
                     self.kube_minor = saved.kube_minor;
                 }
                 self.replaced();
             }
             PolicyAction::Edit(t) => {
+                self.file_findings.clear();
                 match self.slot {
                     Slot::Edited => self.text = t,
                     Slot::Baseline => self.baseline = t,
@@ -223,6 +272,7 @@ impl Workbench {
                 self.changed();
             }
             PolicyAction::Replace { name, text } => {
+                self.file_findings.clear();
                 match self.slot {
                     Slot::Edited => {
                         self.text = text;
@@ -255,6 +305,10 @@ impl Workbench {
             }
             PolicyAction::SetKube(m) => {
                 self.kube_minor = m;
+                self.changed();
+            }
+            PolicyAction::SetAcceptOld(b) => {
+                self.accept_old_versions = b;
                 self.changed();
             }
             PolicyAction::SetFlags(f) => {

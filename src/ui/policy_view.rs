@@ -7,7 +7,9 @@
 use crate::ui::policy_checklist::Checklist;
 use crate::ui::policy_coverage::{CoverageMapView, CoverageTable, LevelMatrix};
 use crate::ui::policy_editor::PolicyEditor;
-use crate::ui::policy_state::{Compare, PolicyAction, Slot, Workbench, KUBE_MINORS};
+use crate::ui::policy_state::{
+    Compare, PolicyAction, Slot, Workbench, DEFAULT_KUBE_MINOR, KUBE_MINORS,
+};
 use crate::ui::policy_whatif::WhatIfView;
 use crate::web::protocol::DiagnosticView;
 use std::rc::Rc;
@@ -108,8 +110,17 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
         };
         Callback::from(move |_: MouseEvent| download(&name, &text))
     };
-    let on_kube =
-        act.reform(|e: Event| PolicyAction::SetKube(select_value(&e).parse().unwrap_or(35)));
+    let on_kube = act.reform(|e: Event| {
+        PolicyAction::SetKube(select_value(&e).parse().unwrap_or(DEFAULT_KUBE_MINOR))
+    });
+    let on_accept_old = act.reform(|e: Event| {
+        let checked = e
+            .target()
+            .and_then(|t| js_sys::Reflect::get(&t, &"checked".into()).ok())
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        PolicyAction::SetAcceptOld(checked)
+    });
     let on_compare = act.reform(|e: Event| {
         PolicyAction::SetCompare(if select_value(&e) == "baseline" {
             Compare::Baseline
@@ -258,7 +269,17 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
                             { for KUBE_MINORS.map(|m| html! { <option value={m.to_string()} selected={m == wb.kube_minor}>{ format!("1.{m}") }</option> }) }
                         </select>
                     </label>
+                    <label class="inline muted small" title="kube-apiserver refuses audit.k8s.io/v1beta1 and v1alpha1 policies; read them as v1 (CLI: --accept-old-versions)">
+                        <input type="checkbox" checked={wb.accept_old_versions} onchange={on_accept_old} data-testid="accept-old-versions" />
+                        {" Read old versions as v1"}
+                    </label>
                 </h2>
+                if !wb.file_findings.is_empty() {
+                    <div class="banner note" data-testid="file-findings">
+                        <p>{ format!("About the file {} as read from disk (its text below is shown as decoded):", wb.name) }</p>
+                        <ul class="findings">{ for wb.file_findings.iter().map(|d| diagnostic(d, act)) }</ul>
+                    </div>
+                }
                 <div class="wb-toolbar">
                     <div class="tabs small" role="group" aria-label="Which policy the editor shows">
                         { slot_tab(Slot::Edited, "A · edited policy", "slot-edited") }

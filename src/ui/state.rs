@@ -92,6 +92,7 @@ impl State {
     pub fn from_hash(parts: &[(String, String)]) -> State {
         let mut s = State::default();
         s.explore.restore(parts);
+        s.workbench.restore_hash(parts);
         // A link to a view (a filter, a range, a tab) says which view to show.
         s.tab_chosen = !parts.is_empty();
         if let Some((_, t)) = parts.iter().find(|(k, _)| k == "tab") {

@@ -401,7 +401,12 @@ impl Engine {
                 let client = job.client;
                 self.progress(scope, true);
                 let bytes = gen::sample_log();
-                self.load_policy(scope, client, "sample-policy.yaml", gen::sample_policy());
+                self.load_policy(
+                    scope,
+                    client,
+                    "sample-policy.yaml",
+                    gen::sample_policy().as_bytes(),
+                );
                 let job = self.job.as_mut().expect("job is running");
                 if job.phase == Phase::Generating {
                     job.phase = Phase::Reading;
@@ -683,7 +688,7 @@ impl Engine {
                     );
                     scope.respond(client, Response::Error(msg));
                 } else {
-                    self.load_policy(scope, client, &name, &String::from_utf8_lossy(&bytes));
+                    self.load_policy(scope, client, &name, &bytes);
                 }
                 self.skip_current(scope);
                 return;
@@ -798,12 +803,12 @@ impl Engine {
         scope: &WorkerScope<Self>,
         client: HandlerId,
         name: &str,
-        text: &str,
+        bytes: &[u8],
     ) {
-        let (report, loaded) = policy::check(name, text);
+        let (report, loaded) = policy::check_bytes(name, bytes);
         if loaded.is_some() {
             self.policy = loaded;
-            self.policy_text = text.to_string();
+            self.policy_text = report.text.clone();
             self.explore.policy_changed();
         }
         scope.respond(client, Response::Policy(report));

@@ -533,6 +533,9 @@ pub struct WorkbenchRequest {
     pub text: String,
     /// Kubernetes minor version (major is 1): what the evaluator accepts.
     pub kube_minor: u32,
+    /// Read `audit.k8s.io/v1beta1`/`v1alpha1` policies as v1 (`LoadOptions::accept_old_versions`).
+    #[serde(default)]
+    pub accept_old_versions: bool,
     /// A second policy to compare with (A/B); `None` compares with the log as recorded.
     pub baseline: Option<String>,
     /// `--audit-log-maxsize`, `--audit-log-maxbackup`, `--audit-log-maxage`.

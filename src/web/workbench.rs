@@ -26,15 +26,20 @@ use crate::web::protocol::{
 };
 use std::collections::HashMap;
 
-/// A baseline policy (text, kube minor) and what came of it: loaded and evaluated, or why not.
-type BaselineEntry = (String, u32, Result<(LoadedPolicy, Evaluation), String>);
+/// A baseline policy (text, (kube minor, old versions accepted)) and what came of it:
+/// loaded and evaluated, or why not.
+type BaselineEntry = (
+    String,
+    (u32, bool),
+    Result<(LoadedPolicy, Evaluation), String>,
+);
 
 /// What survives between two answers.
 #[derive(Default)]
 pub struct Cache {
     /// Shared with the Explore view (`Explore::shared_attr`).
     idx: SharedAttr,
-    /// (text, kube minor) of the baseline and what came of it.
+    /// (text, options) of the baseline and what came of it.
     baseline: Option<BaselineEntry>,
 }
 
@@ -54,9 +59,13 @@ impl Cache {
     }
 }
 
-fn options(minor: u32) -> LoadOptions {
+fn options(req: &WorkbenchRequest) -> LoadOptions {
     LoadOptions {
-        kube_version: KubeVersion { major: 1, minor },
+        kube_version: KubeVersion {
+            major: 1,
+            minor: req.kube_minor,
+        },
+        accept_old_versions: req.accept_old_versions,
         ..LoadOptions::default()
     }
 }
@@ -265,7 +274,7 @@ pub fn answer(
         no_coverage: None,
         elapsed_ms: 0.0,
     };
-    let loaded = match load_policy(&req.name, &req.text, &options(req.kube_minor)) {
+    let loaded = match load_policy(&req.name, &req.text, &options(req)) {
         Ok(p) => p,
         Err(e) => {
             out.report.diagnostics = e.diagnostics.iter().map(view).collect();
@@ -305,10 +314,9 @@ pub fn answer(
 
     // The baseline: a second policy (cached while unchanged), else the log as recorded.
     if let Some(text) = &req.baseline {
-        let fresh =
-            !matches!(&cache.baseline, Some((t, m, _)) if t == text && *m == req.kube_minor);
+        let fresh = !matches!(&cache.baseline, Some((t, m, _)) if t == text && *m == (req.kube_minor, req.accept_old_versions));
         if fresh {
-            let r = match load_policy("baseline", text, &options(req.kube_minor)) {
+            let r = match load_policy("baseline", text, &options(req)) {
                 Ok(p) => {
                     let e = evaluate(s, idx, &p.compiled);
                     Ok((p, e))
@@ -321,7 +329,7 @@ pub fn answer(
                     None => "it cannot be read".into(),
                 }),
             };
-            cache.baseline = Some((text.clone(), req.kube_minor, r));
+            cache.baseline = Some((text.clone(), (req.kube_minor, req.accept_old_versions), r));
         }
     }
     let baseline = match (&req.baseline, &cache.baseline) {

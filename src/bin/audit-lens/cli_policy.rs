@@ -6,7 +6,9 @@ use audit_lens::analysis::coverage::coverage;
 use audit_lens::analysis::evaluate::{evaluate, AttrIndex};
 use audit_lens::analysis::volume::{retention, what_if, RotationFlags, Volume};
 use audit_lens::audit::lint::{lint, security_checklist, Outcome};
-use audit_lens::audit::policy::{load_policy, KubeVersion, LoadOptions, LoadedPolicy, Severity};
+use audit_lens::audit::policy::{
+    load_policy_bytes, KubeVersion, LoadOptions, LoadedPolicy, Severity,
+};
 use audit_lens::ingest::record::ingest_record;
 use audit_lens::ingest::{record::RecordPos, strip_host_prefix};
 use audit_lens::store::Store;
@@ -33,7 +35,7 @@ fn options(args: &Args) -> Result<LoadOptions, String> {
     let mut o = LoadOptions::default();
     if let Some(v) = args.get("kube-version") {
         o.kube_version = KubeVersion::parse(v)
-            .ok_or_else(|| format!("--kube-version: cannot read '{v}' (try 1.35)"))?;
+            .ok_or_else(|| format!("--kube-version: cannot read '{v}' (try 1.37)"))?;
     }
     o.accept_old_versions = args.flag("accept-old-versions");
     o.configmap_key = args.get("configmap-key").map(str::to_string);
@@ -42,14 +44,10 @@ fn options(args: &Args) -> Result<LoadOptions, String> {
 
 /// Loads a policy file; on refusal prints every diagnostic to stderr and returns `None`.
 fn load(path: &str, args: &Args) -> Result<Option<LoadedPolicy>, String> {
-    let text = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-    let text = String::from_utf8(text).map_err(|e| {
-        format!(
-            "{path}: not UTF-8 text (byte {})",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    match load_policy(path, &text, &options(args)?) {
+    // The bytes decide JSON or YAML and the encoding, as in kube-apiserver (UTF-16 with
+    // a BOM is read; an invalid UTF-8 byte refuses the file).
+    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    match load_policy_bytes(path, &bytes, &options(args)?) {
         Ok(p) => Ok(Some(p)),
         Err(e) => {
             eprintln!("{e}");

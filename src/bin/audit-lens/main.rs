@@ -33,7 +33,8 @@ USAGE:
   audit-lens bench [--size 200MB] [--rounds 5] [--policy P]
                                                       measure ingest, filters, timeline, policy evaluation
 
-Common options: --kube-version 1.35 (policy features of that Kubernetes version)
+Common options: --kube-version 1.36 (policy features of that Kubernetes version; default: the newest, 1.37),
+  --accept-old-versions (read audit.k8s.io/v1beta1 and v1alpha1 policies as v1)
 Logs may be JSON lines, pretty JSON, EventList, Azure/AWS exports, gzip; detected from content.";
 
 fn main() -> ExitCode {
