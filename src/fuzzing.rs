@@ -38,8 +38,11 @@ pub fn ingest(data: &[u8]) {
             let (off, len) = s.record_range(r);
             let end = off + len as u64;
             assert!(end <= body.len() as u64, "row {r}: record inside the file");
-            let ev = crate::ingest::record::event_json(&body[off as usize..end as usize], s.wrap_item(r))
-                .expect("a row's event is always found again");
+            let ev = crate::ingest::record::event_json(
+                &body[off as usize..end as usize],
+                s.wrap_item(r),
+            )
+            .expect("a row's event is always found again");
             assert!(ev.verbatim || !ev.text.contains('\n'), "row {r}: one line");
         }
     }

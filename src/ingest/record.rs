@@ -524,13 +524,20 @@ pub fn events_of_record(text: &str) -> Vec<Option<String>> {
 }
 
 /// `text` (valid JSON) without insignificant whitespace: strings, keys and their order
-/// are kept byte for byte. Invalid JSON is compacted the same way, never rejected.
+/// are kept byte for byte. Invalid JSON is compacted the same way, never rejected; a raw
+/// control character inside a string (invalid JSON the lenient scanner may have kept in
+/// a skipped body) is written as its `\u00XX` escape, so the result is always one line.
 pub fn compact_json(text: &str) -> String {
     let b = text.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let (mut in_str, mut esc) = (false, false);
     for &c in b {
         if in_str {
+            if c < 0x20 {
+                out.extend_from_slice(format!("\\u{c:04x}").as_bytes());
+                esc = false;
+                continue;
+            }
             out.push(c);
             if esc {
                 esc = false;

@@ -45,13 +45,15 @@ pub fn key_target(e: &KeyboardEvent) -> KeyTarget {
     {
         return KeyTarget::Table;
     }
-    let control = matches!(el.tag_name().as_str(), "BUTTON" | "A" | "SUMMARY" | "LABEL" | "INPUT")
-        || el.get_attribute("role").is_some_and(|r| {
-            matches!(
-                r.as_str(),
-                "button" | "tab" | "link" | "checkbox" | "option" | "menuitem"
-            )
-        });
+    let control = matches!(
+        el.tag_name().as_str(),
+        "BUTTON" | "A" | "SUMMARY" | "LABEL" | "INPUT"
+    ) || el.get_attribute("role").is_some_and(|r| {
+        matches!(
+            r.as_str(),
+            "button" | "tab" | "link" | "checkbox" | "option" | "menuitem"
+        )
+    });
     if control {
         KeyTarget::Control
     } else {
@@ -69,7 +71,10 @@ pub fn typing_in_field(e: &KeyboardEvent) -> bool {
     };
     let text_input = el.tag_name() == "INPUT"
         && !matches!(
-            el.get_attribute("type").unwrap_or_default().to_ascii_lowercase().as_str(),
+            el.get_attribute("type")
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+                .as_str(),
             "checkbox" | "radio" | "button" | "submit" | "reset" | "range" | "color" | "file"
         );
     text_input
