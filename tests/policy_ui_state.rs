@@ -76,3 +76,58 @@ fn byte_findings_stay_until_the_text_changes() {
     assert!(loaded.is_some() && report.valid);
     assert_eq!(report.text, t);
 }
+
+#[wasm_bindgen_test]
+fn a_replaced_text_can_be_put_back() {
+    // "Start from template", a policy file or "Copy A to baseline" over an edited text
+    // used to lose it (local storage too): the replaced text is kept for an undo.
+    let mut w = Workbench::default();
+    w.reduce(PolicyAction::Edit(
+        "rules:\n- level: Metadata # mine\n".into(),
+    ));
+    w.reduce(PolicyAction::Replace {
+        name: Some("audit-policy.yaml".into()),
+        text: "template".into(),
+    });
+    assert_eq!(w.text, "template");
+    let u = w.undo.clone().expect("the edited text is kept");
+    assert_eq!(u.text, "rules:\n- level: Metadata # mine\n");
+    let reset = w.reset;
+    w.reduce(PolicyAction::Undo);
+    assert_eq!(w.text, "rules:\n- level: Metadata # mine\n");
+    assert_eq!(w.name, "policy.yaml");
+    assert!(w.reset > reset, "the editor shows the text put back");
+    assert!(w.undo.is_none());
+    // A file read over it: the same.
+    let r = check_bytes(
+        "other.yaml",
+        b"apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n",
+    )
+    .0;
+    w.adopt(&r);
+    assert_eq!(w.undo.as_ref().map(|u| u.by.as_str()), Some("other.yaml"));
+    // Typing after the replacement ends the undo (it would lose the new typing).
+    w.reduce(PolicyAction::Edit("typed".into()));
+    assert!(w.undo.is_none());
+    // Nothing to keep: an empty editor, or the same text.
+    let mut e = Workbench::default();
+    e.reduce(PolicyAction::Replace {
+        name: None,
+        text: "t".into(),
+    });
+    assert!(e.undo.is_none());
+    e.reduce(PolicyAction::Replace {
+        name: None,
+        text: "t".into(),
+    });
+    assert!(e.undo.is_none());
+    // Copy A to baseline over a baseline.
+    e.reduce(PolicyAction::ShowSlot(
+        audit_lens::ui::policy_state::Slot::Baseline,
+    ));
+    e.reduce(PolicyAction::Edit("my baseline".into()));
+    e.reduce(PolicyAction::UseAsBaseline);
+    assert_eq!(e.baseline, "t");
+    e.reduce(PolicyAction::Undo);
+    assert_eq!(e.baseline, "my baseline");
+}

@@ -7,7 +7,9 @@
 //!   equals `rev`, so a late answer for an older text never replaces a newer one;
 //! - `reset` grows whenever the text is replaced from outside the editor (a file, the
 //!   template, a restore): the editor then replaces its content, and only then;
-//! - the text is saved in this browser's local storage and never sent anywhere else.
+//! - the text is saved in this browser's local storage and never sent anywhere else;
+//! - no text is lost without a way back: replacing a non-empty text from outside the
+//!   editor (the template, a policy file) keeps it in `undo` until the next edit.
 
 use crate::web::protocol::{
     DiagnosticView, PolicyReport, RotationFlags, WorkbenchReport, WorkbenchRequest,
@@ -88,6 +90,18 @@ pub struct Workbench {
     pub selected_rule: Option<usize>,
     /// Move the caret to this 1-based line; the counter makes each request distinct.
     pub jump: Option<(u32, u64)>,
+    /// The text a replacement (template, policy file) overwrote, until the next edit.
+    pub undo: Option<Undo>,
+}
+
+/// What [`PolicyAction::Undo`] puts back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Undo {
+    pub slot: Slot,
+    pub name: String,
+    pub text: String,
+    /// What replaced it, for the banner ("the template", "audit-policy.yaml").
+    pub by: String,
 }
 
 impl Default for Workbench {
@@ -109,6 +123,7 @@ impl Default for Workbench {
             last_valid: None,
             selected_rule: None,
             jump: None,
+            undo: None,
         }
     }
 }
@@ -136,6 +151,10 @@ pub enum PolicyAction {
     SelectRule(Option<usize>),
     /// Moves the caret to a 1-based line (a finding was clicked).
     JumpTo(u32),
+    /// Puts back the text the last replacement overwrote.
+    Undo,
+    /// Forgets it (the banner was closed).
+    DismissUndo,
 }
 
 impl Workbench {
@@ -213,12 +232,31 @@ impl Workbench {
         self.selected_rule = None;
     }
 
+    /// Before `slot`'s text is replaced by `new` (from `by`): keeps it for an undo when
+    /// something would be lost.
+    fn keep_for_undo(&mut self, slot: Slot, new: &str, by: &str) {
+        let old = match slot {
+            Slot::Edited => &self.text,
+            Slot::Baseline => &self.baseline,
+        };
+        if old.trim().is_empty() || old == new {
+            return;
+        }
+        self.undo = Some(Undo {
+            slot,
+            name: self.name.clone(),
+            text: old.clone(),
+            by: by.to_string(),
+        });
+    }
+
     /// A policy file was read by the worker: the editor shows it (the sample's own policy
     /// only when the editor is empty, so loading the sample never overwrites edits).
     pub fn adopt(&mut self, p: &PolicyReport) {
         if p.name == SAMPLE_POLICY_NAME && self.has_text() {
             return;
         }
+        self.keep_for_undo(Slot::Edited, &p.text, &p.name);
         self.name = p.name.clone();
         self.text = p.text.clone();
         self.file_findings = p
@@ -265,6 +303,7 @@ impl Workbench {
             }
             PolicyAction::Edit(t) => {
                 self.file_findings.clear();
+                self.undo = None;
                 match self.slot {
                     Slot::Edited => self.text = t,
                     Slot::Baseline => self.baseline = t,
@@ -272,6 +311,8 @@ impl Workbench {
                 self.changed();
             }
             PolicyAction::Replace { name, text } => {
+                let by = name.clone().unwrap_or_else(|| "the template".into());
+                self.keep_for_undo(self.slot, &text, &by);
                 self.file_findings.clear();
                 match self.slot {
                     Slot::Edited => {
@@ -296,7 +337,9 @@ impl Workbench {
                 self.changed();
             }
             PolicyAction::UseAsBaseline => {
-                self.baseline = self.text.clone();
+                let a = self.text.clone();
+                self.keep_for_undo(Slot::Baseline, &a, "a copy of A");
+                self.baseline = a;
                 self.compare = Compare::Baseline;
                 if self.slot == Slot::Baseline {
                     self.reset += 1;
@@ -331,6 +374,23 @@ impl Workbench {
             PolicyAction::JumpTo(line) => {
                 self.jump = Some((line, self.jump.map_or(1, |j| j.1 + 1)));
             }
+            PolicyAction::Undo => {
+                if let Some(u) = self.undo.take() {
+                    match u.slot {
+                        Slot::Edited => {
+                            self.text = u.text;
+                            self.name = u.name;
+                        }
+                        Slot::Baseline => self.baseline = u.text,
+                    }
+                    self.slot = u.slot;
+                    self.file_findings.clear();
+                    self.report = None;
+                    self.last_valid = None;
+                    self.replaced();
+                }
+            }
+            PolicyAction::DismissUndo => self.undo = None,
         }
     }
 }

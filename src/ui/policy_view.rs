@@ -280,6 +280,13 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
                         <ul class="findings">{ for wb.file_findings.iter().map(|d| diagnostic(d, act)) }</ul>
                     </div>
                 }
+                if let Some(u) = &wb.undo {
+                    <p class="banner note" data-testid="policy-undo" role="status">
+                        { format!("{} replaced {} text ({} lines). ", u.by, if u.slot == Slot::Baseline { "the baseline's" } else { "your" }, u.text.lines().count()) }
+                        <button class="button small" onclick={act.reform(|_: MouseEvent| PolicyAction::Undo)} data-testid="policy-undo-button">{"Undo"}</button>
+                        <button class="button small ghost" onclick={act.reform(|_: MouseEvent| PolicyAction::DismissUndo)} aria-label="Keep the new text" title="Keep the new text">{"✕"}</button>
+                    </p>
+                }
                 <div class="wb-toolbar">
                     <div class="tabs small" role="group" aria-label="Which policy the editor shows">
                         { slot_tab(Slot::Edited, "A · edited policy", "slot-edited") }

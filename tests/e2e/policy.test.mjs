@@ -168,8 +168,13 @@ test('policy workbench: template without a log, version selector, checklist', as
   await page.evaluate(() => localStorage.clear());
   await page.getByTestId('policy-input').setInputFiles({ name: 'star.yaml', mimeType: 'text/yaml', buffer: Buffer.from('apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: Metadata\n    resources:\n      - group: "*"\n') });
   await settled(page);
-  // group "*" is accepted from 1.36 only.
+  // group "*" is accepted from 1.36 only; the default is the newest version (1.37).
+  assert.equal(await page.getByTestId('policy-errors').getAttribute('data-errors'), '0', 'accepted at 1.37 (the default)');
+  await page.getByTestId('kube-version').selectOption('35');
+  await settled(page);
   assert.ok(Number(await page.getByTestId('policy-errors').getAttribute('data-errors')) >= 1, 'refused at 1.35');
+  assert.match(await page.getByTestId('policy-errors').innerText(), /1\.36 or newer/);
+  assert.match(page.url(), /k8s=1\.35/, 'the version is kept in the URL');
   await page.getByTestId('kube-version').selectOption('36');
   await settled(page);
   assert.equal(await page.getByTestId('policy-errors').getAttribute('data-errors'), '0', 'accepted at 1.36');
