@@ -898,6 +898,9 @@ impl<C: Copy> Loader<C> {
     fn skip_current(&mut self, now_ms: f64) {
         let Some(job) = self.job.as_mut() else { return };
         let size = job.current.as_ref().map_or(0, |c| c.size);
+        if job.current.as_ref().is_some_and(|c| c.split.is_some()) {
+            self.out.push(Effect::DropHelpers);
+        }
         job.bytes_finished += size;
         job.index += 1;
         job.current = None;
