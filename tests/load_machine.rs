@@ -442,8 +442,10 @@ fn stale_answers_of_an_older_generation_are_dropped() {
     sh.serve_read();
     sh.cancel();
     assert_eq!(sh.l.store().len(), 0);
-    // A second load of the same file: the old reads are replayed, with the old
-    // generation, between the new ones.
+    // A second load, of another file: the old reads (whose ranges are the new file's
+    // too) are replayed, with the old generation, between the new ones.
+    let a2 = a.clone();
+    let a = gen_log(80_000, 7, 500);
     sh.load(&[("a.log", &a)]);
     let old = sh.old_reads.clone();
     for (g, origin, x, y) in old {
@@ -585,6 +587,18 @@ fn cancel_while_pieces_are_outstanding() {
         sh.pump();
         assert_same(sh.l.store(), &direct(&[("a.log", &a, None)]), "late piece");
         assert!(sh.l.take_effects().is_empty());
+        // Loaded again, cut at the same points: an old helper's failure is not the new
+        // helpers' (they go on, the loader does not read their pieces itself).
+        sh.load(&[("big.log", &big)]);
+        sh.serve_plan();
+        assert_eq!(sh.helpers.len(), 2);
+        sh.l.helper(g, s, HelperEvent::Failed("old".into()), 10.0);
+        sh.pump();
+        assert_eq!(sh.helpers.len(), 2, "an old failure stops no helper");
+        assert!(!sh.debug.iter().any(|d| d.contains("reading on alone")));
+        sh.finish();
+        let want = direct(&[("a.log", &a, None), ("big.log", &big, None)]);
+        assert_same(sh.l.store(), &want, "loaded again");
     }
 }
 
