@@ -306,9 +306,12 @@ impl Shell {
     }
 }
 
+/// A file to load directly: name, bytes, time window.
+type Direct<'a> = (&'a str, &'a [u8], Option<(i64, i64)>);
+
 /// A load of `files` straight through `Ingester`s (each with its own time window), then
 /// what the engine does at the end of a load.
-fn direct(files: &[(&str, &[u8], Option<(i64, i64)>)]) -> Store {
+fn direct(files: &[Direct]) -> Store {
     let mut s = Store::new();
     for (name, bytes, window) in files {
         s.window = *window;
@@ -462,6 +465,7 @@ fn stale_answers_of_an_older_generation_are_dropped() {
         &direct(&[("a.log", &a, None)]),
         "after replays",
     );
+    assert_ne!(a, a2, "the replayed reads were of another file");
     // A slice of the right generation but not the one asked for is dropped too.
     let mut sh = Shell::new(small_cfg());
     sh.load(&[("a.log", &a)]);
@@ -1013,7 +1017,7 @@ mod props {
             let names: Vec<String> = sh.l.store().files.iter().map(|f| f.name.clone()).collect();
             // Files are loaded in order, and a stop drops the rest: a prefix.
             prop_assert!(files.iter().map(|f| f.0).take(names.len()).eq(names.iter().map(String::as_str)));
-            let want: Vec<(&str, &[u8], Option<(i64, i64)>)> = files
+            let want: Vec<Direct> = files
                 .iter()
                 .take(names.len())
                 .map(|(n, b)| (*n, &b[..], None))
