@@ -10,6 +10,7 @@ pub mod audit;
 pub mod fuzzing;
 pub mod gen;
 pub mod ingest;
+pub mod load;
 pub mod query;
 pub mod store;
 pub mod util;

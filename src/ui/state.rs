@@ -240,8 +240,6 @@ impl Reducible for State {
             }
             // --- policy workbench ---
             Action::Worker(Response::Workbench(r)) => s.workbench.answer(*r),
-            // Only between the engine worker and its helpers; never sent to the page.
-            Action::Worker(Response::Piece(_)) => {}
             Action::Policy(a) => {
                 let restored = matches!(a, PolicyAction::Restore(_));
                 s.workbench.reduce(a);

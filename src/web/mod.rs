@@ -5,7 +5,9 @@
 //! - [`codec`]: a gloo-worker codec that keeps `File`/`Blob` objects intact, so a dropped
 //!   file goes to the worker by structured clone, never copied on the main thread.
 //! - [`reader`]: reads a `Blob` in large slices and feeds the [`Ingester`](crate::ingest::Ingester).
-//! - [`engine`]: the gloo-worker `Worker` that owns the [`Store`](crate::store::Store).
+//! - [`engine`]: the gloo-worker `Worker` that owns the [`Store`](crate::store::Store): a
+//!   thin shell that carries out the effects of the loader ([`crate::load::Loader`]).
+//! - [`helper`]: helper workers that read one piece of a large file (their own protocol).
 //! - [`summary`] and [`policy`]: turn engine state into the small answers the UI renders.
 //! - [`explore`]: the Explore view's answers (query, pages, one event, downloads).
 //! - [`workbench`]: the policy workbench's answers (coverage, map, what-if, lint).
@@ -16,6 +18,7 @@
 pub mod codec;
 pub mod engine;
 pub mod explore;
+pub mod helper;
 pub mod piece;
 pub mod policy;
 pub mod protocol;

@@ -1,28 +1,26 @@
 //! Reading one large plain JSON-lines file with several workers.
 //!
-//! The engine worker (which owns the [`Store`]) cuts the file at line starts
-//! ([`plan`]), reads the first piece itself and asks helper workers (more instances of
-//! the same worker) for the others ([`Request::IngestPiece`](crate::web::protocol::Request)).
-//! A helper reads its piece with [`Ingester::continuation`] into its own `Store` and sends
-//! it back as its columns in one byte buffer ([`encode`], [`crate::store::wire`]); the
-//! engine merges the pieces into its store as rows of the file, in file order
-//! ([`absorb`] = [`Store::absorb`]: each distinct string is interned once, columns are
-//! appended), giving the rows, order and counts one reader would.
+//! The loader ([`crate::load`]) decides; this is the I/O: the engine worker cuts the file at
+//! line starts ([`plan`]), reads the first piece itself and asks helper workers
+//! ([`crate::web::helper`]) for the others. A helper reads its piece with
+//! [`Ingester::continuation`] into its own `Store` ([`ingest`]) and sends it back as its
+//! columns in one byte buffer ([`encode`], [`crate::store::wire`]); the loader merges the
+//! pieces into its store as rows of the file, in file order ([`absorb`] =
+//! [`Store::absorb`]: each distinct string is interned once, columns are appended), giving
+//! the rows, order and counts one reader would.
 //!
 //! No threads and no SharedArrayBuffer: the pieces cross by `postMessage`.
 
 use crate::ingest::{is_plain_json_lines, Ingester};
-use crate::store::{wire, Store};
+use crate::store::Store;
 use crate::web::reader::{feed_range, read_slice, SLICE};
 use wasm_bindgen::JsValue;
 use web_sys::Blob;
 
-/// Files at least this large are read in pieces (when plain JSON lines).
-pub const MIN_SPLIT_BYTES: u64 = 64 << 20;
+pub use crate::load::piece::{absorb, encode, MAX_PIECES, MIN_SPLIT_BYTES};
+
 /// Bytes read at each cut to find the next line start.
 const PROBE: u64 = 1 << 20;
-/// Most workers one file is read with.
-pub const MAX_PIECES: u32 = 4;
 
 /// How many pieces to read a file with on this machine: `min(cores, MAX_PIECES)`, at
 /// least 2 (one core reads while the other parses on a 2-core machine).
@@ -35,7 +33,8 @@ pub fn pieces_wanted() -> u32 {
     cores.clamp(2, MAX_PIECES)
 }
 
-/// The URL of the running worker's script (to start helpers of the same kind).
+/// The URL of the running worker's script (helpers are started from it, see
+/// [`crate::web::helper::helper_url`]).
 pub fn own_url() -> Option<String> {
     js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("location"))
         .and_then(|l| js_sys::Reflect::get(&l, &JsValue::from_str("href")))
@@ -87,16 +86,4 @@ pub async fn ingest(
     let lines = ing.line() - 1;
     ing.finish(&mut part);
     Ok((part, lines))
-}
-
-/// A piece's store as one byte buffer (see [`crate::store::wire`]).
-pub fn encode(part: &Store) -> Vec<u8> {
-    wire::encode(part)
-}
-
-/// Adds an [`encode`]d piece to `store` as rows of `file` (see [`Store::absorb`]).
-pub fn absorb(store: &mut Store, bytes: &[u8], file: u32, line_offset: u64) -> Result<(), String> {
-    let part = wire::decode(bytes).map_err(|e| format!("a piece could not be decoded: {e}"))?;
-    store.absorb(&part, file, line_offset);
-    Ok(())
 }

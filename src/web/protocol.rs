@@ -11,6 +11,13 @@
 
 use serde::{Deserialize, Serialize};
 
+// The loader's replies are plain library types (`crate::load`), re-exported here so both
+// sides keep naming them `protocol::*`.
+pub use crate::load::{
+    FileSummary, FitFile, Phase, Progress, RejectionView, Summary, WontFit, DEFAULT_MAX_EVENTS,
+    HEAP_BUDGET_BYTES, MAX_REJECTIONS_SHOWN, PEAK_BYTES_PER_EVENT,
+};
+
 /// A file handed to the worker. The `Blob` (usually a `File`) is passed by structured
 /// clone: nothing is read on the main thread.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -77,61 +84,6 @@ pub enum Request {
     /// Validates, lints and evaluates the edited policy over the loaded log:
     /// answered by [`Response::Workbench`] (same `id`).
     Workbench(WorkbenchRequest),
-
-    // ---- reading one large file with several workers (`crate::web::piece`) -----------
-    /// Sent by the engine worker to a helper worker: read bytes `[start, end)` of `file`
-    /// (`start` is a line start) into a store of its own. Answered by
-    /// [`Response::Piece`]s: progress, then one with the piece's data or an error.
-    IngestPiece {
-        file: FileRef,
-        start: u64,
-        end: u64,
-        window: Option<(i64, i64)>,
-    },
-}
-
-/// The wasm32 heap is at most 4 GiB; the engine plans to use at most 3 GiB of it, so a
-/// page never runs out of memory by surprise.
-pub const HEAP_BUDGET_BYTES: u64 = 3 << 30;
-
-/// Peak heap per event while loading: the store's ~73 B/event, doubled while its
-/// columns grow, plus the time sort and the Explore and policy indexes. Measured in
-/// Chromium: 171 B/event for 1.6 M small events (1 GB), 189 B/event for 379 k larger
-/// ones (fixed costs such as the slices in flight weigh more there).
-pub const PEAK_BYTES_PER_EVENT: u64 = 180;
-
-/// Events a tab may hold by default: [`HEAP_BUDGET_BYTES`] / [`PEAK_BYTES_PER_EVENT`]
-/// (about 17.9 million).
-pub const DEFAULT_MAX_EVENTS: u64 = HEAP_BUDGET_BYTES / PEAK_BYTES_PER_EVENT;
-
-/// Why a load stopped before running out of memory, and what could be loaded instead.
-/// Sent right after the [`Response::Loaded`] of the files that stayed loaded.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct WontFit {
-    /// Events the whole load would have held (estimated from the part read).
-    pub estimated_events: u64,
-    /// Events this tab may hold in all.
-    pub max_events: u64,
-    /// Events already loaded (before this load), counted against `max_events`.
-    pub loaded_events: u64,
-    /// The files that were not loaded, in load order.
-    pub files: Vec<FitFile>,
-    /// First and last `requestReceivedTimestamp` seen in the part read, µs.
-    pub first_seen_us: Option<i64>,
-    pub last_seen_us: Option<i64>,
-    /// The time span the held-back files are estimated to cover (extrapolated from the
-    /// part read, assuming the files are in time order).
-    pub span_estimate_us: Option<(i64, i64)>,
-    /// A window (the most recent part of that span) estimated to fit, `[from, to)`.
-    pub proposed_window_us: Option<(i64, i64)>,
-}
-
-/// One held-back file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FitFile {
-    pub name: String,
-    pub bytes: u64,
-    pub estimated_events: u64,
 }
 
 /// What the worker answers.
@@ -171,128 +123,7 @@ pub enum Response {
 
     /// A load stopped because it would not fit in memory (after its `Loaded`).
     WontFit(Box<WontFit>),
-
-    // ---- helper worker to engine worker (never reaches the page) ---------------------
-    Piece(PieceReply),
 }
-
-/// A helper worker's answer to [`Request::IngestPiece`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PieceReply {
-    /// The piece's first byte (identifies the piece).
-    pub start: u64,
-    /// Bytes of the piece read so far.
-    pub bytes_done: u64,
-    /// Set on the last reply: lines in the piece.
-    pub lines: Option<u64>,
-    /// On the last reply: the piece's store, `crate::web::piece::encode`d (else empty).
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    pub data: wasm_bindgen::JsValue,
-    /// Why the piece could not be read.
-    pub error: Option<String>,
-}
-
-/// Which step a load is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Phase {
-    /// Reading and parsing files.
-    Reading,
-    /// Generating the sample log.
-    Generating,
-    /// Putting events in time order.
-    Sorting,
-}
-
-/// Load progress. `bytes_done <= bytes_total` (a file whose size is unknown counts 0).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Progress {
-    pub phase: Phase,
-    /// The file being read.
-    pub file: String,
-    /// 0-based index of that file in this load, and the number of files in it.
-    pub file_index: u32,
-    pub files: u32,
-    pub bytes_done: u64,
-    pub bytes_total: u64,
-    /// Events in the store so far (all files).
-    pub events: u64,
-    /// Milliseconds since this load started.
-    pub elapsed_ms: f64,
-    /// When the file being read is gzip: bytes of log decoded from it so far (`bytes_*`
-    /// count compressed bytes then). `None` for other files.
-    #[serde(default)]
-    pub gzip_decoded: Option<u64>,
-}
-
-/// One loaded file, as the summary shows it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FileSummary {
-    pub name: String,
-    pub bytes: u64,
-    pub decoded_bytes: u64,
-    pub gzip: bool,
-    /// "JSON lines", "JSON documents" or "unknown".
-    pub format: String,
-    pub records: u64,
-    pub events: u64,
-    pub rejected: u64,
-    /// Valid events not kept: outside the time window chosen for loading, or already
-    /// loaded from another file (`duplicates`).
-    pub skipped: u64,
-    /// Of `skipped`: events an earlier file already holds.
-    #[serde(default)]
-    pub duplicates: u64,
-    /// Wrappers seen, e.g. ("Azure diagnostic records", 22).
-    pub wrappers: Vec<(String, u64)>,
-    /// A file-level finding in plain words.
-    pub diagnosis: Option<String>,
-    /// First and last `requestReceivedTimestamp` of this file's events, µs since the epoch.
-    pub first_us: Option<i64>,
-    pub last_us: Option<i64>,
-}
-
-/// One rejected input line, with its file's name resolved.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RejectionView {
-    pub file: String,
-    /// 1-based line number.
-    pub line: u64,
-    pub reason: String,
-}
-
-/// The loaded set. `events + rejected + skipped == records`, summed over `files`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    pub files: Vec<FileSummary>,
-    pub events: u64,
-    pub rejected: u64,
-    /// Events not kept: outside the chosen time window, or already loaded (`duplicates`).
-    pub skipped: u64,
-    /// Of `skipped`: events an earlier file already holds.
-    #[serde(default)]
-    pub duplicates: u64,
-    pub records: u64,
-    /// Bytes of all files as given.
-    pub bytes: u64,
-    /// Time span of all events (µs since the epoch), `None` when there are no events.
-    pub first_us: Option<i64>,
-    pub last_us: Option<i64>,
-    /// The first rejected lines (at most [`MAX_REJECTIONS_SHOWN`]).
-    pub rejections: Vec<RejectionView>,
-    /// Store memory (columns + dictionaries) in bytes.
-    pub memory_bytes: u64,
-    /// The engine worker's whole wasm heap in bytes (its high-water mark: a wasm heap
-    /// never shrinks).
-    #[serde(default)]
-    pub heap_bytes: u64,
-    /// Wall time of the load that produced this summary, ms.
-    pub load_ms: f64,
-    /// Something the user should know about this load ("cancelled: … was not loaded").
-    pub note: Option<String>,
-}
-
-/// How many rejected lines a summary carries.
-pub const MAX_REJECTIONS_SHOWN: usize = 20;
 
 /// One policy finding.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -12,18 +12,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
-/// Slice size for reading files: 16 MiB (large enough that per-slice costs vanish, small
-/// enough that two slices in flight cost little memory).
-pub const SLICE: u64 = 16 << 20;
-
-/// How many leading bytes decide between a log and a policy.
-pub const SNIFF_BYTES: usize = 64 << 10;
-
-/// The next slice of a file of `size` bytes after `offset`: `None` at the end.
-/// Invariant: returned ranges are never empty and never pass `size`.
-pub fn next_range(offset: u64, size: u64, slice: u64) -> Option<(u64, u64)> {
-    (offset < size).then(|| (offset, size.min(offset.saturating_add(slice.max(1)))))
-}
+pub use crate::load::{next_range, SLICE, SNIFF_BYTES};
 
 /// Reads bytes `[start, end)` of `blob`.
 pub async fn read_slice(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, String> {
