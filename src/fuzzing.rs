@@ -47,16 +47,10 @@ pub fn ingest(data: &[u8]) {
         }
     }
     use crate::analysis::topn::{top_n, TopDim};
-    for d in [
-        TopDim::User,
-        TopDim::Verb,
-        TopDim::Resource,
-        TopDim::Namespace,
-        TopDim::Code,
-        TopDim::UserAgent,
-        TopDim::SourceIp,
-        TopDim::ImpersonatedUser,
-    ] {
+    for &d in crate::analysis::stats::STATS_DIMS
+        .iter()
+        .chain(&[TopDim::ImpersonatedUser, TopDim::Decision])
+    {
         top_n(&s, d, None, 5);
     }
     if !s.is_empty() {

@@ -92,6 +92,34 @@ impl VScroll {
     }
 }
 
+/// Nice tick steps of the timeline's time axis, in seconds (1 s to a year).
+const TICK_STEPS_S: &[i64] = &[
+    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+    172_800, 604_800, 2_592_000, 7_776_000, 31_536_000,
+];
+
+/// The timeline's tick step (seconds) for a span of `span_s` seconds and at most `want`
+/// labels: the smallest nice step that fits, past a year whole years (1, 2, 5, 10, 20,
+/// 50, ... years), so the labels never outnumber `want` however long the span (a log
+/// from 2017 to 2025, or a Go zero time `0001-01-01` beside 2026, once drew hundreds of
+/// thousands of overlapping labels).
+pub fn tick_step_s(span_s: i64, want: i64) -> i64 {
+    let (span, want) = (span_s.max(1), want.max(1));
+    if let Some(&s) = TICK_STEPS_S.iter().find(|&&s| span / s <= want) {
+        return s;
+    }
+    let year = 31_536_000i64;
+    let mut k = 1i64;
+    loop {
+        for m in [1, 2, 5] {
+            if span / (year * k * m) <= want {
+                return year * k * m;
+            }
+        }
+        k = k.saturating_mul(10);
+    }
+}
+
 /// Where a key press happened (the page's shell classifies the focused element).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyTarget {
@@ -271,6 +299,29 @@ mod tests {
             viewport_h: 0.0,
         };
         assert_eq!(tiny.first_row(24.0), 1);
+    }
+
+    #[test]
+    fn tick_steps_never_crowd_the_axis() {
+        let day = 86_400;
+        for (span, want) in [
+            (1, 10),
+            (59, 10),
+            (3600, 10),
+            (8 * 365 * day, 10),    // 2017..2025
+            (2025 * 365 * day, 10), // a Go zero time beside 2026
+            (i64::MAX / 2, 3),
+        ] {
+            let s = tick_step_s(span, want);
+            assert!(
+                span / s <= want,
+                "span {span}: step {s} gives {} labels",
+                span / s
+            );
+        }
+        assert_eq!(tick_step_s(3600, 10), 600);
+        assert_eq!(tick_step_s(8 * 365 * day, 10), 31_536_000);
+        assert_eq!(tick_step_s(2025 * 365 * day, 10), 200 * 31_536_000);
     }
 
     #[test]

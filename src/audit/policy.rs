@@ -774,18 +774,6 @@ fn gvk_field<'n>(root: &'n Node, name: &str, json: bool) -> Option<&'n Node> {
     }
 }
 
-/// The JSON type name Go prints in "cannot unmarshal X".
-fn json_type_name(n: &Node) -> &'static str {
-    match n {
-        Node::Null => "null",
-        Node::Bool(_) => "bool",
-        Node::Num(_) => "number",
-        Node::Str(_) => "string",
-        Node::Seq(_) => "array",
-        Node::Map(_) => "object",
-    }
-}
-
 /// Recognises what the document is when it is not a plain v1 Policy (`None` when it is).
 fn classify(
     root: &Node,
@@ -818,7 +806,7 @@ fn classify(
             format!(
                 "the document is {}, not a Policy object; kube-apiserver cannot decode it (\"failed decoding: couldn't get version/kind; json parse error: json: cannot unmarshal {} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}\")",
                 root.type_name(),
-                json_type_name(root)
+                super::validate::json_type(root)
             ),
             "",
         );
@@ -835,7 +823,7 @@ fn classify(
                     format!(
                         "{name}: expected a string, found {}; kube-apiserver refuses the file (\"failed decoding: couldn't get version/kind; json parse error: json: cannot unmarshal {} into Go struct field .{name} of type string\")",
                         n.type_name(),
-                        json_type_name(n)
+                        super::validate::json_type(n)
                     ),
                     None,
                     index.value_pos(name),

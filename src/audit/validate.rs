@@ -131,7 +131,8 @@ pub fn decode(root: &Node, idx: &PosIndex) -> Decoded {
     }
 }
 
-fn json_type(n: &Node) -> &'static str {
+/// The JSON type name Go prints in "cannot unmarshal X".
+pub(crate) fn json_type(n: &Node) -> &'static str {
     match n {
         Node::Null => "null",
         Node::Bool(_) => "bool",

@@ -64,15 +64,14 @@ pub fn view_of(r: &QueryResult) -> Option<(i64, i64)> {
     r.range.or(r.span.map(|(a, b)| (a, b + 1)))
 }
 
-const STEPS_S: &[i64] = &[
-    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
-    172800, 604800,
-];
-
 /// Tick label of `us` for a tick step of `step_s` seconds.
 fn tick_label(us: i64, step_s: i64, local: bool) -> String {
     let t = dom::time_ms(us, local); // "YYYY-MM-DD HH:MM:SS.mmm"
-    if step_s >= 86400 {
+    if step_s >= 31_536_000 {
+        t[..4].to_string()
+    } else if step_s >= 2_592_000 {
+        t[..7].to_string()
+    } else if step_s >= 86400 {
         t[5..10].to_string()
     } else if step_s >= 60 {
         t[11..16].to_string()
@@ -254,10 +253,7 @@ fn draw(
     ctx.set_text_align("center");
     let span_s = ((to - from) / 1_000_000).max(1);
     let want = ((w - PAD_L - PAD_R) / 110.0).max(2.0) as i64;
-    let step = *STEPS_S
-        .iter()
-        .find(|&&s| span_s / s <= want)
-        .unwrap_or(&604800);
+    let step = crate::view::tick_step_s(span_s, want);
     let step_us = step * 1_000_000;
     let shift = if local {
         dom::local_offset_min(from) * 60_000_000
