@@ -656,11 +656,62 @@ pub fn route(head: &[u8], as_policy: bool) -> Route {
     }
 }
 
-/// True when a JSON text's head names `"kind": "Policy"` (or a ConfigMap holding one).
+/// True when the first JSON object of `body` has a top-level `"kind": "Policy"`. Only the
+/// outermost object counts: an audit event whose `requestObject` is a ConfigMap, or a
+/// Policy, is still a log.
 fn json_policy(body: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    compact.contains("\"kind\":\"Policy\"") || compact.contains("\"kind\":\"ConfigMap\"")
+    top_level_kind(&body[..body.len().min(64 * 1024)]).as_deref() == Some("Policy")
+}
+
+/// The string value of the `kind` key of the first top-level JSON object in `b` (a scan
+/// that tracks strings and nesting; `b` may be cut short).
+fn top_level_kind(b: &[u8]) -> Option<String> {
+    let (mut depth, mut i) = (0usize, 0usize);
+    // The string that just ended at depth 1, and whether it was followed by `:` (a key).
+    let mut last_key: Option<(usize, usize)> = None;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                let end = i.min(b.len());
+                if depth == 1 {
+                    // A value right after `"kind":`?
+                    if let Some((ks, ke)) = last_key.take() {
+                        if &b[ks..ke] == b"kind" {
+                            return std::str::from_utf8(&b[start..end]).ok().map(str::to_string);
+                        }
+                    } else {
+                        let mut j = i + 1;
+                        while j < b.len() && b[j].is_ascii_whitespace() {
+                            j += 1;
+                        }
+                        if b.get(j) == Some(&b':') {
+                            last_key = Some((start, end));
+                            i = j;
+                        }
+                    }
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                last_key = None;
+            }
+            b'}' | b']' => {
+                if depth <= 1 {
+                    return None;
+                }
+                depth -= 1;
+            }
+            b',' => last_key = None,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Tells an audit log from an audit policy by content. Gzip and JSON are logs; YAML that
@@ -850,6 +901,35 @@ mod tests {
         for (i, (b, want)) in cases.iter().enumerate() {
             assert_eq!(sniff(b), *want, "case {i}");
         }
+    }
+
+    #[test]
+    fn only_a_top_level_kind_makes_json_a_policy() {
+        // An audit event whose body is a ConfigMap (or holds `"kind": "Policy"`) is a log:
+        // the page once routed such a log to the policy editor.
+        let ev = br#"{"kind":"Event","requestObject":{"kind":"ConfigMap","data":{"kind":"Policy"}},"auditID":"x"}"#;
+        assert_eq!(sniff(ev), Sniffed::Log);
+        assert_eq!(top_level_kind(ev).as_deref(), Some("Event"));
+        let pol = b"{\n  \"apiVersion\": \"audit.k8s.io/v1\",\n  \"metadata\": {\"kind\": \"x\"},\n  \"kind\" : \"Policy\"}";
+        assert_eq!(top_level_kind(pol).as_deref(), Some("Policy"));
+        assert_eq!(sniff(pol), Sniffed::Policy);
+        assert_eq!(
+            top_level_kind(br#"{"a":"kind","b":1}"#),
+            None,
+            "a value named kind is no key"
+        );
+        assert_eq!(top_level_kind(br#"{"k\"ind":"Policy"}"#), None);
+        assert_eq!(
+            top_level_kind(b"{\"kind\": \"Pol"),
+            Some("Pol".into()),
+            "cut short"
+        );
+        assert_eq!(
+            top_level_kind(b"[{\"kind\":\"Policy\"}]"),
+            None,
+            "depth 2 in an array"
+        );
+        assert_eq!(top_level_kind(b""), None);
     }
 
     #[test]

@@ -27,10 +27,15 @@ const MINE = 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metada
 
 test('a replaced policy can be put back; logs and PDFs given as a policy are routed or refused', async () => {
   const page = await strictPage(context, [server.origin]);
-  await page.goto(server.origin + '/#tab=policy');
+  await page.goto(server.origin + '/');
   await page.locator('.engine.ready').waitFor({ timeout: 20_000 });
+  // Open a policy, then edit it by hand: the edit is what must not be lost.
+  const first = join(dir, 'mine.yaml');
+  writeFileSync(first, 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n');
+  await page.getByTestId('policy-input').setInputFiles(first);
   const editor = page.getByTestId('policy-editor');
   await editor.waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid=policy-editor]')?.value.includes('level: None'));
   await editor.fill(MINE);
   await page.getByTestId('policy-template').click();
   await page.getByTestId('policy-undo').waitFor();
