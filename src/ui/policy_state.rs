@@ -135,7 +135,7 @@ pub enum PolicyAction {
     Restore(Saved),
     /// The user typed in the editor (the slot it shows).
     Edit(String),
-    /// Replaces the shown slot's text (template); `name` renames the edited policy.
+    /// Replaces the shown slot's text with the template; `name` renames the edited policy.
     Replace {
         name: Option<String>,
         text: String,
@@ -311,8 +311,7 @@ impl Workbench {
                 self.changed();
             }
             PolicyAction::Replace { name, text } => {
-                let by = name.clone().unwrap_or_else(|| "the template".into());
-                self.keep_for_undo(self.slot, &text, &by);
+                self.keep_for_undo(self.slot, &text, "The template");
                 self.file_findings.clear();
                 match self.slot {
                     Slot::Edited => {

@@ -40,6 +40,7 @@ test('a replaced policy can be put back; logs and PDFs given as a policy are rou
   await page.getByTestId('policy-template').click();
   await page.getByTestId('policy-undo').waitFor();
   assert.notEqual(await editor.inputValue(), MINE, 'the template replaced the text');
+  assert.match(await page.getByTestId('policy-undo').innerText(), /The template replaced your text \(4 lines\)/);
   await screenshot(page, 'policy-undo');
   await page.getByTestId('policy-undo-button').click();
   await page.waitForFunction((t) => document.querySelector('[data-testid=policy-editor]').value === t, MINE);
