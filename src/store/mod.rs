@@ -15,6 +15,7 @@
 //!   [`Store::window`]; zero unless a window is set).
 
 pub mod col;
+mod fixed;
 pub mod intern;
 pub mod wire;
 
@@ -390,18 +391,9 @@ pub struct Store {
     pub files: Vec<FileInfo>,
     pub rejections: Vec<Rejection>,
     pub dict: Dicts,
-    received: Vec<i64>,
-    latency: Vec<u32>,
-    stage: Vec<u8>,
-    level: Vec<u8>,
-    flags: Vec<u8>,
-    code: Vec<u16>,
-    audit_id: Vec<u128>,
+    /// The fixed-width columns (`fixed.rs`: declared once).
+    c: fixed::Fixed,
     file: SymCol,
-    offset: Vec<u64>,
-    len: Vec<u32>,
-    req_size: Vec<u32>,
-    resp_size: Vec<u32>,
     /// 0 for a bare event, else `1 +` an index into `wraps`.
     wrap: SymCol,
     /// One entry per wrapped row (in push order; never permuted, `wrap` points here).
@@ -424,11 +416,11 @@ impl Store {
 
     /// Number of events.
     pub fn len(&self) -> usize {
-        self.received.len()
+        self.c.received.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.received.is_empty()
+        self.c.received.is_empty()
     }
 
     /// Registers a new input file and returns its index.
@@ -477,7 +469,7 @@ impl Store {
                 return;
             }
         }
-        if let Some(last) = self.received.last() {
+        if let Some(last) = self.c.received.last() {
             if *last > e.received {
                 self.sorted = false;
             }
@@ -485,17 +477,17 @@ impl Store {
         let f = &mut self.files[e.file as usize];
         f.records += 1;
         f.events += 1;
-        self.received.push(e.received);
+        self.c.received.push(e.received);
         let lat = (e.stage_ts - e.received).clamp(0, u32::MAX as i64) as u32;
-        self.latency.push(lat);
-        self.stage.push(e.stage.map_or(NO_STAGE, |s| s as u8));
-        self.level.push(e.level.map_or(NO_LEVEL, |l| l as u8));
-        self.code.push(e.code);
+        self.c.latency.push(lat);
+        self.c.stage.push(e.stage.map_or(NO_STAGE, |s| s as u8));
+        self.c.level.push(e.level.map_or(NO_LEVEL, |l| l as u8));
+        self.c.code.push(e.code);
         self.file.push(e.file);
-        self.offset.push(e.offset);
-        self.len.push(e.len);
-        self.req_size.push(e.req_size);
-        self.resp_size.push(e.resp_size);
+        self.c.offset.push(e.offset);
+        self.c.len.push(e.len);
+        self.c.req_size.push(e.req_size);
+        self.c.resp_size.push(e.resp_size);
         let mut flags = 0u8;
         if e.resource_request {
             flags |= F_RESOURCE;
@@ -520,10 +512,11 @@ impl Store {
             self.wrap.push(0);
         }
         match parse_uuid(e.audit_id) {
-            Some(u) => self.audit_id.push(u),
+            Some(u) => self.c.audit_id.push(u),
             None => {
                 flags |= F_AUDIT_SYM;
-                self.audit_id
+                self.c
+                    .audit_id
                     .push(self.dict.audit_id.intern(e.audit_id) as u128);
             }
         }
@@ -548,7 +541,7 @@ impl Store {
         } else {
             self.dict.path.intern(path)
         };
-        self.flags.push(flags);
+        self.c.flags.push(flags);
         let (d, s) = (&mut self.dict, &mut self.syms);
         s.path.push(path_id);
         s.verb.push(d.verb.intern(e.verb));
@@ -577,19 +570,8 @@ impl Store {
             return;
         }
         let mut perm: Vec<u32> = (0..self.len() as u32).collect();
-        perm.sort_by_key(|&i| (self.received[i as usize], self.stage[i as usize]));
-        use col::permute_vec as p;
-        p(&mut self.received, &perm);
-        p(&mut self.latency, &perm);
-        p(&mut self.stage, &perm);
-        p(&mut self.level, &perm);
-        p(&mut self.flags, &perm);
-        p(&mut self.code, &perm);
-        p(&mut self.audit_id, &perm);
-        p(&mut self.offset, &perm);
-        p(&mut self.len, &perm);
-        p(&mut self.req_size, &perm);
-        p(&mut self.resp_size, &perm);
+        perm.sort_by_key(|&i| (self.c.received[i as usize], self.c.stage[i as usize]));
+        self.c.permute(&perm);
         self.file.permute(&perm);
         self.wrap.permute(&perm);
         self.syms.each_mut(|c| c.permute(&perm));
@@ -644,19 +626,18 @@ impl Store {
             return;
         }
         // Time order holds when both are ordered and the part starts no earlier.
-        if !part.sorted || self.received.last().is_some_and(|&l| l > part.received[0]) {
+        if !part.sorted
+            || self
+                .c
+                .received
+                .last()
+                .is_some_and(|&l| l > part.c.received[0])
+        {
             self.sorted = false;
         }
-        self.received.extend_from_slice(&part.received);
-        self.latency.extend_from_slice(&part.latency);
-        self.stage.extend_from_slice(&part.stage);
-        self.level.extend_from_slice(&part.level);
-        self.flags.extend_from_slice(&part.flags);
-        self.code.extend_from_slice(&part.code);
-        self.offset.extend_from_slice(&part.offset);
-        self.len.extend_from_slice(&part.len);
-        self.req_size.extend_from_slice(&part.req_size);
-        self.resp_size.extend_from_slice(&part.resp_size);
+        let row0 = self.len();
+        // Every column, audit IDs as the part has them (remapped below).
+        self.c.extend_from(&part.c);
         for _ in 0..n {
             self.file.push(file);
         }
@@ -675,12 +656,9 @@ impl Store {
         };
         let audit_map = remap(&mut self.dict.audit_id, &part.dict.audit_id);
         for r in 0..n {
-            let a = part.audit_id[r];
-            self.audit_id.push(if part.flags[r] & F_AUDIT_SYM != 0 {
-                audit_map[a as usize] as u128
-            } else {
-                a
-            });
+            if part.c.flags[r] & F_AUDIT_SYM != 0 {
+                self.c.audit_id[row0 + r] = audit_map[part.c.audit_id[r] as usize] as u128;
+            }
         }
         for d in Dim::ALL {
             let map = remap(self.dict.of_mut(d), part.dict.of(d));
@@ -730,7 +708,10 @@ impl Store {
         let mut dropped: Vec<(u32, u32, u64)> = Vec::new();
         let mut run = 0usize; // first row of the current (received, stage) run
         for r in 0..n {
-            if r > 0 && (self.received[r], self.stage[r]) != (self.received[run], self.stage[run]) {
+            if r > 0
+                && (self.c.received[r], self.c.stage[r])
+                    != (self.c.received[run], self.c.stage[run])
+            {
                 run = r;
             }
             let (f, key) = (self.file.get(r), self.audit_key(r));
@@ -765,18 +746,7 @@ impl Store {
 
     /// Keeps only `rows` (ascending), in that order.
     fn keep_rows(&mut self, rows: &[u32]) {
-        use col::permute_vec as p;
-        p(&mut self.received, rows);
-        p(&mut self.latency, rows);
-        p(&mut self.stage, rows);
-        p(&mut self.level, rows);
-        p(&mut self.flags, rows);
-        p(&mut self.code, rows);
-        p(&mut self.audit_id, rows);
-        p(&mut self.offset, rows);
-        p(&mut self.len, rows);
-        p(&mut self.req_size, rows);
-        p(&mut self.resp_size, rows);
+        self.c.permute(rows);
         self.file.permute(rows);
         self.wrap.permute(rows);
         self.syms.each_mut(|c| c.permute(rows));
@@ -808,17 +778,7 @@ impl Store {
             return;
         }
         let n = m.rows;
-        self.received.truncate(n);
-        self.latency.truncate(n);
-        self.stage.truncate(n);
-        self.level.truncate(n);
-        self.flags.truncate(n);
-        self.code.truncate(n);
-        self.audit_id.truncate(n);
-        self.offset.truncate(n);
-        self.len.truncate(n);
-        self.req_size.truncate(n);
-        self.resp_size.truncate(n);
+        self.c.truncate(n);
         self.file.truncate(n);
         self.wrap.truncate(n);
         self.wraps.truncate(m.wraps);
@@ -837,17 +797,7 @@ impl Store {
     /// Drops every row, file counter and rejection but keeps the files and dictionaries
     /// (for tools that evaluate one record at a time).
     pub fn clear_rows(&mut self) {
-        self.received.clear();
-        self.latency.clear();
-        self.stage.clear();
-        self.level.clear();
-        self.flags.clear();
-        self.code.clear();
-        self.audit_id.clear();
-        self.offset.clear();
-        self.len.clear();
-        self.req_size.clear();
-        self.resp_size.clear();
+        self.c.clear();
         self.file = SymCol::default();
         self.wrap = SymCol::default();
         self.wraps.clear();
@@ -863,17 +813,7 @@ impl Store {
 
     /// Releases spare capacity (call once loading is done).
     pub fn shrink_to_fit(&mut self) {
-        self.received.shrink_to_fit();
-        self.latency.shrink_to_fit();
-        self.stage.shrink_to_fit();
-        self.level.shrink_to_fit();
-        self.flags.shrink_to_fit();
-        self.code.shrink_to_fit();
-        self.audit_id.shrink_to_fit();
-        self.offset.shrink_to_fit();
-        self.len.shrink_to_fit();
-        self.req_size.shrink_to_fit();
-        self.resp_size.shrink_to_fit();
+        self.c.shrink_to_fit();
         self.file.shrink_to_fit();
         self.wrap.shrink_to_fit();
         self.wraps.shrink_to_fit();
@@ -883,7 +823,7 @@ impl Store {
     /// Bytes used by columns and dictionaries.
     pub fn memory_use(&self) -> MemoryUse {
         let n = self.len();
-        let fixed = n * (8 + 4 + 1 + 1 + 1 + 2 + 16 + 8 + 4 + 4 + 4);
+        let fixed = n * fixed::Fixed::ROW_BYTES;
         MemoryUse {
             events: n as u64,
             column_bytes: (fixed
@@ -912,51 +852,51 @@ impl Store {
     /// `requestReceivedTimestamp` in µs since the epoch.
     #[inline]
     pub fn received(&self, row: usize) -> i64 {
-        self.received[row]
+        self.c.received[row]
     }
     /// All received timestamps (time-ordered after `finalize`).
     pub fn received_col(&self) -> &[i64] {
-        &self.received
+        &self.c.received
     }
     /// `stageTimestamp - requestReceivedTimestamp` in µs, saturating at `u32::MAX` (≈ 71 min);
     /// 0 when the event has no stage timestamp (see [`Store::latency_known`]).
     #[inline]
     pub fn latency(&self, row: usize) -> u32 {
-        self.latency[row]
+        self.c.latency[row]
     }
     /// The latency of `row`, or `None` when the event carries no `stageTimestamp`.
     #[inline]
     pub fn latency_known(&self, row: usize) -> Option<u32> {
-        (self.flags[row] & F_NO_STAGE_TS == 0).then(|| self.latency[row])
+        (self.c.flags[row] & F_NO_STAGE_TS == 0).then(|| self.c.latency[row])
     }
     #[inline]
     pub fn stage(&self, row: usize) -> Option<Stage> {
-        Stage::ALL.get(self.stage[row] as usize).copied()
+        Stage::ALL.get(self.c.stage[row] as usize).copied()
     }
     #[inline]
     pub fn stage_byte(&self, row: usize) -> u8 {
-        self.stage[row]
+        self.c.stage[row]
     }
     #[inline]
     pub fn level(&self, row: usize) -> Option<Level> {
-        Level::ALL.get(self.level[row] as usize).copied()
+        Level::ALL.get(self.c.level[row] as usize).copied()
     }
     #[inline]
     pub fn level_byte(&self, row: usize) -> u8 {
-        self.level[row]
+        self.c.level[row]
     }
     #[inline]
     pub fn flags(&self, row: usize) -> u8 {
-        self.flags[row]
+        self.c.flags[row]
     }
     #[inline]
     pub fn is_resource_request(&self, row: usize) -> bool {
-        self.flags[row] & F_RESOURCE != 0
+        self.c.flags[row] & F_RESOURCE != 0
     }
     /// HTTP response code, 0 when absent.
     #[inline]
     pub fn code(&self, row: usize) -> u16 {
-        self.code[row]
+        self.c.code[row]
     }
     /// Index into `files`.
     #[inline]
@@ -966,21 +906,21 @@ impl Store {
     /// Byte offset of the event's record in its (decompressed) file.
     #[inline]
     pub fn offset(&self, row: usize) -> u64 {
-        self.offset[row]
+        self.c.offset[row]
     }
     /// Byte length of the event (its size in the log, without newline; for a wrapped
     /// event the bare event's length, not its wrapper's).
     #[inline]
     pub fn event_size(&self, row: usize) -> u32 {
-        self.len[row]
+        self.c.len[row]
     }
     /// `(offset, length)` of the record holding the event: the line or JSON document for
     /// a bare event, the whole wrapper for a wrapped one (in the decompressed stream).
     #[inline]
     pub fn record_range(&self, row: usize) -> (u64, u32) {
         match self.wrap.get(row) {
-            0 => (self.offset[row], self.len[row]),
-            w => (self.offset[row], self.wraps[w as usize - 1].record_len),
+            0 => (self.c.offset[row], self.c.len[row]),
+            w => (self.c.offset[row], self.wraps[w as usize - 1].record_len),
         }
     }
     /// For a wrapped event, its leaf index in its record (see [`F_WRAPPED`]).
@@ -993,11 +933,11 @@ impl Store {
     }
     #[inline]
     pub fn request_object_size(&self, row: usize) -> u32 {
-        self.req_size[row]
+        self.c.req_size[row]
     }
     #[inline]
     pub fn response_object_size(&self, row: usize) -> u32 {
-        self.resp_size[row]
+        self.c.resp_size[row]
     }
     /// The interned id of a dimension's value for `row`.
     #[inline]
@@ -1030,23 +970,23 @@ impl Store {
     }
     /// The audit ID as text.
     pub fn audit_id(&self, row: usize) -> String {
-        if self.flags[row] & F_AUDIT_SYM != 0 {
+        if self.c.flags[row] & F_AUDIT_SYM != 0 {
             self.dict
                 .audit_id
-                .get(self.audit_id[row] as u32)
+                .get(self.c.audit_id[row] as u32)
                 .to_string()
         } else {
-            format_uuid(self.audit_id[row])
+            format_uuid(self.c.audit_id[row])
         }
     }
     /// The audit ID as a comparable key (UUIDs as their value; others tagged by their id).
     #[inline]
     pub fn audit_key(&self, row: usize) -> (bool, u128) {
-        (self.flags[row] & F_AUDIT_SYM != 0, self.audit_id[row])
+        (self.c.flags[row] & F_AUDIT_SYM != 0, self.c.audit_id[row])
     }
     /// The request path without query.
     pub fn path(&self, row: usize) -> String {
-        if self.flags[row] & F_PATH_DERIVED != 0 {
+        if self.c.flags[row] & F_PATH_DERIVED != 0 {
             let mut s = String::new();
             derive_path(
                 &mut s,
@@ -1089,7 +1029,7 @@ impl Store {
         let mut v: Vec<usize> = (0..self.len())
             .filter(|&r| self.audit_key(r) == k)
             .collect();
-        v.sort_by_key(|&r| (self.stage[r], self.received[r]));
+        v.sort_by_key(|&r| (self.c.stage[r], self.c.received[r]));
         v
     }
 }
@@ -1102,7 +1042,7 @@ pub struct AuditIndex {
 impl AuditIndex {
     pub fn build(s: &Store) -> Self {
         let mut rows: Vec<u32> = (0..s.len() as u32).collect();
-        rows.sort_by_key(|&r| (s.audit_key(r as usize), s.stage[r as usize]));
+        rows.sort_by_key(|&r| (s.audit_key(r as usize), s.c.stage[r as usize]));
         AuditIndex { rows }
     }
 

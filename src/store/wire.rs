@@ -56,17 +56,7 @@ pub fn encode(part: &Store) -> Vec<u8> {
     put_dict(&mut w, &part.dict.groups.raw);
     put_dict(&mut w, &part.dict.source_ips.raw);
     put_u32(&mut w, n as u32);
-    put_col(&mut w, &part.received, |v| v.to_le_bytes());
-    put_col(&mut w, &part.latency, |v| v.to_le_bytes());
-    w.extend_from_slice(&part.stage);
-    w.extend_from_slice(&part.level);
-    w.extend_from_slice(&part.flags);
-    put_col(&mut w, &part.code, |v| v.to_le_bytes());
-    put_col(&mut w, &part.audit_id, |v| v.to_le_bytes());
-    put_col(&mut w, &part.offset, |v| v.to_le_bytes());
-    put_col(&mut w, &part.len, |v| v.to_le_bytes());
-    put_col(&mut w, &part.req_size, |v| v.to_le_bytes());
-    put_col(&mut w, &part.resp_size, |v| v.to_le_bytes());
+    part.c.encode(&mut w);
     for d in Dim::ALL {
         put_sym(&mut w, part.syms.col(d));
     }
@@ -104,17 +94,10 @@ pub fn decode(wire: &[u8]) -> Result<Store, String> {
             n, f.events, f.rejected, f.skipped, f.records
         ));
     }
-    s.received = r.col(n, i64::from_le_bytes)?;
-    s.latency = r.col(n, u32::from_le_bytes)?;
-    s.stage = r.take(n)?.to_vec();
-    s.level = r.take(n)?.to_vec();
-    s.flags = r.take(n)?.to_vec();
-    s.code = r.col(n, u16::from_le_bytes)?;
-    s.audit_id = r.col(n, u128::from_le_bytes)?;
-    s.offset = r.col(n, u64::from_le_bytes)?;
-    s.len = r.col(n, u32::from_le_bytes)?;
-    s.req_size = r.col(n, u32::from_le_bytes)?;
-    s.resp_size = r.col(n, u32::from_le_bytes)?;
+    let fixed = n
+        .checked_mul(super::fixed::Fixed::ROW_BYTES)
+        .ok_or("row count too large")?;
+    s.c = super::fixed::Fixed::decode(r.take(fixed)?, n);
     for d in Dim::ALL {
         let limit = s.dict.of(d).len();
         *s.syms.col_mut(d) = r.sym(n, limit)?;
@@ -130,26 +113,26 @@ pub fn decode(wire: &[u8]) -> Result<Store, String> {
     let levels = crate::audit::Level::ALL.len() as u8;
     let audits = s.dict.audit_id.len() as u128;
     for i in 0..n {
-        if s.stage[i] >= stages && s.stage[i] != super::NO_STAGE {
-            return Err(format!("row {i}: stage byte {}", s.stage[i]));
+        if s.c.stage[i] >= stages && s.c.stage[i] != super::NO_STAGE {
+            return Err(format!("row {i}: stage byte {}", s.c.stage[i]));
         }
-        if s.level[i] >= levels && s.level[i] != super::NO_LEVEL {
-            return Err(format!("row {i}: level byte {}", s.level[i]));
+        if s.c.level[i] >= levels && s.c.level[i] != super::NO_LEVEL {
+            return Err(format!("row {i}: level byte {}", s.c.level[i]));
         }
-        if (s.flags[i] & super::F_WRAPPED != 0) != (s.wrap.get(i) != 0) {
+        if (s.c.flags[i] & super::F_WRAPPED != 0) != (s.wrap.get(i) != 0) {
             return Err(format!("row {i}: wrapper flag and position disagree"));
         }
-        if s.flags[i] & F_AUDIT_SYM != 0 && s.audit_id[i] >= audits {
+        if s.c.flags[i] & F_AUDIT_SYM != 0 && s.c.audit_id[i] >= audits {
             return Err(format!(
                 "row {i}: audit ID {} not in its dictionary",
-                s.audit_id[i]
+                s.c.audit_id[i]
             ));
         }
     }
     if head.rejections.iter().any(|r| r.file != 0) {
         return Err("a rejection names another file".into());
     }
-    let sorted = s.received.windows(2).all(|w| w[0] <= w[1]);
+    let sorted = s.c.received.windows(2).all(|w| w[0] <= w[1]);
     if head.sorted && !sorted {
         return Err("rows said to be in time order are not".into());
     }
