@@ -821,6 +821,31 @@ fn the_same_file_twice_is_loaded_once() {
 }
 
 #[test]
+fn a_cancel_keeps_the_earlier_notes_of_its_load() {
+    // "copy.log is the same file as a.log" must survive a later "Loading cancelled" of
+    // the same load (the cancel note used to replace it).
+    let a = gen_log(40_000, 90, 0);
+    let b = gen_log(120_000, 91, 5000);
+    let mut sh = Shell::new(Config {
+        pieces: 1,
+        ..small_cfg()
+    });
+    sh.load(&[("a.log", &a), ("copy.log", &a), ("b.log", &b)]);
+    let reads = a.len().div_ceil(16 << 10) + 2;
+    for _ in 0..reads {
+        assert!(sh.serve_read());
+    }
+    sh.cancel();
+    let note = sh.last_loaded().note.clone().unwrap();
+    assert!(
+        note.contains("copy.log is the same file as a.log"),
+        "{note}"
+    );
+    assert!(note.contains("Loading cancelled: "), "{note}");
+    assert_same(sh.l.store(), &direct(&[("a.log", &a, None)]), "a only");
+}
+
+#[test]
 fn policies_in_the_queue_go_to_the_policy_effect() {
     let a = gen_log(30_000, 80, 0);
     let policy = b"apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n".to_vec();

@@ -405,3 +405,29 @@ fn a_restored_draft_shows_the_policy_until_a_log_arrives_unless_the_url_names_a_
     let s = s.reduce(Action::Worker(Response::Loaded(summary(1, None))));
     assert_eq!(s.tab, Tab::Policy);
 }
+
+#[wasm_bindgen_test]
+async fn a_stalled_engine_offers_a_reload() {
+    // A dead or out-of-memory worker answers nothing, not even Cancel: the message comes
+    // with a way out. Other errors do not offer it.
+    use audit_lens::ui::error_banner::{ErrorBanner, ErrorBannerProps};
+    use audit_lens::ui::state::ENGINE_STALLED;
+    let doc = web_sys::window().unwrap().document().unwrap();
+    for (msg, want) in [(ENGINE_STALLED, true), ("Could not read a.log.", false)] {
+        let root = doc.create_element("div").unwrap();
+        doc.body().unwrap().append_child(&root).unwrap();
+        let props = ErrorBannerProps {
+            message: msg.into(),
+            on_dismiss: yew::Callback::noop(),
+        };
+        yew::Renderer::<ErrorBanner>::with_root_and_props(root.clone(), props).render();
+        sleep_ms(30).await;
+        assert_eq!(
+            root.query_selector("[data-testid=reload-page]")
+                .unwrap()
+                .is_some(),
+            want,
+            "{msg}"
+        );
+    }
+}

@@ -1167,7 +1167,11 @@ impl<C: Copy> Loader<C> {
             bytes_finished: job.bytes_total,
             started_ms: job.started_ms,
             last_progress_ms: f64::NEG_INFINITY,
-            note: Some(note),
+            // Earlier sentences of this load ("loaded already", "read as a log") stay.
+            note: Some(match job.note {
+                Some(n) => format!("{n} {note}"),
+                None => note,
+            }),
             rows_at_start: job.rows_at_start,
         });
         self.advance(now_ms);

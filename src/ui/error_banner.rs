@@ -14,6 +14,14 @@ pub fn ErrorBanner(props: &ErrorBannerProps) -> Html {
     html! {
         <div class="banner error" role="alert" data-testid="error">
             <span class="banner-text">{ props.message.clone() }</span>
+            if &*props.message == crate::ui::state::ENGINE_STALLED {
+                // A dead engine answers nothing (not even Cancel): a fresh page is the way out.
+                <button class="button small" onclick={Callback::from(|_: MouseEvent| {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().reload();
+                    }
+                })} data-testid="reload-page">{"Reload the page"}</button>
+            }
             <button class="button small ghost" onclick={dismiss} aria-label="Dismiss this message">{"Dismiss"}</button>
         </div>
     }

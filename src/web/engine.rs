@@ -26,9 +26,6 @@ use js_sys::Uint8Array;
 use std::collections::HashMap;
 use wasm_bindgen_futures::JsFuture;
 
-// The loader refuses policies by the same limit the workbench uses.
-const _: () = assert!(crate::load::MAX_POLICY_BYTES == policy::MAX_POLICY_BYTES);
-
 /// Answers to effects, which the worker sends itself.
 pub enum Msg {
     /// Bytes `[.., end)` of the current source, or why they could not be read.

@@ -11,8 +11,8 @@ use crate::audit::policy::{
 };
 use crate::web::protocol::{DiagnosticView, PolicyReport};
 
-/// Policies larger than this are refused (real ones are a few kB).
-pub const MAX_POLICY_BYTES: u64 = 4 << 20;
+/// Policies larger than this are refused (real ones are a few kB): the loader's limit.
+pub use crate::load::MAX_POLICY_BYTES;
 
 /// A finding as the UI shows it.
 pub fn view(d: &Diagnostic) -> DiagnosticView {

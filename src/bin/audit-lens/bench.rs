@@ -8,7 +8,7 @@ use audit_lens::analysis::coverage::coverage;
 use audit_lens::analysis::evaluate::{evaluate, AttrIndex};
 use audit_lens::analysis::timeline::{timeline, StackBy};
 use audit_lens::analysis::topn::TopDim;
-use audit_lens::audit::policy::{load_policy, LoadOptions};
+use audit_lens::audit::policy::{load_policy_bytes, LoadOptions};
 use audit_lens::gen::{generate, GenOptions};
 use audit_lens::query::compile;
 use audit_lens::store::Store;
@@ -134,14 +134,15 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
         "attribute index (once per load): {ms_idx:.1} ms, {} distinct tuples",
         idx.tuples()
     );
-    let text = match args.get("policy") {
-        Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"))?,
+    let bytes = match args.get("policy") {
+        Some(p) => std::fs::read(p).map_err(|e| format!("{p}: {e}"))?,
         None => bench_policy(args.get("policy-rules").map_or(Ok(40), |v| {
             v.parse().map_err(|_| "--policy-rules: not a number")
-        })?),
+        })?)
+        .into_bytes(),
     };
-    let p =
-        load_policy("bench-policy", &text, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let p = load_policy_bytes("bench-policy", &bytes, &LoadOptions::default())
+        .map_err(|e| e.to_string())?;
     let mut ev = evaluate(&store, &idx, &p.compiled);
     let ms = median_ms(rounds, || ev = evaluate(&store, &idx, &p.compiled));
     println!(

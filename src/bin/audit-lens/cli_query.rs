@@ -4,7 +4,7 @@
 
 use crate::{load_logs, Args};
 use audit_lens::analysis::evaluate::{evaluate, AttrIndex};
-use audit_lens::audit::policy::{load_policy, LoadOptions};
+use audit_lens::audit::policy::{load_policy_bytes, LoadOptions};
 use audit_lens::ingest::gzip::{is_gzip, GzipStream};
 use audit_lens::ingest::record::event_json;
 use audit_lens::query::compile;
@@ -46,8 +46,9 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
     let store = load_logs(&args.pos)?;
     let ev = match args.get("policy") {
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"))?;
-            let lp = load_policy(p, &text, &LoadOptions::default())
+            // As every policy file: decided on its bytes (kube-apiserver's reader).
+            let bytes = std::fs::read(p).map_err(|e| format!("{p}: {e}"))?;
+            let lp = load_policy_bytes(p, &bytes, &LoadOptions::default())
                 .map_err(|e| format!("{p}: policy refused:\n{e}"))?;
             Some(evaluate(&store, &AttrIndex::build(&store), &lp.compiled))
         }
