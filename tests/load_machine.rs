@@ -201,27 +201,23 @@ impl Shell {
         self.pump();
     }
 
-    /// Cuts the planned file as `web::piece::plan` does: after `size * k / pieces`, at
-    /// the next line start.
+    /// Cuts the planned file as `web::piece::plan` does (`load::piece::cut_points`).
     fn serve_plan(&mut self) -> bool {
         let Some((g, id, size, pieces)) = self.plan.take() else {
             return false;
         };
+        use audit_lens::load::piece::{cut_points, probe_targets, HEAD_BYTES, PROBE_BYTES};
         let data = &self.files[&id].1;
-        if !audit_lens::ingest::is_plain_json_lines(&data[..data.len().min(4 << 20)]) {
-            self.now += 1.0;
-            self.l.planned(g, None, self.now);
-            self.pump();
-            return true;
-        }
-        let mut points = vec![0u64];
-        for k in 1..pieces as u64 {
-            let target = (size * k / pieces as u64) as usize;
-            let nl = data[target..].iter().position(|&c| c == b'\n').unwrap();
-            points.push((target + nl + 1) as u64);
-        }
+        // As the page's shell does: the head and a probe at each target, cut by the library.
+        let targets = probe_targets(size, pieces, 0);
+        let head = &data[..(HEAD_BYTES.min(size)) as usize];
+        let probes: Vec<&[u8]> = targets
+            .iter()
+            .map(|&t| &data[t as usize..(t + PROBE_BYTES).min(size) as usize])
+            .collect();
+        let points = cut_points(size, head, &targets, &probes);
         self.now += 1.0;
-        self.l.planned(g, Some(points), self.now);
+        self.l.planned(g, points, self.now);
         self.pump();
         true
     }

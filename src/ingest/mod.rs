@@ -77,7 +77,7 @@ impl Ingester {
     }
 
     /// Reads a *part* of a plain JSON-lines file that starts at byte `offset` on 1-based
-    /// line `line` (a line start, as given by [`split_points`]): no format detection, no
+    /// line `line` (a line start, as `load::piece::cut_points` gives): no format detection, no
     /// BOM or gzip check; offsets and line numbers are the whole file's. Used to read one
     /// file with several workers, each into its own store, merged with [`Store::absorb`].
     pub fn continuation(store: &mut Store, name: &str, offset: u64, line: u64) -> Self {
@@ -783,37 +783,6 @@ pub fn is_plain_json_lines(head: &[u8]) -> bool {
             .is_ok_and(|t| serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok())
 }
 
-/// Where to cut an in-memory file into about `parts` pieces for parallel reading:
-/// `(byte offset, 1-based line)` of each piece's first line, the first being `(0, 1)`.
-/// `None` when the file is not plain JSON lines (gzip, JSON documents, or a first line
-/// that is not one complete object), or too small to be worth it; read it whole then.
-pub fn split_points(bytes: &[u8], parts: usize) -> Option<Vec<(usize, u64)>> {
-    const MIN_PART: usize = 8 << 20;
-    if parts < 2 || bytes.len() < 2 * MIN_PART || gzip::is_gzip(bytes) {
-        return None;
-    }
-    if !is_plain_json_lines(bytes) {
-        return None;
-    }
-    let parts = parts.min(bytes.len() / MIN_PART);
-    let mut out = vec![(0usize, 1u64)];
-    let (mut prev, mut line) = (0usize, 1u64);
-    for k in 1..parts {
-        let target = bytes.len() * k / parts;
-        let Some(nl) = memchr::memchr(b'\n', &bytes[target..]) else {
-            break;
-        };
-        let at = target + nl + 1;
-        if at >= bytes.len() || at <= prev {
-            break;
-        }
-        line += memchr::memchr_iter(b'\n', &bytes[prev..at]).count() as u64;
-        out.push((at, line));
-        prev = at;
-    }
-    (out.len() > 1).then_some(out)
-}
-
 /// Convenience: reads a whole in-memory file.
 pub fn load_bytes(store: &mut Store, name: &str, bytes: &[u8]) -> u32 {
     let mut ing = Ingester::new(store, name, bytes.len() as u64);
@@ -846,28 +815,7 @@ mod tests {
     }
 
     #[test]
-    fn split_points_cut_at_line_starts_with_line_numbers() {
-        let line = b"{\"kind\":\"Event\",\"auditID\":\"x\"}\n";
-        let data: Vec<u8> = line
-            .iter()
-            .copied()
-            .cycle()
-            .take(line.len() * 1_000_000)
-            .collect();
-        let pts = split_points(&data, 3).unwrap();
-        assert_eq!(pts.len(), 3);
-        assert_eq!(pts[0], (0, 1));
-        for &(at, ln) in &pts[1..] {
-            assert_eq!(data[at - 1], b'\n');
-            assert_eq!(
-                ln,
-                data[..at].iter().filter(|&&c| c == b'\n').count() as u64 + 1
-            );
-        }
-        assert!(split_points(&data[..1000], 3).is_none(), "too small");
-        let mut pretty = b"{\n  \"kind\": \"Event\"\n}\n".to_vec();
-        pretty.resize(data.len(), b' ');
-        assert!(split_points(&pretty, 3).is_none(), "not JSON lines");
+    fn plain_json_lines_table() {
         assert!(is_plain_json_lines(b"\xEF\xBB\xBFnode-1 {\"a\":1}\n"));
         assert!(!is_plain_json_lines(b"\x1f\x8b\x08"));
     }

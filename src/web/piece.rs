@@ -11,16 +11,14 @@
 //!
 //! No threads and no SharedArrayBuffer: the pieces cross by `postMessage`.
 
-use crate::ingest::{is_plain_json_lines, Ingester};
+use crate::ingest::Ingester;
+use crate::load::piece::{cut_points, probe_targets, HEAD_BYTES, PROBE_BYTES};
 use crate::store::Store;
 use crate::web::reader::{feed_range, read_slice, SLICE};
 use wasm_bindgen::JsValue;
 use web_sys::Blob;
 
 pub use crate::load::piece::{absorb, encode, MAX_PIECES, MIN_SPLIT_BYTES};
-
-/// Bytes read at each cut to find the next line start.
-const PROBE: u64 = 1 << 20;
 
 /// How many pieces to read a file with on this machine: `min(cores, MAX_PIECES)`, at
 /// least 2 (one core reads while the other parses on a 2-core machine).
@@ -45,27 +43,18 @@ pub fn own_url() -> Option<String> {
 /// Byte offsets where the pieces of `blob` start (the first is 0), or `None` when the file
 /// should be read by one reader (small, gzip, not plain JSON lines, lines too long).
 pub async fn plan(blob: &Blob, size: u64, pieces: u32) -> Option<Vec<u64>> {
-    if size < MIN_SPLIT_BYTES || pieces < 2 {
+    // The decision is the library's (`load::piece::cut_points`); here only the reads.
+    let targets = probe_targets(size, pieces, MIN_SPLIT_BYTES);
+    if targets.is_empty() {
         return None;
     }
-    let head = read_slice(blob, 0, size.min(4 << 20)).await.ok()?;
-    if !is_plain_json_lines(&head) {
-        return None;
+    let head = read_slice(blob, 0, size.min(HEAD_BYTES)).await.ok()?;
+    let mut probes = Vec::with_capacity(targets.len());
+    for &t in &targets {
+        probes.push(read_slice(blob, t, size.min(t + PROBE_BYTES)).await.ok()?);
     }
-    let mut points = vec![0u64];
-    for k in 1..pieces as u64 {
-        let target = size * k / pieces as u64;
-        let probe = read_slice(blob, target, size.min(target + PROBE))
-            .await
-            .ok()?;
-        let nl = memchr::memchr(b'\n', &probe)?;
-        let at = target + nl as u64 + 1;
-        if at >= size || at <= *points.last().unwrap_or(&0) {
-            return None;
-        }
-        points.push(at);
-    }
-    Some(points)
+    let probes: Vec<&[u8]> = probes.iter().map(Vec::as_slice).collect();
+    cut_points(size, &head, &targets, &probes)
 }
 
 /// Reads bytes `[start, end)` of `blob` (which start at a line start) into a new `Store`,

@@ -170,31 +170,22 @@ fn parallel_points(path: &str, cores: usize) -> Result<Option<Vec<u64>>, String>
     if size < 64 << 20 {
         return Ok(None);
     }
-    let mut head = vec![0u8; 4 << 20];
-    let n = f
-        .read_at(&mut head, 0)
-        .map_err(|e| format!("{path}: {e}"))?;
-    head.truncate(n);
-    if !audit_lens::ingest::is_plain_json_lines(&head) {
-        return Ok(None);
-    }
-    let mut points = vec![0u64];
-    let mut probe = vec![0u8; 1 << 20];
-    for k in 1..cores as u64 {
-        let target = size * k / cores as u64;
-        let n = f
-            .read_at(&mut probe, target)
-            .map_err(|e| format!("{path}: {e}"))?;
-        let Some(nl) = memchr::memchr(b'\n', &probe[..n]) else {
-            return Ok(None);
-        };
-        let at = target + nl as u64 + 1;
-        if at >= size || at <= *points.last().unwrap_or(&0) {
-            return Ok(None);
-        }
-        points.push(at);
-    }
-    Ok(Some(points))
+    use audit_lens::load::piece::{cut_points, probe_targets, HEAD_BYTES, PROBE_BYTES};
+    // The decision is the library's (the page cuts with it too); here only the reads.
+    let read = |at: u64, len: u64| -> Result<Vec<u8>, String> {
+        let mut b = vec![0u8; len as usize];
+        let n = f.read_at(&mut b, at).map_err(|e| format!("{path}: {e}"))?;
+        b.truncate(n);
+        Ok(b)
+    };
+    let targets = probe_targets(size, cores as u32, 64 << 20);
+    let head = read(0, HEAD_BYTES.min(size))?;
+    let probes = targets
+        .iter()
+        .map(|&t| read(t, PROBE_BYTES))
+        .collect::<Result<Vec<_>, _>>()?;
+    let probes: Vec<&[u8]> = probes.iter().map(Vec::as_slice).collect();
+    Ok(cut_points(size, &head, &targets, &probes))
 }
 
 #[cfg(unix)]
