@@ -120,6 +120,56 @@ pub fn tick_step_s(span_s: i64, want: i64) -> i64 {
     }
 }
 
+/// The tick times (µs) in `[from, to)` for a step of `step_s` seconds (from
+/// [`tick_step_s`]), `offset_us` east of UTC (0, or the local offset): multiples of the
+/// step for steps up to a week, and the first day of a month (30-day steps: every month;
+/// 90 days: every quarter) or of a year (whole years) beyond, so a label "2020" sits on
+/// 1 January 2020, not a few days off.
+pub fn tick_times(from: i64, to: i64, step_s: i64, offset_us: i64) -> Vec<i64> {
+    const DAY_US: i64 = 86_400_000_000;
+    let mut out = Vec::new();
+    if to <= from || step_s <= 0 {
+        return out;
+    }
+    if step_s < 2_592_000 {
+        let step = step_s.saturating_mul(1_000_000);
+        let mut t = (from + offset_us).div_euclid(step) * step - offset_us;
+        while t < to {
+            if t >= from {
+                out.push(t);
+            }
+            t = t.saturating_add(step);
+        }
+        return out;
+    }
+    // Calendar steps, in months: 1, 3, or 12 × whole years.
+    let months: i64 = match step_s {
+        s if s < 7_776_000 => 1,
+        s if s < 31_536_000 => 3,
+        s => 12 * (s / 31_536_000).max(1),
+    };
+    let (y, m, _) = crate::util::civil_from_days((from + offset_us).div_euclid(DAY_US));
+    // Start at the step boundary at or before `from` (months counted from year 0).
+    let mut idx = (y * 12 + (m - 1)).div_euclid(months) * months;
+    loop {
+        let (yy, mm) = (idx.div_euclid(12), idx.rem_euclid(12) + 1);
+        let t = crate::util::days_from_civil(yy, mm, 1)
+            .saturating_mul(DAY_US)
+            .saturating_sub(offset_us);
+        if t >= to {
+            break;
+        }
+        if t >= from {
+            out.push(t);
+        }
+        idx += months;
+        if out.len() > 10_000 {
+            break; // a step from `tick_step_s` never gets here
+        }
+    }
+    out
+}
+
 /// Where a key press happened (the page's shell classifies the focused element).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyTarget {
@@ -322,6 +372,78 @@ mod tests {
         assert_eq!(tick_step_s(3600, 10), 600);
         assert_eq!(tick_step_s(8 * 365 * day, 10), 31_536_000);
         assert_eq!(tick_step_s(2025 * 365 * day, 10), 200 * 31_536_000);
+    }
+
+    #[test]
+    fn calendar_ticks_sit_on_month_and_year_starts() {
+        use crate::util::{format_rfc3339_secs, parse_rfc3339_micros};
+        let t = |s: &str| parse_rfc3339_micros(s).unwrap();
+        let (a, b) = (t("2017-09-11T19:55:05Z"), t("2025-10-07T16:19:19Z"));
+        let ticks = tick_times(a, b, tick_step_s((b - a) / 1_000_000, 10), 0);
+        let shown: Vec<String> = ticks.iter().map(|&x| format_rfc3339_secs(x)).collect();
+        assert_eq!(
+            shown.first().map(String::as_str),
+            Some("2018-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            shown.last().map(String::as_str),
+            Some("2025-01-01T00:00:00Z")
+        );
+        assert_eq!(shown.len(), 8, "{shown:?}");
+        // Months and quarters.
+        let m = tick_times(
+            t("2026-01-15T00:00:00Z"),
+            t("2026-05-02T00:00:00Z"),
+            2_592_000,
+            0,
+        );
+        let ms: Vec<String> = m.iter().map(|&x| format_rfc3339_secs(x)).collect();
+        assert_eq!(
+            ms,
+            [
+                "2026-02-01T00:00:00Z",
+                "2026-03-01T00:00:00Z",
+                "2026-04-01T00:00:00Z",
+                "2026-05-01T00:00:00Z"
+            ]
+        );
+        let q = tick_times(
+            t("2025-11-01T00:00:00Z"),
+            t("2026-08-01T00:00:00Z"),
+            7_776_000,
+            0,
+        );
+        let qs: Vec<String> = q.iter().map(|&x| format_rfc3339_secs(x)).collect();
+        assert_eq!(
+            qs,
+            [
+                "2026-01-01T00:00:00Z",
+                "2026-04-01T00:00:00Z",
+                "2026-07-01T00:00:00Z"
+            ]
+        );
+        // Local time: the first of the month at local midnight (UTC+2 here).
+        let off = 2 * 3_600_000_000;
+        let l = tick_times(
+            t("2026-01-15T00:00:00Z"),
+            t("2026-02-15T00:00:00Z"),
+            2_592_000,
+            off,
+        );
+        assert_eq!(l, vec![t("2026-01-31T22:00:00Z")]);
+        // A Go zero time beside 2026: few ticks, on year starts.
+        let z = tick_times(
+            t("0001-01-01T00:00:00Z"),
+            t("2026-06-01T00:00:00Z"),
+            tick_step_s(2025 * 31_536_000, 10),
+            0,
+        );
+        assert!(!z.is_empty() && z.len() <= 11, "{}", z.len());
+        assert!(z
+            .iter()
+            .all(|&x| format_rfc3339_secs(x).ends_with("-01-01T00:00:00Z")));
+        // Short steps: multiples of the step.
+        assert_eq!(tick_times(0, 10_000_000, 5, 0), vec![0, 5_000_000]);
     }
 
     #[test]

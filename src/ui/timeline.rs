@@ -254,22 +254,17 @@ fn draw(
     let span_s = ((to - from) / 1_000_000).max(1);
     let want = ((w - PAD_L - PAD_R) / 110.0).max(2.0) as i64;
     let step = crate::view::tick_step_s(span_s, want);
-    let step_us = step * 1_000_000;
     let shift = if local {
         dom::local_offset_min(from) * 60_000_000
     } else {
         0
     };
-    let mut t = (from + shift).div_euclid(step_us) * step_us - shift;
-    while t < to {
-        if t >= from {
-            let x = g.x(t).round() + 0.5;
-            ctx.set_fill_style_str(grid);
-            ctx.fill_rect(x, TOP + PLOT_H, 1.0, 4.0);
-            ctx.set_fill_style_str(fg);
-            let _ = ctx.fill_text(&tick_label(t, step, local), x, TOP + PLOT_H + 13.0);
-        }
-        t += step_us;
+    for t in crate::view::tick_times(from, to, step, shift) {
+        let x = g.x(t).round() + 0.5;
+        ctx.set_fill_style_str(grid);
+        ctx.fill_rect(x, TOP + PLOT_H, 1.0, 4.0);
+        ctx.set_fill_style_str(fg);
+        let _ = ctx.fill_text(&tick_label(t, step, local), x, TOP + PLOT_H + 13.0);
     }
     // Brush.
     if let Some((a, b)) = brush {
