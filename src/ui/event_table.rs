@@ -30,6 +30,8 @@ pub struct EventTableProps {
     pub per_request: bool,
     pub policy: bool,
     pub local_time: bool,
+    /// The loaded events span more than one calendar year: times show their year.
+    pub show_year: bool,
     /// Needs page `k` (rows `k * PAGE ..`).
     pub on_need: Callback<u32>,
     /// (index, open detail)
@@ -184,7 +186,7 @@ pub fn EventTable(props: &EventTableProps) -> Html {
         html! {
             <div class={classes!("vt-row", sel.then_some("selected"), (i % 2 == 1).then_some("odd"))} key={i}
                  data-testid="event-row" data-index={i.to_string()} data-row={r.row.to_string()} {onclick} aria-selected={sel.to_string()} role="row">
-                <span class="cell time mono" title={dom::time_ms(r.time_us, props.local_time)}>{ dom::time_ms(r.time_us, props.local_time).get(5..).unwrap_or("").to_string() }</span>
+                <span class="cell time mono" title={dom::time_ms(r.time_us, props.local_time)}>{ dom::time_ms(r.time_us, props.local_time).get(if props.show_year { 0 } else { 5 }..).unwrap_or("").to_string() }</span>
                 { cell("user", &r.user, r.user.clone(), "user") }
                 { cell("verb", &r.verb, r.verb.clone(), "verb") }
                 { if r.resource.is_empty() { cell("uri", &r.uri, what, "what") } else { cell("resource", &r.resource, what, "what") } }
@@ -226,7 +228,7 @@ pub fn EventTable(props: &EventTableProps) -> Html {
     };
     let per_request = props.on_per_request.reform(|_: Event| ());
     html! {
-        <section class={classes!("panel", "events-panel", props.policy.then_some("with-rule"))}>
+        <section class={classes!("panel", "events-panel", props.policy.then_some("with-rule"), props.show_year.then_some("with-year"))}>
             <div class="panel-head">
                 <h2>{"Events"}</h2>
                 <label class="small"><input type="checkbox" checked={props.per_request} onchange={per_request} data-testid="per-request" />{" one row per request"}</label>

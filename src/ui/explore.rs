@@ -216,6 +216,7 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
                         <div class="explore-grid">
                             <EventTable total={r.page.total} query={r.id} pages={st.pages.clone()} selected={st.selected}
                                 sort={st.sort} per_request={st.per_request} policy={r.policy} local_time={st.local_time}
+                                show_year={r.span.is_some_and(|(a, b)| crate::ui::dom::time_ms(a, st.local_time).get(..4) != crate::ui::dom::time_ms(b, st.local_time).get(..4))}
                                 {on_need} {on_select} on_term={on_term.clone()} {on_sort} {on_per_request} />
                             <TopPanels tops={st.tops.clone()} stale={st.tops_id != r.id} count={r.count} bytes={r.bytes} on_term={on_term.clone()} {on_csv} />
                         </div>

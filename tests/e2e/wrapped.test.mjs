@@ -108,6 +108,8 @@ test('wrapped and pretty events open and export as themselves', { skip }, async 
     assert.equal(s.rejected, 1, 'the GKE Cloud Audit Logs entry of the mixed file, refused and counted');
     await page.getByTestId('tab-explore').click();
     await page.getByTestId('event-row').first().waitFor();
+    // The files span 2017 to 2025: the table's times carry their year.
+    assert.match(await page.locator('[data-testid=event-row] .time').first().innerText(), /^20\d\d-\d\d-\d\d \d\d:/);
 
     if (width === 1440) {
       // Open every event: the detail shows exactly that event.
