@@ -486,9 +486,7 @@ pub struct EventJson {
 /// [`Store::wrap_item`](crate::store::Store::wrap_item). Never panics; an error says why
 /// (the file changed since it was loaded, say).
 pub fn event_json(record: &[u8], item: Option<u32>) -> Result<EventJson, String> {
-    let trimmed = super::trim_ascii(record);
-    let text = std::str::from_utf8(super::strip_host_prefix(trimmed))
-        .map_err(|e| format!("the record is not UTF-8 (byte {})", e.valid_up_to()))?;
+    let text = record_text(record)?;
     match item {
         None if text.contains(['\n', '\r']) => Ok(EventJson {
             text: compact_json(text),
@@ -505,12 +503,60 @@ pub fn event_json(record: &[u8], item: Option<u32>) -> Result<EventJson, String>
                     text: t,
                     verbatim: false,
                 }),
-                None => Err(format!(
-                    "event {} of its wrapper record is not there any more (was the file changed after loading?)",
-                    i + 1
-                )),
+                None => Err(gone(i)),
             }
         }
+    }
+}
+
+/// A record's JSON text: surrounding blanks and a host prefix removed, UTF-8 checked.
+fn record_text(record: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(super::strip_host_prefix(super::trim_ascii(record)))
+        .map_err(|e| format!("the record is not UTF-8 (byte {})", e.valid_up_to()))
+}
+
+fn gone(item: u32) -> String {
+    format!(
+        "event {} of its wrapper record is not there any more (was the file changed after loading?)",
+        item + 1
+    )
+}
+
+/// A record: (file index, offset in its decompressed stream).
+pub type RecordKey = (u32, u64);
+
+/// [`event_json`] for many rows in turn (an export): the events of the last wrapper
+/// record are kept, so the rows of one wrapper walk it once, not once each.
+#[derive(Default)]
+pub struct EventExtractor {
+    /// (record key, its leaves by item) of the last wrapper read.
+    last: Option<(RecordKey, Vec<Option<String>>)>,
+}
+
+impl EventExtractor {
+    /// The event of a row: `key` names its record (file, offset), `record` is the
+    /// record's bytes, `item` its [`Store::wrap_item`](crate::store::Store::wrap_item).
+    pub fn event(
+        &mut self,
+        key: RecordKey,
+        record: &[u8],
+        item: Option<u32>,
+    ) -> Result<EventJson, String> {
+        let Some(i) = item else {
+            return event_json(record, None);
+        };
+        if self.last.as_ref().is_none_or(|(k, _)| *k != key) {
+            self.last = Some((key, events_of_record(record_text(record)?)));
+        }
+        let leaves = &mut self.last.as_mut().expect("just set").1;
+        let text = leaves
+            .get_mut(i as usize)
+            .and_then(Option::take)
+            .ok_or_else(|| gone(i))?;
+        Ok(EventJson {
+            text,
+            verbatim: false,
+        })
     }
 }
 

@@ -910,10 +910,7 @@ impl<C: Copy> Loader<C> {
     /// Adds a sentence to the note the job's summary carries.
     fn add_note(&mut self, note: String) {
         if let Some(job) = self.job.as_mut() {
-            job.note = Some(match job.note.take() {
-                Some(n) => format!("{n} {note}"),
-                None => note,
-            });
+            job.note = Some(join_note(job.note.take(), note));
         }
     }
 
@@ -1034,7 +1031,7 @@ impl<C: Copy> Loader<C> {
         let dups = self.store.drop_cross_file_duplicates();
         let mut note = job.note;
         if let Some(d) = duplicates_note(&self.store, &dups) {
-            note = Some(note.map_or_else(|| d.clone(), |n| format!("{n} {d}")));
+            note = Some(join_note(note, d));
         }
         self.store.shrink_to_fit();
         self.out.push(Effect::Finalized);
@@ -1168,12 +1165,17 @@ impl<C: Copy> Loader<C> {
             started_ms: job.started_ms,
             last_progress_ms: f64::NEG_INFINITY,
             // Earlier sentences of this load ("loaded already", "read as a log") stay.
-            note: Some(match job.note {
-                Some(n) => format!("{n} {note}"),
-                None => note,
-            }),
+            note: Some(join_note(job.note, note)),
             rows_at_start: job.rows_at_start,
         });
         self.advance(now_ms);
+    }
+}
+
+/// A load's note with one more sentence.
+fn join_note(note: Option<String>, more: String) -> String {
+    match note {
+        Some(n) => format!("{n} {more}"),
+        None => more,
     }
 }

@@ -571,10 +571,7 @@ impl Store {
         }
         let mut perm: Vec<u32> = (0..self.len() as u32).collect();
         perm.sort_by_key(|&i| (self.c.received[i as usize], self.c.stage[i as usize]));
-        self.c.permute(&perm);
-        self.file.permute(&perm);
-        self.wrap.permute(&perm);
-        self.syms.each_mut(|c| c.permute(&perm));
+        self.reorder_rows(&perm);
         self.sorted = true;
     }
 
@@ -740,12 +737,12 @@ impl Store {
             fi.skipped += k;
             fi.duplicates += k;
         }
-        self.keep_rows(&keep);
+        self.reorder_rows(&keep);
         dropped
     }
 
-    /// Keeps only `rows` (ascending), in that order.
-    fn keep_rows(&mut self, rows: &[u32]) {
+    /// New row `i` is old row `rows[i]` in every column (a permutation, or the subset kept).
+    fn reorder_rows(&mut self, rows: &[u32]) {
         self.c.permute(rows);
         self.file.permute(rows);
         self.wrap.permute(rows);

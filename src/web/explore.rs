@@ -20,7 +20,7 @@ use crate::analysis::topn::{top_n, TopDim};
 use crate::audit::policy::LoadedPolicy;
 use crate::audit::Stage;
 use crate::ingest::gzip::GzipStream;
-use crate::ingest::record::{event_json, events_of_record, EventJson};
+use crate::ingest::record::{event_json, EventExtractor, EventJson};
 use crate::query::complete::complete;
 use crate::store::{AuditIndex, Dim, Format, Store, F_WRAPPED};
 use crate::web::protocol::{
@@ -603,9 +603,6 @@ pub fn event_text(s: &Store, raw: &[Option<RawSource>], r: usize) -> Result<Even
         .map_err(|e| format!("{}: {e}", s.files[s.file(r) as usize].name))
 }
 
-/// A record: (file, offset in its decompressed stream).
-type RecordKey = (u32, u64);
-
 /// True when row `r`'s bytes in its source are the event itself, on a line of its own:
 /// an export can then slice the `File` without reading it.
 fn verbatim_slice(s: &Store, r: usize) -> bool {
@@ -653,8 +650,8 @@ pub fn export_events(
             records.insert((f as u32, off), bytes);
         }
     }
-    // The events of the last wrapper record used (rows of one wrapper are usually adjacent).
-    let mut leaves: Option<(RecordKey, Vec<Option<String>>)> = None;
+    // Rows of one wrapper are usually adjacent: each wrapper is walked once.
+    let mut events = EventExtractor::default();
     let mut parts: Vec<wasm_bindgen::JsValue> = Vec::new();
     let mut buf: Vec<u8> = Vec::new();
     let flush = |buf: &mut Vec<u8>, parts: &mut Vec<wasm_bindgen::JsValue>| {
@@ -688,24 +685,10 @@ pub fn export_events(
         } else {
             let key = (f as u32, off);
             let rec = records.get(&key).map_or(&[][..], Vec::as_slice);
-            let text = match s.wrap_item(ru) {
-                None => event_json(rec, None)?.text,
-                Some(item) => {
-                    if leaves.as_ref().is_none_or(|(k, _)| *k != key) {
-                        let t = crate::ingest::strip_host_prefix(crate::ingest::trim_ascii(rec));
-                        let t = std::str::from_utf8(t)
-                            .map_err(|e| format!("{}: {e}", s.files[f].name))?;
-                        leaves = Some((key, events_of_record(t)));
-                    }
-                    let all = &mut leaves.as_mut().expect("just set").1;
-                    all.get_mut(item as usize).and_then(Option::take).ok_or_else(|| {
-                        format!(
-                            "{}: an event of a wrapper record is not there any more (was the file changed after loading?)",
-                            s.files[f].name
-                        )
-                    })?
-                }
-            };
+            let text = events
+                .event(key, rec, s.wrap_item(ru))
+                .map_err(|e| format!("{}: {e}", s.files[f].name))?
+                .text;
             buf.extend_from_slice(text.as_bytes());
         }
         buf.push(b'\n');

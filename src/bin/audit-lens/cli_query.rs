@@ -6,7 +6,7 @@ use crate::{load_logs, Args};
 use audit_lens::analysis::evaluate::{evaluate, AttrIndex};
 use audit_lens::audit::policy::{load_policy_bytes, LoadOptions};
 use audit_lens::ingest::gzip::{is_gzip, GzipStream};
-use audit_lens::ingest::record::event_json;
+use audit_lens::ingest::record::EventExtractor;
 use audit_lens::query::compile;
 use audit_lens::util::parse_rfc3339_micros;
 use std::io::Write;
@@ -79,6 +79,8 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
             .iter()
             .map(|p| decoded(p))
             .collect::<Result<_, _>>()?;
+        // Each wrapper record is walked once for its rows, as the page's export does.
+        let mut events = EventExtractor::default();
         for &r in &rows {
             let r = r as usize;
             let f = store.file(r) as usize;
@@ -86,8 +88,9 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
             let b = &files[f];
             let end = (off + len as u64).min(b.len() as u64) as usize;
             let rec = &b[(off as usize).min(end)..end];
-            let ev =
-                event_json(rec, store.wrap_item(r)).map_err(|e| format!("{}: {e}", args.pos[f]))?;
+            let ev = events
+                .event((f as u32, off), rec, store.wrap_item(r))
+                .map_err(|e| format!("{}: {e}", args.pos[f]))?;
             writeln!(o, "{}", ev.text).map_err(w)?;
         }
         o.flush().map_err(w)?;
