@@ -3,6 +3,7 @@
 //! [`Store`](crate::store::Store).
 
 pub mod coverage;
+pub mod describe;
 pub mod evaluate;
 pub mod stats;
 pub mod timeline;
