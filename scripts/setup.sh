@@ -15,13 +15,13 @@ TRUNK_VERSION=0.21.14   # trunk 0.22.x needs rustc >= 1.96.1; the machine has 1.
 WB_VERSION=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;q}' Cargo.lock)
 step() { printf '\n=== [%4ss] %s\n' "$SECONDS" "$*"; }
 
-step "system packages: chromium + chromedriver (Debian)"
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+step "system packages: chromium + chromedriver, jq (test oracle) (Debian)"
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v jq >/dev/null; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo -n"
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  $SUDO apt-get install -y -qq chromium chromium-driver jq >/dev/null
 fi
-chromium --version 2>/dev/null | tail -1; chromedriver --version 2>/dev/null | head -1
+chromium --version 2>/dev/null | tail -1; chromedriver --version 2>/dev/null | head -1; jq --version
 
 step "rust target wasm32-unknown-unknown"
 rustup target list --installed | grep -qx wasm32-unknown-unknown \

@@ -69,11 +69,20 @@ fn filters_equal_a_plain_scan() {
             && s.str(Dim::Subresource, r) == "exec")
             > 0
     );
-    assert!(check("resource:pods", |s, r| s.str(Dim::Resource, r) == "pods") > 0);
+    // A policy's meaning (checker.go ruleMatchesResource): `pods` has no subresource,
+    // `pods/*` any or none.
+    assert!(
+        check("resource:pods", |s, r| s.str(Dim::Resource, r) == "pods"
+            && s.str(Dim::Subresource, r).is_empty())
+            > 0
+    );
+    assert!(check("resource:pods/*", |s, r| s.str(Dim::Resource, r) == "pods") > 0);
     assert!(
         check("resource:leases.coordination.k8s.io", |s, r| s
             .str(Dim::Resource, r)
-            == "leases")
+            == "leases"
+            && s.str(Dim::ApiGroup, r) == "coordination.k8s.io"
+            && s.str(Dim::Subresource, r).is_empty())
             > 0
     );
     assert!(

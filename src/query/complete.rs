@@ -1,6 +1,7 @@
 //! Completion for the filter input: field names, then the most frequent values of the
 //! field being typed.
 
+use super::body::{body_prefix, PathSet};
 use super::parse::{field_by_name, Field, FIELDS};
 use crate::analysis::topn::{top_n, TopDim};
 use crate::store::Store;
@@ -48,6 +49,40 @@ fn quote(v: &str) -> String {
     }
 }
 
+/// Where the token ending at `cursor` is a body path still being typed (`req.spec.co`,
+/// no `:` yet): the byte range of the path (prefix included).
+pub fn body_path_at(text: &str, cursor: usize) -> Option<(usize, usize)> {
+    let cursor = cursor.min(text.len());
+    if !text.is_char_boundary(cursor) {
+        return None;
+    }
+    let start = text[..cursor]
+        .rfind(|c: char| c.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    let token = &text[start..cursor];
+    let body = token.trim_start_matches('-');
+    let bs = start + (token.len() - body.len());
+    (body_prefix(body).is_some() && !body.contains(':')).then_some((bs, cursor))
+}
+
+/// Completes a body path from the paths seen in the loaded bodies (`paths`).
+pub fn complete_path(paths: &PathSet, text: &str, cursor: usize, max: usize) -> Completion {
+    let Some((start, end)) = body_path_at(text, cursor) else {
+        return Completion::default();
+    };
+    let typed = &text[start..end];
+    let items = paths
+        .starting_with(typed, max)
+        .into_iter()
+        .map(|(p, n)| Suggestion {
+            insert: format!("{p}:"),
+            label: p,
+            detail: format!("in {n} of {} bodies read", paths.bodies),
+        })
+        .collect();
+    Completion { start, end, items }
+}
+
 /// Completes the token that ends at `cursor` (a byte offset into `text`).
 pub fn complete(s: &Store, text: &str, cursor: usize, max: usize) -> Completion {
     let cursor = cursor.min(text.len());
@@ -62,20 +97,41 @@ pub fn complete(s: &Store, text: &str, cursor: usize, max: usize) -> Completion 
     let body_start = start + (token.len() - body.len());
     match body.split_once(':') {
         None => {
-            let items = FIELDS
-                .iter()
-                .filter(|(_, names, _)| {
-                    names
-                        .iter()
-                        .any(|n| n.starts_with(&body.to_ascii_lowercase()))
-                })
-                .take(max)
-                .map(|(_, names, help)| Suggestion {
-                    insert: format!("{}{}:", if neg { "-" } else { "" }, names[0]),
-                    label: format!("{}:", names[0]),
-                    detail: help.to_string(),
-                })
-                .collect();
+            let lower = body.to_ascii_lowercase();
+            let sign = if neg { "-" } else { "" };
+            let mut items: Vec<Suggestion> = [
+                (
+                    "req.",
+                    "a field of the request body: req.spec.hostNetwork:true",
+                ),
+                (
+                    "resp.",
+                    "a field of the response body: resp.status.reason:*",
+                ),
+            ]
+            .iter()
+            .filter(|(p, _)| !lower.is_empty() && p.starts_with(&lower))
+            .map(|(p, help)| Suggestion {
+                insert: format!("{sign}{p}"),
+                label: p.to_string(),
+                detail: help.to_string(),
+            })
+            .collect();
+            items.extend(
+                FIELDS
+                    .iter()
+                    .filter(|(_, names, _)| {
+                        names
+                            .iter()
+                            .any(|n| n.starts_with(&body.to_ascii_lowercase()))
+                    })
+                    .map(|(_, names, help)| Suggestion {
+                        insert: format!("{sign}{}:", names[0]),
+                        label: format!("{}:", names[0]),
+                        detail: help.to_string(),
+                    }),
+            );
+            items.truncate(max);
             Completion {
                 start,
                 end: cursor,

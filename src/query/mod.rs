@@ -13,6 +13,7 @@
 //! Compiling resolves every string term against the store's dictionaries once, so testing
 //! a row is a few array lookups. Errors carry the byte range of the offending text.
 
+pub mod body;
 pub mod complete;
 pub mod parse;
 
@@ -27,9 +28,15 @@ use serde::{Deserialize, Serialize};
 enum Test {
     /// Bit set over a dictionary of `dim`.
     Sym(Dim, Vec<bool>),
-    /// Resource term: (resource id set, subresource id set; None = any subresource;
-    /// Some(empty-allowed) = must be empty).
-    Resource(Vec<(Vec<bool>, SubTest)>),
+    /// `user:`: the authenticated user's set, or the impersonated user's (never the empty
+    /// "not impersonated" entry).
+    UserOrAs(Vec<bool>, Vec<bool>),
+    /// Resource term: alternatives of (resource id set, subresource test, API group set or
+    /// `None` for any group).
+    Resource(Vec<(Vec<bool>, SubTest, Option<Vec<bool>>)>),
+    /// A body predicate (index into `Filter::body`): in the metadata pass it holds when
+    /// the row has that body at all; [`Filter::matches_body`] decides on the bytes.
+    Body(usize),
     Groups(Vec<bool>),
     Ips(Vec<bool>),
     Code(Vec<(u16, u16)>),
@@ -46,7 +53,9 @@ enum Test {
 }
 
 enum SubTest {
+    /// Any subresource, or none (`pods/*`, `*`).
     Any,
+    /// One of these subresource ids (`pods`: the empty one; `pods/exec`, `*/exec`).
     Set(Vec<bool>),
 }
 
@@ -58,6 +67,8 @@ struct Compiled {
 /// A compiled filter for one store (and optionally one policy evaluation).
 pub struct Filter {
     terms: Vec<Compiled>,
+    /// Body predicates, with their negation, in term order.
+    body: Vec<(body::BodyTest, bool)>,
 }
 
 /// Where a compiled filter needs the policy: a `rule:` term without a loaded policy.
@@ -119,6 +130,75 @@ fn dict_set(s: &Store, d: Dim, pats: &[String]) -> Vec<bool> {
         .iter()
         .map(|(_, v)| pats.iter().any(|p| glob(p, v)))
         .collect()
+}
+
+/// The impersonated users matching `pats`, never the empty "not impersonated" entry
+/// unless `""` is asked for (`as:*` is every impersonated request, not every request).
+fn impersonated_set(s: &Store, pats: &[String]) -> Vec<bool> {
+    s.dict
+        .of(Dim::ImpersonatedUser)
+        .iter()
+        .map(|(_, v)| {
+            pats.iter().any(|p| {
+                if v.is_empty() {
+                    p.is_empty()
+                } else {
+                    glob(p, v)
+                }
+            })
+        })
+        .collect()
+}
+
+/// One `resource:` alternative, with kube-apiserver's policy meaning
+/// (`pkg/audit/policy/checker.go` `ruleMatchesResource`): `pods` is the resource without
+/// a subresource, `pods/*` the resource with any subresource or none, `pods/exec` one
+/// subresource, `*/exec` that subresource of any resource, `*` everything. Unlike a
+/// policy, parts may be globs (`config*`). `leases.coordination.k8s.io` also names the
+/// API group (kubectl's `RESOURCE.GROUP`; the core group has no suffix).
+fn resource_alt(s: &Store, v: &str) -> (Vec<bool>, SubTest, Option<Vec<bool>>) {
+    let (r, sub) = match v.split_once('/') {
+        Some((r, sub)) => (r, Some(sub)),
+        None => (v, None),
+    };
+    let (r, group) = match r.split_once('.') {
+        Some((r, g)) => (r, Some(g)),
+        None => (r, None),
+    };
+    // A resource pattern names resources: a non-resource request (no resource) matches
+    // only `resource:""`, as no resource rule of a policy matches it.
+    let rs: Vec<bool> = s
+        .dict
+        .of(Dim::Resource)
+        .iter()
+        .map(|(_, x)| {
+            if x.is_empty() {
+                r.is_empty()
+            } else {
+                glob(r, x)
+            }
+        })
+        .collect();
+    let st = match sub {
+        None if r == "*" => SubTest::Any,
+        None => SubTest::Set(
+            s.dict
+                .of(Dim::Subresource)
+                .iter()
+                .map(|(_, x)| x.is_empty())
+                .collect(),
+        ),
+        Some("*") => SubTest::Any,
+        Some(sub) => SubTest::Set(
+            s.dict
+                .of(Dim::Subresource)
+                .iter()
+                .map(|(_, x)| !x.is_empty() && glob(sub, x))
+                .collect(),
+        ),
+    };
+    let gs = group.map(|g| dict_set(s, Dim::ApiGroup, &[g.to_string()]));
+    (rs, st, gs)
 }
 
 /// Parses "403", ">=400", "<300", "5xx", "400-499" into inclusive ranges.
@@ -217,6 +297,7 @@ impl Filter {
         ev: Option<&Evaluation>,
     ) -> Result<Filter, CompileError> {
         let mut out = Vec::new();
+        let mut bodies = Vec::new();
         for t in terms {
             let err = |m: String| CompileError {
                 message: m,
@@ -225,11 +306,20 @@ impl Filter {
             };
             let vals = &t.values;
             let test = match t.field {
-                Field::User => Test::Sym(Dim::User, dict_set(s, Dim::User, vals)),
-                Field::Impersonated => Test::Sym(
-                    Dim::ImpersonatedUser,
-                    dict_set(s, Dim::ImpersonatedUser, vals),
-                ),
+                // kube-apiserver's policy checker matches the authenticated user; a person
+                // looking for bob means bob whoever authenticated, so `user:` is either.
+                Field::User => {
+                    let imp = impersonated_set(s, vals);
+                    Test::UserOrAs(dict_set(s, Dim::User, vals), imp)
+                }
+                Field::Impersonated => Test::Sym(Dim::ImpersonatedUser, impersonated_set(s, vals)),
+                Field::Body => {
+                    let Some(path) = t.body.clone() else {
+                        return Err(err("a body term without a path".into()));
+                    };
+                    bodies.push((body::BodyTest::new(path, vals, &t.quoted), t.negate));
+                    Test::Body(bodies.len() - 1)
+                }
                 Field::Verb => Test::Sym(Dim::Verb, dict_set(s, Dim::Verb, vals)),
                 Field::Namespace => Test::Sym(Dim::Namespace, dict_set(s, Dim::Namespace, vals)),
                 Field::Name => Test::Sym(Dim::Name, dict_set(s, Dim::Name, vals)),
@@ -257,25 +347,9 @@ impl Filter {
                 Field::ApiGroup => Test::Sym(Dim::ApiGroup, dict_set(s, Dim::ApiGroup, vals)),
                 Field::Reason => Test::Sym(Dim::StatusReason, dict_set(s, Dim::StatusReason, vals)),
                 Field::Decision => Test::Sym(Dim::Decision, dict_set(s, Dim::Decision, vals)),
-                Field::Resource => Test::Resource(
-                    vals.iter()
-                        .map(|v| {
-                            let (r, sub) = match v.split_once('/') {
-                                Some((r, sub)) => (r, Some(sub)),
-                                None => (v.as_str(), None),
-                            };
-                            let r = r.split_once('.').map_or(r, |(r, _)| r);
-                            let rs = dict_set(s, Dim::Resource, &[r.to_string()]);
-                            let st = match sub {
-                                None => SubTest::Any,
-                                Some(sub) => {
-                                    SubTest::Set(dict_set(s, Dim::Subresource, &[sub.to_string()]))
-                                }
-                            };
-                            (rs, st)
-                        })
-                        .collect(),
-                ),
+                Field::Resource => {
+                    Test::Resource(vals.iter().map(|v| resource_alt(s, v)).collect())
+                }
                 Field::Code => Test::Code(
                     vals.iter()
                         .map(|v| {
@@ -373,6 +447,7 @@ impl Filter {
             };
             let test = match test {
                 Test::Sym(_, ref set) if set.iter().all(|b| !b) => Test::Never,
+                Test::UserOrAs(ref a, ref b) if a.iter().chain(b).all(|x| !x) => Test::Never,
                 t => t,
             };
             out.push(Compiled {
@@ -380,7 +455,10 @@ impl Filter {
                 test,
             });
         }
-        Ok(Filter { terms: out })
+        Ok(Filter {
+            terms: out,
+            body: bodies,
+        })
     }
 
     /// True when the filter has no terms (every row matches).
@@ -388,11 +466,55 @@ impl Filter {
         self.terms.is_empty()
     }
 
+    /// True when the filter has body predicates: the rows [`select`](Self::select) returns
+    /// are then candidates, each to be decided by [`matches_body`](Self::matches_body) on
+    /// the event's bytes.
+    pub fn needs_bodies(&self) -> bool {
+        !self.body.is_empty()
+    }
+
+    /// The body predicates' verdict on one event's JSON bytes (every one must hold).
+    pub fn matches_body(&self, event: &[u8]) -> bool {
+        self.body.iter().all(|(t, neg)| t.matches(event) != *neg)
+    }
+
+    /// [`select`](Self::select), then the body predicates on each candidate's bytes:
+    /// `read(row)` gives the event's JSON (a row whose bytes cannot be read is an error).
+    pub fn select_with_bodies(
+        &self,
+        s: &Store,
+        range: Option<(i64, i64)>,
+        ev: Option<&Evaluation>,
+        read: &mut dyn FnMut(usize) -> Result<Vec<u8>, String>,
+    ) -> Result<Vec<u32>, String> {
+        let rows = self.select(s, range, ev);
+        if !self.needs_bodies() {
+            return Ok(rows);
+        }
+        let mut out = Vec::new();
+        for r in rows {
+            if self.matches_body(&read(r as usize)?) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
     /// Does row `r` match every term?
+    ///
+    /// A body predicate is not decided here: a positive one holds when the row has that
+    /// body at all, a negated one always (see [`matches_body`](Self::matches_body)).
     pub fn matches(&self, s: &Store, r: usize, ev: Option<&Evaluation>) -> bool {
-        self.terms
-            .iter()
-            .all(|c| test(&c.test, s, r, ev) != c.negate)
+        self.terms.iter().all(|c| match &c.test {
+            Test::Body(i) => {
+                c.negate
+                    || match self.body[*i].0.path.side {
+                        body::Side::Req => s.request_object_size(r) > 0,
+                        body::Side::Resp => s.response_object_size(r) > 0,
+                    }
+            }
+            t => test(t, s, r, ev) != c.negate,
+        })
     }
 
     /// Rows (in store order) that match and whose received time is in `[from, to)`.
@@ -421,17 +543,25 @@ impl Filter {
 fn test(t: &Test, s: &Store, r: usize, ev: Option<&Evaluation>) -> bool {
     match t {
         Test::Sym(d, set) => set[s.sym(*d, r) as usize],
+        Test::UserOrAs(u, a) => {
+            u[s.sym(Dim::User, r) as usize] || a[s.sym(Dim::ImpersonatedUser, r) as usize]
+        }
+        // Decided in `matches` (the metadata pass) and on the bytes.
+        Test::Body(_) => true,
         Test::Resource(alts) => {
             let (res, sub) = (
                 s.sym(Dim::Resource, r) as usize,
                 s.sym(Dim::Subresource, r) as usize,
             );
-            alts.iter().any(|(rs, st)| {
+            alts.iter().any(|(rs, st, gs)| {
                 rs[res]
                     && match st {
                         SubTest::Any => true,
                         SubTest::Set(ss) => ss[sub],
                     }
+                    && gs
+                        .as_ref()
+                        .is_none_or(|g| g[s.sym(Dim::ApiGroup, r) as usize])
             })
         }
         Test::Groups(set) => set[s.groups_id(r) as usize],

@@ -3,6 +3,7 @@
 //! Invariants: every term keeps the byte range `[start, end)` of its text in the input;
 //! values are non-empty; `After`/`Before` terms hold exactly one value.
 
+use super::body::{body_prefix, parse_path, BodyPath};
 use serde::{Deserialize, Serialize};
 
 /// A filterable field.
@@ -29,13 +30,19 @@ pub enum Field {
     Latency,
     Impersonated,
     Reason,
+    /// `req.<path>:` / `resp.<path>:` (the path is the term's `body`).
+    Body,
     /// Bare words: path and object name.
     Text,
 }
 
 /// Field names with their aliases, and a one-line help. The first name is canonical.
 pub const FIELDS: &[(Field, &[&str], &str)] = &[
-    (Field::User, &["user", "u"], "authenticated user name"),
+    (
+        Field::User,
+        &["user", "u"],
+        "user: the authenticated or the impersonated one",
+    ),
     (
         Field::Group,
         &["group", "groups", "g"],
@@ -49,7 +56,7 @@ pub const FIELDS: &[(Field, &[&str], &str)] = &[
     (
         Field::Resource,
         &["resource", "res", "r"],
-        "resource, or resource/subresource (pods/exec)",
+        "pods (no subresource), pods/* (with all), pods/exec, */exec, leases.coordination.k8s.io",
     ),
     (
         Field::ApiGroup,
@@ -113,7 +120,7 @@ pub const FIELDS: &[(Field, &[&str], &str)] = &[
     (
         Field::Impersonated,
         &["as", "impersonated"],
-        "impersonated user",
+        "impersonated user (as:* = every impersonated request)",
     ),
     (
         Field::Reason,
@@ -130,6 +137,12 @@ pub struct Term {
     pub values: Vec<String>,
     pub start: usize,
     pub end: usize,
+    /// For [`Field::Body`]: the path.
+    #[serde(default)]
+    pub body: Option<BodyPath>,
+    /// Per value: was it written in double quotes (a body value is then literal).
+    #[serde(default)]
+    pub quoted: Vec<bool>,
 }
 
 /// A parse error with the byte range of the offending text.
@@ -177,6 +190,8 @@ struct Token {
     /// Alternatives split on unquoted commas; an empty alternative is kept only when it
     /// was written as `""` (so `ns:""` selects cluster-scoped requests).
     alts: Vec<String>,
+    /// Per alternative: was any part of it quoted.
+    quoted: Vec<bool>,
     end: usize,
 }
 
@@ -186,11 +201,16 @@ fn read_value(s: &str, mut i: usize) -> Result<Token, ParseError> {
     let b = s.as_bytes();
     let mut whole = String::new();
     let mut alts = Vec::new();
+    let mut quoted_alts = Vec::new();
     let mut cur = String::new();
     let mut quoted = false;
-    let push_alt = |cur: &mut String, quoted: &mut bool, alts: &mut Vec<String>| {
+    let push_alt = |cur: &mut String,
+                    quoted: &mut bool,
+                    alts: &mut Vec<String>,
+                    quoted_alts: &mut Vec<bool>| {
         if !cur.is_empty() || *quoted {
             alts.push(std::mem::take(cur));
+            quoted_alts.push(*quoted);
         }
         *quoted = false;
     };
@@ -228,7 +248,7 @@ fn read_value(s: &str, mut i: usize) -> Result<Token, ParseError> {
             }
         } else if b[i] == b',' {
             whole.push(',');
-            push_alt(&mut cur, &mut quoted, &mut alts);
+            push_alt(&mut cur, &mut quoted, &mut alts, &mut quoted_alts);
             i += 1;
         } else {
             let c = s[i..].chars().next().unwrap_or(' ');
@@ -237,10 +257,11 @@ fn read_value(s: &str, mut i: usize) -> Result<Token, ParseError> {
             i += c.len_utf8();
         }
     }
-    push_alt(&mut cur, &mut quoted, &mut alts);
+    push_alt(&mut cur, &mut quoted, &mut alts, &mut quoted_alts);
     Ok(Token {
         whole,
         alts,
+        quoted: quoted_alts,
         end: i,
     })
 }
@@ -260,6 +281,47 @@ pub fn parse(s: &str) -> Result<Vec<Term>, ParseError> {
         let start = i;
         let negate = b[i] == b'-' && i + 1 < b.len() && !b[i + 1].is_ascii_whitespace();
         let body = if negate { i + 1 } else { i };
+        if let Some((_, n)) = body_prefix(&s[body..]) {
+            // `req.<path>:<value>` / `resp.<path>:<value>`
+            let side = body_prefix(&s[body..]).map(|x| x.0);
+            let (segs, colon) = parse_path(&s[body + n..]).map_err(|m| ParseError {
+                message: format!("{}: {m}", &s[body..body + n]),
+                start,
+                end: s[start..]
+                    .find(|c: char| c.is_ascii_whitespace())
+                    .map_or(s.len(), |k| start + k),
+            })?;
+            let colon = body + n + colon;
+            if b.get(colon) != Some(&b':') {
+                let path = &s[body..colon];
+                return Err(ParseError {
+                    message: format!(
+                        "{path} needs a value: {path}:true, {path}:\"text\", or {path}:* (the field exists)"
+                    ),
+                    start,
+                    end: colon,
+                });
+            }
+            let tok = read_value(s, colon + 1)?;
+            if tok.alts.is_empty() {
+                return Err(ParseError {
+                    message: format!("{}: needs a value (or * for exists)", &s[body..colon]),
+                    start,
+                    end: tok.end,
+                });
+            }
+            terms.push(Term {
+                field: Field::Body,
+                negate,
+                values: tok.alts,
+                start,
+                end: tok.end,
+                body: side.map(|side| BodyPath { side, segs }),
+                quoted: tok.quoted,
+            });
+            i = tok.end;
+            continue;
+        }
         // field name: letters up to ':'
         let name_end = s[body..]
             .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
@@ -280,7 +342,7 @@ pub fn parse(s: &str) -> Result<Vec<Term>, ParseError> {
                 });
             };
             let tok = read_value(s, name_end + 1)?;
-            let (values, next) = (tok.alts, tok.end);
+            let (values, quoted, next) = (tok.alts, tok.quoted, tok.end);
             if values.is_empty() {
                 return Err(ParseError {
                     message: format!("{name}: needs a value"),
@@ -301,6 +363,8 @@ pub fn parse(s: &str) -> Result<Vec<Term>, ParseError> {
                 values,
                 start,
                 end: next,
+                body: None,
+                quoted,
             });
             i = next;
         } else {
@@ -313,6 +377,8 @@ pub fn parse(s: &str) -> Result<Vec<Term>, ParseError> {
                     values: vec![w],
                     start,
                     end: next,
+                    body: None,
+                    quoted: Vec::new(),
                 });
             } else if !w.is_empty() {
                 words.push(w);
@@ -328,6 +394,8 @@ pub fn parse(s: &str) -> Result<Vec<Term>, ParseError> {
             values: words,
             start: words_range.0,
             end: words_range.1,
+            body: None,
+            quoted: Vec::new(),
         });
     }
     Ok(terms)
@@ -403,7 +471,9 @@ mod tests {
                 negate: true,
                 values: vec!["secrets".into()],
                 start: 0,
-                end: 8
+                end: 8,
+                body: None,
+                quoted: Vec::new(),
             }
         );
         // A lone '-' is a word, not a negation.

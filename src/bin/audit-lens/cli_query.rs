@@ -27,6 +27,34 @@ fn decoded(path: &str) -> Result<Vec<u8>, String> {
     }
 }
 
+/// Gives `k` row `r`'s event JSON. With `raw_ok`, a line or document of its own is given
+/// as its record bytes (a body predicate reads those as well as the event); otherwise, and
+/// always for an event inside a wrapper, the event alone as `event_json` takes it out.
+fn with_event(
+    store: &audit_lens::store::Store,
+    files: &[Vec<u8>],
+    names: &[String],
+    events: &mut EventExtractor,
+    raw_ok: bool,
+    r: usize,
+    k: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    let fi = store.file(r) as usize;
+    let (off, len) = store.record_range(r);
+    let b = &files[fi];
+    let end = (off + len as u64).min(b.len() as u64) as usize;
+    let rec = &b[(off as usize).min(end)..end];
+    match store.wrap_item(r) {
+        None if raw_ok => k(rec),
+        item => {
+            let ev = events
+                .event((fi as u32, off), rec, item)
+                .map_err(|e| format!("{}: {e}", names[fi]))?;
+            k(ev.text.as_bytes())
+        }
+    }
+}
+
 /// 1-based line of byte `offset`, given the sorted offsets of every `\n`.
 fn line_of(newlines: &[u64], offset: u64) -> u64 {
     newlines.partition_point(|&n| n < offset) as u64 + 1
@@ -69,29 +97,55 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
             e.start, e.end, e.message
         )
     })?;
-    let rows = f.select(&store, range, ev.as_ref());
+    let mut rows = f.select(&store, range, ev.as_ref());
+    // The decoded files, read once: for body predicates and `--events`.
+    let files: Vec<Vec<u8>> = if f.needs_bodies() || args.flag("events") {
+        args.pos
+            .iter()
+            .map(|p| decoded(p))
+            .collect::<Result<_, _>>()?
+    } else {
+        Vec::new()
+    };
+    if f.needs_bodies() {
+        let mut kept = Vec::with_capacity(rows.len());
+        let mut events = EventExtractor::default();
+        for r in rows {
+            let mut hit = false;
+            with_event(
+                &store,
+                &files,
+                &args.pos,
+                &mut events,
+                true,
+                r as usize,
+                &mut |b| {
+                    hit = f.matches_body(b);
+                    Ok(())
+                },
+            )?;
+            if hit {
+                kept.push(r);
+            }
+        }
+        rows = kept;
+    }
     let out = std::io::stdout();
     let mut o = std::io::BufWriter::new(out.lock());
     let w = |e: std::io::Error| e.to_string();
     if args.flag("events") {
-        let files: Vec<Vec<u8>> = args
-            .pos
-            .iter()
-            .map(|p| decoded(p))
-            .collect::<Result<_, _>>()?;
         // Each wrapper record is walked once for its rows, as the page's export does.
         let mut events = EventExtractor::default();
         for &r in &rows {
-            let r = r as usize;
-            let f = store.file(r) as usize;
-            let (off, len) = store.record_range(r);
-            let b = &files[f];
-            let end = (off + len as u64).min(b.len() as u64) as usize;
-            let rec = &b[(off as usize).min(end)..end];
-            let ev = events
-                .event((f as u32, off), rec, store.wrap_item(r))
-                .map_err(|e| format!("{}: {e}", args.pos[f]))?;
-            writeln!(o, "{}", ev.text).map_err(w)?;
+            with_event(
+                &store,
+                &files,
+                &args.pos,
+                &mut events,
+                false,
+                r as usize,
+                &mut |b| o.write_all(b).and_then(|_| o.write_all(b"\n")).map_err(w),
+            )?;
         }
         o.flush().map_err(w)?;
         return Ok(ExitCode::SUCCESS);
