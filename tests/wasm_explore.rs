@@ -94,7 +94,7 @@ fn query_pages_sorts_and_requests() {
     let text = lines().join("\n") + "\n";
     let s = load(text.as_bytes());
     let mut ex = Explore::default();
-    let r = ex.query(&s, None, &spec("user:alice", SortBy::TimeAsc, false));
+    let r = ex.query(&s, &[], None, &spec("user:alice", SortBy::TimeAsc, false));
     assert_eq!((r.id, r.count, r.rows), (7, 3, 3));
     assert!(r.error.is_none());
     let tl = r.timeline.unwrap();
@@ -112,18 +112,23 @@ fn query_pages_sorts_and_requests() {
     let tops = ex.tops(&s, 5);
     assert_eq!(tops[0].rows[0].value, "alice");
     // Latency, slowest first; a page beyond the end is empty.
-    let r = ex.query(&s, None, &spec("", SortBy::LatencyDesc, false));
+    let r = ex.query(&s, &[], None, &spec("", SortBy::LatencyDesc, false));
     assert_eq!(r.page.rows[0].verb, "list");
     assert_eq!(ex.rows(&s, 7, 10, 5).rows.len(), 0);
     // One row per request: 3 requests, alice's get shown by its last stage.
-    let r = ex.query(&s, None, &spec("", SortBy::TimeAsc, true));
+    let r = ex.query(&s, &[], None, &spec("", SortBy::TimeAsc, true));
     assert_eq!((r.count, r.rows), (4, 3));
     assert!(r.page.rows.iter().all(|v| v.stage == "ResponseComplete"));
     assert_eq!(one_per_request(&s, &[]).len(), 0, "empty in, empty out");
     // A filter error keeps its byte range; nothing matches -> an empty, valid answer.
-    let r = ex.query(&s, None, &spec("verb:get usr:x", SortBy::TimeAsc, false));
+    let r = ex.query(
+        &s,
+        &[],
+        None,
+        &spec("verb:get usr:x", SortBy::TimeAsc, false),
+    );
     assert_eq!(r.error.as_ref().map(|e| e.start), Some(9));
-    let r = ex.query(&s, None, &spec("user:nobody", SortBy::TimeAsc, false));
+    let r = ex.query(&s, &[], None, &spec("user:nobody", SortBy::TimeAsc, false));
     assert_eq!((r.count, r.page.rows.len()), (0, 0));
 }
 

@@ -665,12 +665,8 @@ fn collect(
             }
             segs.pop();
         }
-        Some(_) => {
-            if !segs.is_empty() {
-                out.push(path_text(side, segs));
-            }
-        }
-        None => {}
+        Some(_) if !segs.is_empty() => out.push(path_text(side, segs)),
+        _ => {}
     }
 }
 

@@ -14,6 +14,7 @@
 //! a row is a few array lookups. Errors carry the byte range of the offending text.
 
 pub mod body;
+pub mod bodyscan;
 pub mod complete;
 pub mod parse;
 

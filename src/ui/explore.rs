@@ -194,6 +194,10 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
         })
     };
     let pending = st.result.as_ref().is_none_or(|r| r.id != st.sent);
+    let on_stop = {
+        let send = props.send.clone();
+        Callback::from(move |()| send.emit(Request::StopQuery))
+    };
     let main = match &st.result {
         None => html! { <section class="panel"><p class="muted">{"Filtering…"}</p></section> },
         Some(r) => {
@@ -246,7 +250,7 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
                 </section>
             }
             <div class="explore-bar">
-                <FilterBar state={st.clone()} dispatch={d.clone()} {on_complete} {pending} />
+                <FilterBar state={st.clone()} dispatch={d.clone()} {on_complete} {pending} {on_stop} />
                 <div class="exports">
                     <button class="button small" onclick={export(ExportKind::Events)} disabled={st.exporting || st.result.as_ref().is_none_or(|r| r.count == 0)}
                         data-testid="export-events" title="Download the matching events as JSON lines, byte-identical to the log's lines">

@@ -122,6 +122,17 @@ pub struct ExploreState {
     pub help_open: bool,
     pub export: Option<Rc<Exported>>,
     pub exporting: bool,
+    /// The body search of the latest query, while it reads.
+    pub search: Option<SearchProgress>,
+}
+
+/// How far a body search (`req.`/`resp.` terms) has read.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct SearchProgress {
+    pub done_bytes: u64,
+    pub total_bytes: u64,
+    pub candidates: u64,
+    pub matched: u64,
 }
 
 impl Default for ExploreState {
@@ -152,6 +163,7 @@ impl Default for ExploreState {
             help_open: false,
             export: None,
             exporting: false,
+            search: None,
         }
     }
 }
@@ -247,7 +259,10 @@ impl ExploreState {
             ExploreAction::SetSort(s) => self.sort = s,
             ExploreAction::TogglePerRequest => self.per_request = !self.per_request,
             ExploreAction::ToggleLocalTime => self.local_time = !self.local_time,
-            ExploreAction::QuerySent(id) => self.sent = id,
+            ExploreAction::QuerySent(id) => {
+                self.sent = id;
+                self.search = None;
+            }
             ExploreAction::Select { index, open } => {
                 let n = self.total_rows();
                 if n > 0 {
@@ -304,7 +319,22 @@ impl ExploreState {
     /// Takes a worker answer that belongs to the Explore view.
     pub fn on_response(&mut self, r: Response) {
         match r {
+            Response::QueryProgress {
+                id,
+                done_bytes,
+                total_bytes,
+                candidates,
+                matched,
+            } if id == self.sent => {
+                self.search = Some(SearchProgress {
+                    done_bytes,
+                    total_bytes,
+                    candidates,
+                    matched,
+                });
+            }
             Response::QueryResult(q) if q.id == self.sent => {
+                self.search = None;
                 if let Some(e) = q.error.clone() {
                     self.error = Some(e);
                 } else {

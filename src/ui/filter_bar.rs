@@ -26,6 +26,8 @@ pub struct FilterBarProps {
     pub on_complete: Callback<(String, u32)>,
     /// The query is still running.
     pub pending: bool,
+    /// Stops a running body search.
+    pub on_stop: Callback<()>,
 }
 
 /// Largest char boundary `<= i` in `s`.
@@ -224,6 +226,10 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
                     }) }
                     </tbody>
                 </table>
+                <p><b>{"Inside the events: "}</b><code>{"req.<path>:value"}</code>{" tests the request body, "}<code>{"resp.<path>:value"}</code>{" the response body. "}
+                   <code>{"req.spec.containers[*].securityContext.privileged:true"}</code>{" · "}<code>{"req.roleRef.name:cluster-admin"}</code>{" · "}<code>{"resp.reason:*"}</code>{" (exists) · "}<code>{"req.rules[*].verbs:\"*\""}</code>{" (quoted: literal) · "}<code>{"resp.spec.replicas:>3"}</code>
+                   {". Keys are case-sensitive; "}<code>{"[*]"}</code>{" every element; a key with dots in quotes: "}<code>{"req.metadata.labels.\"app.kubernetes.io/name\":web"}</code>
+                   {". The other terms narrow first; then only those events are read again from the file. Type "}<code>{"req."}</code>{" for the paths seen in the loaded bodies."}</p>
                 <p class="muted">{"Examples: "}<code>{"code:>=400 -user:system:*"}</code>{" · "}<code>{"resource:pods/exec"}</code>{" · "}<code>{"latency:>1s verb:list"}</code>{" · "}<code>{"rule:none"}</code></p>
             </div>
         }
@@ -238,6 +244,22 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
                 <b>{ human_count(r.count) }</b>{ format!(" of {} events{scope}", human_count(r.total)) }
                 { for req }
                 <span class="muted">{ format!(" · {}", human_bytes(r.bytes)) }</span>
+            </div>
+        }
+    });
+    let search = st.search.map(|p| {
+        let pct = (p.done_bytes * 100).checked_div(p.total_bytes).unwrap_or(100);
+        let stop = {
+            let cb = props.on_stop.clone();
+            Callback::from(move |_: MouseEvent| cb.emit(()))
+        };
+        html! {
+            <div class="body-search" data-testid="body-search" role="status"
+                 data-done={p.done_bytes.to_string()} data-total={p.total_bytes.to_string()} data-matched={p.matched.to_string()}>
+                <progress max="100" value={pct.to_string()} aria-label="Body search"></progress>
+                { format!(" Reading the bodies of {} candidate events: {} % of {} · {} match so far ",
+                    human_count(p.candidates), pct, human_bytes(p.total_bytes), human_count(p.matched)) }
+                <button class="button small" onclick={stop} data-testid="body-search-stop" title="Stop reading; the filter stays as typed">{"Stop"}</button>
             </div>
         }
     });
@@ -258,7 +280,8 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
                 </span>
             </div>
             <button class="button small" onclick={toggle_help} aria-expanded={st.help_open.to_string()} data-testid="filter-help-button" title="Filter language">{"Fields"}</button>
-            { for count }
+            { for search }
+            if st.search.is_none() { { for count } }
             { for error.map(|e| html! {
                 <div class="filter-error" role="alert" data-testid="filter-error">{ &e.message }<span class="muted">{" — showing the previous result"}</span></div>
             }) }

@@ -226,6 +226,7 @@ impl Reducible for State {
             // ---- Explore view (issue 5) ----
             Action::Worker(
                 r @ (Response::QueryResult(_)
+                | Response::QueryProgress { .. }
                 | Response::Tops { .. }
                 | Response::Rows(_)
                 | Response::Event(_)

@@ -44,6 +44,20 @@ pub enum Msg {
         generation: u32,
         reply: helper::HelperReply,
     },
+    /// The bytes of the body search's next window (`Ok(None)`: read it here, in a step of
+    /// its own, after the event loop had its turn).
+    SearchBytes {
+        generation: u32,
+        bytes: Result<Option<Vec<u8>>, String>,
+    },
+}
+
+/// A body search in progress: one at a time, a new query or a load replaces it.
+struct Search {
+    to: HandlerId,
+    spec: crate::web::protocol::QuerySpec,
+    scan: Box<crate::query::bodyscan::Scan>,
+    t0: f64,
 }
 
 /// The worker.
@@ -66,6 +80,9 @@ pub struct Engine {
     // ---- policy workbench (issue 6) ----
     /// What the workbench keeps between answers (attribute index, baseline evaluation).
     workbench: workbench::Cache,
+    /// The running body search, and the generation its reads carry.
+    search: Option<Search>,
+    search_gen: u32,
 }
 
 fn now_ms() -> f64 {
@@ -94,6 +111,8 @@ impl Worker for Engine {
             raw: Vec::new(),
             explore,
             workbench,
+            search: None,
+            search_gen: 0,
         }
     }
 
@@ -113,6 +132,11 @@ impl Worker for Engine {
                         .helper(generation, start, reply.into_event(), now);
                 }
             }
+            Msg::SearchBytes { generation, bytes } => {
+                if generation == self.search_gen && self.search.is_some() {
+                    self.search_window(scope, bytes);
+                }
+            }
         }
         self.run(scope);
     }
@@ -127,6 +151,7 @@ impl Worker for Engine {
                 },
             ),
             Request::Load { files, as_policy } => {
+                self.stop_search();
                 let specs = files.into_iter().map(|f| self.source(f)).collect();
                 self.loader.load(id, specs, as_policy, now);
             }
@@ -135,6 +160,7 @@ impl Worker for Engine {
             Request::LoadSample => self.loader.load_sample(id, now),
             Request::Cancel => self.loader.cancel(id, now),
             Request::Clear => {
+                self.stop_search();
                 self.loader.clear(id);
                 self.sources.clear();
                 self.policy = None;
@@ -144,15 +170,37 @@ impl Worker for Engine {
             }
             // ---- Explore view (issue 5): answered only between loads ----
             Request::Query(q) if !self.loader.is_loading() => {
-                let r = self
+                self.stop_search();
+                match self
                     .explore
-                    .query(self.loader.store(), self.policy.as_ref(), &q);
-                let ok = r.error.is_none();
-                scope.respond(id, Response::QueryResult(Box::new(r)));
-                // The panels follow: the timeline and the table are drawn meanwhile.
-                if ok {
-                    let tops = self.explore.tops(self.loader.store(), q.top);
-                    scope.respond(id, Response::Tops { id: q.id, tops });
+                    .begin_query(self.loader.store(), self.policy.as_ref(), &q)
+                {
+                    Ok(r) => self.answer_query(scope, id, &q, r),
+                    Err(scan) => {
+                        self.search = Some(Search {
+                            to: id,
+                            spec: q,
+                            scan,
+                            t0: now,
+                        });
+                        self.search_progress(scope);
+                        self.search_read(scope);
+                    }
+                }
+            }
+            Request::StopQuery => {
+                if let Some(se) = self.search.take() {
+                    self.search_gen = self.search_gen.wrapping_add(1);
+                    let why = format!(
+                        "Body search stopped after {} of {} ({} matches so far) — press Enter to search again.",
+                        crate::util::human_bytes(se.scan.done_bytes),
+                        crate::util::human_bytes(se.scan.total_bytes),
+                        se.scan.matched_so_far
+                    );
+                    let r = self
+                        .explore
+                        .search_failed(self.loader.store(), &se.spec, &why, se.t0);
+                    scope.respond(se.to, Response::QueryResult(Box::new(r)));
                 }
             }
             Request::Rows {
@@ -175,7 +223,9 @@ impl Worker for Engine {
                 text,
                 cursor,
             } => {
-                let completion = explore::completion(self.loader.store(), &text, cursor);
+                let completion =
+                    self.explore
+                        .complete(self.loader.store(), &self.raw, &text, cursor);
                 scope.respond(id, Response::Completion { id: q, completion });
             }
             Request::Export { id: q, kind } if !self.loader.is_loading() => {
@@ -211,6 +261,120 @@ impl Worker for Engine {
 }
 
 impl Engine {
+    /// Sends a query's answer, then its top-N tables (the timeline and the table are
+    /// drawn meanwhile).
+    fn answer_query(
+        &mut self,
+        scope: &WorkerScope<Self>,
+        id: HandlerId,
+        q: &crate::web::protocol::QuerySpec,
+        r: crate::web::protocol::QueryResult,
+    ) {
+        let ok = r.error.is_none();
+        scope.respond(id, Response::QueryResult(Box::new(r)));
+        if ok {
+            let tops = self.explore.tops(self.loader.store(), q.top);
+            scope.respond(id, Response::Tops { id: q.id, tops });
+        }
+    }
+
+    /// Forgets the running body search (its reads in flight are ignored when they land).
+    fn stop_search(&mut self) {
+        self.search = None;
+        self.search_gen = self.search_gen.wrapping_add(1);
+    }
+
+    fn search_progress(&self, scope: &WorkerScope<Self>) {
+        if let Some(se) = &self.search {
+            scope.respond(
+                se.to,
+                Response::QueryProgress {
+                    id: se.spec.id,
+                    done_bytes: se.scan.done_bytes,
+                    total_bytes: se.scan.total_bytes,
+                    candidates: se.scan.candidates.len() as u64,
+                    matched: se.scan.matched_so_far,
+                },
+            );
+        }
+    }
+
+    /// Starts reading the search's next window, or answers the query when none is left.
+    /// A plain `File` window is read asynchronously; the sample's bytes and gzip files
+    /// (one decompression pass) are read in a step of their own after a turn of the event
+    /// loop, so a Stop always gets in between windows.
+    fn search_read(&mut self, scope: &WorkerScope<Self>) {
+        let Some(se) = &self.search else {
+            return;
+        };
+        let Some(w) = se.scan.next_window().cloned() else {
+            let se = self.search.take().expect("checked above");
+            let matched = se.scan.matched();
+            let r = self
+                .explore
+                .finish_query(self.loader.store(), &se.spec, Some(matched), se.t0);
+            self.answer_query(scope, se.to, &se.spec, r);
+            return;
+        };
+        let generation = self.search_gen;
+        let blob = match self.raw.get(w.file as usize).and_then(Option::as_ref) {
+            Some(RawSource::Blob(b)) if !w.gzip => Some(b.clone()),
+            _ => None,
+        };
+        let scope = scope.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let bytes = match blob {
+                Some(b) => crate::web::reader::read_slice(&b, w.start, w.end)
+                    .await
+                    .map(Some),
+                None => {
+                    crate::web::reader::next_turn().await;
+                    Ok(None)
+                }
+            };
+            scope.send_message(Msg::SearchBytes { generation, bytes });
+        });
+    }
+
+    /// A window's bytes arrived (or are to be read here): decide its events, go on.
+    fn search_window(&mut self, scope: &WorkerScope<Self>, bytes: Result<Option<Vec<u8>>, String>) {
+        let store = self.loader.store();
+        let Some(se) = self.search.as_mut() else {
+            return;
+        };
+        let Some(w) = se.scan.next_window().cloned() else {
+            return;
+        };
+        let done = match bytes {
+            Ok(Some(buf)) => {
+                se.scan.window_done(store, &|_, off, len| {
+                    crate::query::bodyscan::Scan::slice_of(&w, &buf, off, len)
+                });
+                Ok(())
+            }
+            Ok(None) => explore::window_step(store, &self.raw, &mut se.scan, &w),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = done {
+            let se = self.search.take().expect("checked above");
+            self.search_gen = self.search_gen.wrapping_add(1);
+            let name = store
+                .files
+                .get(w.file as usize)
+                .map_or("?", |f| f.name.as_str());
+            let r = self.explore.search_failed(
+                store,
+                &se.spec,
+                &format!("Body search could not read {name}: {e}"),
+                se.t0,
+            );
+            scope.respond(se.to, Response::QueryResult(Box::new(r)));
+            return;
+        }
+        self.search_progress(scope);
+        self.search_read(scope);
+    }
+
     /// Gives `file` an id the loader can name it by.
     fn source(&mut self, file: FileRef) -> SourceSpec {
         let id = self.next_source;

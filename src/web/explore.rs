@@ -21,7 +21,9 @@ use crate::audit::policy::LoadedPolicy;
 use crate::audit::Stage;
 use crate::ingest::gzip::GzipStream;
 use crate::ingest::record::{event_json, EventExtractor, EventJson};
-use crate::query::complete::complete;
+use crate::query::body::PathSet;
+use crate::query::bodyscan::{Scan, Window, WINDOW_BYTES};
+use crate::query::complete::{body_path_at, complete, complete_path};
 use crate::store::{AuditIndex, Dim, Format, Store, F_WRAPPED};
 use crate::web::protocol::{
     Completion, EventDetail, ExportKind, Exported, QueryResult, QuerySpec, RowView, RowsPage,
@@ -181,6 +183,8 @@ pub struct Explore {
     eval: Option<Evaluation>,
     audit: Option<AuditIndex>,
     cache: Option<Cached>,
+    /// Paths seen in a sample of the loaded bodies (completion of `req.`/`resp.`).
+    paths: Option<PathSet>,
 }
 
 impl Explore {
@@ -223,17 +227,71 @@ impl Explore {
     }
 
     /// Answers a query: filters (or reuses the cached rows), bins, ranks, first page.
+    /// Body predicates are decided here and now, reading `raw` synchronously (tests; the
+    /// engine uses [`begin_query`](Self::begin_query) and reads window by window).
     pub fn query(
         &mut self,
         s: &Store,
+        raw: &[Option<RawSource>],
         policy: Option<&LoadedPolicy>,
         q: &QuerySpec,
     ) -> QueryResult {
         let t0 = js_sys::Date::now();
+        match self.begin_query(s, policy, q) {
+            Ok(r) => r,
+            Err(mut scan) => {
+                while let Some(w) = scan.next_window().cloned() {
+                    if let Err(e) = window_step(s, raw, &mut scan, &w) {
+                        return self.search_failed(s, q, &e, t0);
+                    }
+                }
+                let matched = scan.matched();
+                self.finish_query(s, q, Some(matched), t0)
+            }
+        }
+    }
+
+    /// Starts a query. `Err(scan)`: the filter has body predicates and its candidates
+    /// must be read (see [`window_step`]), then [`finish_query`](Self::finish_query).
+    pub fn begin_query(
+        &mut self,
+        s: &Store,
+        policy: Option<&LoadedPolicy>,
+        q: &QuerySpec,
+    ) -> Result<QueryResult, Box<Scan>> {
+        let t0 = js_sys::Date::now();
         self.ensure(s, policy);
         let ev = self.eval.as_ref();
+        let same_rows = self
+            .cache
+            .as_ref()
+            .is_some_and(|c| c.filter == q.filter && c.range == q.range);
+        if same_rows {
+            return Ok(self.finish_query(s, q, None, t0));
+        }
+        let f = match crate::query::compile(s, &q.filter, ev) {
+            Ok(f) => f,
+            Err(e) => {
+                let mut res = self.empty_result(s, q);
+                res.error = Some(e);
+                res.elapsed_ms = js_sys::Date::now() - t0;
+                return Ok(res);
+            }
+        };
+        let matched = f.select(s, q.range, ev);
+        if f.needs_bodies() {
+            let gz: Vec<bool> = s.files.iter().map(|f| f.gzip).collect();
+            return Err(Box::new(Scan::new(s, f, matched, WINDOW_BYTES, &|file| {
+                gz.get(file as usize).copied().unwrap_or(false)
+            })));
+        }
+        Ok(self.finish_query(s, q, Some(matched), t0))
+    }
+
+    /// A query's answer without rows (errors, stopped searches).
+    fn empty_result(&self, s: &Store, q: &QuerySpec) -> QueryResult {
         let span = (!s.is_empty()).then(|| (s.received(0), s.received(s.len() - 1)));
-        let mut res = QueryResult {
+        QueryResult {
             id: q.id,
             filter: q.filter.clone(),
             error: None,
@@ -250,23 +308,46 @@ impl Explore {
                 total: 0,
                 rows: Vec::new(),
             },
-            policy: ev.is_some(),
+            policy: self.eval.is_some(),
             elapsed_ms: 0.0,
+        }
+    }
+
+    /// The answer when a body search could not read its files (or was stopped): an error
+    /// over the body terms' text, nothing cached.
+    pub fn search_failed(&self, s: &Store, q: &QuerySpec, why: &str, t0: f64) -> QueryResult {
+        let mut res = self.empty_result(s, q);
+        let terms = crate::query::parse(&q.filter).unwrap_or_default();
+        let body: Vec<_> = terms
+            .iter()
+            .filter(|t| t.field == crate::query::Field::Body)
+            .collect();
+        let (start, end) = match (body.first(), body.last()) {
+            (Some(a), Some(b)) => (a.start, b.end),
+            _ => (0, q.filter.len()),
         };
-        let same_rows = self
-            .cache
-            .as_ref()
-            .is_some_and(|c| c.filter == q.filter && c.range == q.range);
-        if !same_rows {
-            let f = match crate::query::compile(s, &q.filter, ev) {
-                Ok(f) => f,
-                Err(e) => {
-                    res.error = Some(e);
-                    res.elapsed_ms = js_sys::Date::now() - t0;
-                    return res;
-                }
-            };
-            let matched = f.select(s, q.range, ev);
+        res.error = Some(crate::query::CompileError {
+            message: why.to_string(),
+            start,
+            end,
+        });
+        res.elapsed_ms = js_sys::Date::now() - t0;
+        res
+    }
+
+    /// Completes a query with its rows (`None`: the cached rows are still right).
+    pub fn finish_query(
+        &mut self,
+        s: &Store,
+        q: &QuerySpec,
+        matched: Option<Vec<u32>>,
+        t0: f64,
+    ) -> QueryResult {
+        let ev = self.eval.as_ref();
+        let span = (!s.is_empty()).then(|| (s.received(0), s.received(s.len() - 1)));
+        let mut res = self.empty_result(s, q);
+        let same_rows = matched.is_none();
+        if let Some(matched) = matched {
             let bytes = matched
                 .iter()
                 .map(|&r| s.event_size(r as usize) as u64)
@@ -533,13 +614,137 @@ impl Explore {
     }
 }
 
-/// Completes the filter (the engine's completion over the whole store).
-pub fn completion(s: &Store, text: &str, cursor: u32) -> Completion {
-    let mut c = cursor as usize;
-    while c < text.len() && !text.is_char_boundary(c) {
-        c += 1;
+/// Reads window `w` of a body search synchronously and decides its events (gzip: one
+/// decompression pass over the window's records).
+pub fn window_step(
+    s: &Store,
+    raw: &[Option<RawSource>],
+    scan: &mut Scan,
+    w: &Window,
+) -> Result<(), String> {
+    let name = s
+        .files
+        .get(w.file as usize)
+        .map_or("?", |f| f.name.as_str());
+    let src = raw
+        .get(w.file as usize)
+        .and_then(Option::as_ref)
+        .ok_or_else(|| format!("{name} is no longer available to read."))?;
+    if w.gzip {
+        let ranges = scan.gzip_ranges(s);
+        let parts = read_gzip_ranges(src, &ranges)?;
+        scan.window_done(s, &|k, _, _| parts.get(k).map(Vec::as_slice));
+    } else {
+        let buf = src.read(w.start, w.end)?;
+        scan.window_done(s, &|_, off, len| Scan::slice_of(w, &buf, off, len));
     }
-    complete(s, text, c.min(text.len()), 12)
+    Ok(())
+}
+
+/// Bodies read for path completion at most, and per resource (so every kind's fields
+/// are proposed, not only the most frequent kind's).
+const PATH_SAMPLE: usize = 600;
+const PATH_SAMPLE_PER_RESOURCE: u32 = 25;
+
+impl Explore {
+    /// Completes the filter: field names and frequent values over the whole store; body
+    /// paths from the paths seen in a sample of the loaded bodies (read once per store).
+    pub fn complete(
+        &mut self,
+        s: &Store,
+        raw: &[Option<RawSource>],
+        text: &str,
+        cursor: u32,
+    ) -> Completion {
+        let mut c = cursor as usize;
+        while c < text.len() && !text.is_char_boundary(c) {
+            c += 1;
+        }
+        let c = c.min(text.len());
+        if body_path_at(text, c).is_none() {
+            return complete(s, text, c, 12);
+        }
+        if self.paths.is_none() {
+            self.paths = Some(sample_paths(s, raw));
+        }
+        complete_path(self.paths.as_ref().expect("set above"), text, c, 12)
+    }
+}
+
+/// The paths of a sample of the bodies: up to [`PATH_SAMPLE_PER_RESOURCE`] events with a
+/// body per resource, [`PATH_SAMPLE`] in all, each file read once (gzip: one pass).
+fn sample_paths(s: &Store, raw: &[Option<RawSource>]) -> PathSet {
+    let mut per_res: HashMap<u32, u32> = HashMap::new();
+    let mut pick: Vec<u32> = Vec::new();
+    for r in 0..s.len() {
+        if pick.len() >= PATH_SAMPLE {
+            break;
+        }
+        if s.request_object_size(r) == 0 && s.response_object_size(r) == 0 {
+            continue;
+        }
+        let n = per_res.entry(s.sym(Dim::Resource, r)).or_default();
+        if *n < PATH_SAMPLE_PER_RESOURCE {
+            *n += 1;
+            pick.push(r as u32);
+        }
+    }
+    let mut set = PathSet::default();
+    let f = crate::query::parse("req.x:*")
+        .ok()
+        .and_then(|t| crate::query::Filter::compile(s, &t, None).ok());
+    let Some(f) = f else {
+        return set;
+    };
+    // A body search's plan reads each file's windows once; its extractor takes wrapped
+    // events out. The "filter" only serves the plan; the events go to the path set.
+    let gz: Vec<bool> = s.files.iter().map(|f| f.gzip).collect();
+    let mut scan = Scan::new(s, f, pick, WINDOW_BYTES, &|file| {
+        gz.get(file as usize).copied().unwrap_or(false)
+    });
+    let mut ex = EventExtractor::default();
+    while let Some(w) = scan.next_window().cloned() {
+        let Some(src) = raw.get(w.file as usize).and_then(Option::as_ref) else {
+            scan.window_done(s, &|_, _, _| None);
+            continue;
+        };
+        let recs: Vec<(usize, Vec<u8>)> = if w.gzip {
+            let ranges = scan.gzip_ranges(s);
+            read_gzip_ranges(src, &ranges)
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+                .collect()
+        } else {
+            match src.read(w.start, w.end) {
+                Ok(buf) => w
+                    .items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, &i)| {
+                        let (off, len) = s.record_range(scan.candidates[i as usize] as usize);
+                        Scan::slice_of(&w, &buf, off, len).map(|b| (k, b.to_vec()))
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
+            }
+        };
+        for (k, rec) in recs {
+            let Some(&i) = w.items.get(k) else { continue };
+            let r = scan.candidates[i as usize] as usize;
+            let (off, _) = s.record_range(r);
+            match s.wrap_item(r) {
+                None => set.add_event(&rec),
+                item => {
+                    if let Ok(e) = ex.event((w.file, off), &rec, item) {
+                        set.add_event(e.text.as_bytes());
+                    }
+                }
+            }
+        }
+        scan.window_done(s, &|_, _, _| None);
+    }
+    set
 }
 
 /// One row per audit ID: the one with the latest stage, in order of first appearance.

@@ -69,8 +69,12 @@ pub enum Request {
     SetLimits { max_events: u64 },
 
     // ---- Explore view (issue 5); answered by `crate::web::explore` ------------------
-    /// Filters, bins and ranks: answered by [`Response::QueryResult`] (same `id`).
+    /// Filters, bins and ranks: answered by [`Response::QueryResult`] (same `id`). With
+    /// body predicates (`req.`/`resp.`) the candidates' bytes are read first, window by
+    /// window, with [`Response::QueryProgress`] in between; a new query replaces it.
     Query(QuerySpec),
+    /// Stops the running body search: its query is answered with an error saying so.
+    StopQuery,
     /// A page of the last query's table: answered by [`Response::Rows`].
     Rows { id: u32, offset: u32, limit: u32 },
     /// One event's original JSON, its other stages and its rule: [`Response::Event`].
@@ -104,6 +108,15 @@ pub enum Response {
 
     // ---- Explore view (issue 5) ------------------------------------------------------
     QueryResult(Box<QueryResult>),
+    /// A body search of query `id` is reading: bytes read of those to read, candidate
+    /// events (the metadata terms' rows) and matches so far.
+    QueryProgress {
+        id: u32,
+        done_bytes: u64,
+        total_bytes: u64,
+        candidates: u64,
+        matched: u64,
+    },
     /// The top-N tables of query `id`, sent right after its [`Response::QueryResult`]
     /// (the timeline and the table do not wait for them).
     Tops {

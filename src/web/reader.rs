@@ -25,6 +25,20 @@ pub async fn read_slice(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, St
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
+/// Resolves after a turn of the event loop (a zero-delay timer, so messages waiting for
+/// the worker — a Stop — are handled first; a resolved promise would run before them).
+pub async fn next_turn() {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        let g: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        if g.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .is_err()
+        {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = JsFuture::from(p).await;
+}
+
 /// Reads bytes `[start, end)` of `blob` synchronously. Works only inside a worker
 /// (`FileReaderSync` does not exist on the main thread).
 pub fn read_slice_sync(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, String> {
