@@ -96,10 +96,11 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
             st.per_request,
             summary_key,
             policy_key,
+            st.retry,
         );
         use_effect_with(
             deps,
-            move |(filter, range, stack, sort, per_request, summary, _)| {
+            move |(filter, range, stack, sort, per_request, summary, _, _)| {
                 if summary.is_some() {
                     let id = fresh();
                     dispatch.emit(ExploreAction::QuerySent(id));

@@ -124,6 +124,8 @@ pub struct ExploreState {
     pub exporting: bool,
     /// The body search of the latest query, while it reads.
     pub search: Option<SearchProgress>,
+    /// Bumped to ask the same query again.
+    pub retry: u32,
 }
 
 /// How far a body search (`req.`/`resp.` terms) has read.
@@ -164,6 +166,7 @@ impl Default for ExploreState {
             export: None,
             exporting: false,
             search: None,
+            retry: 0,
         }
     }
 }
@@ -248,7 +251,14 @@ impl ExploreState {
                 self.filter = t;
                 self.completion_index = 0;
             }
-            ExploreAction::Apply => self.applied = self.filter.clone(),
+            ExploreAction::Apply => {
+                // Enter on the filter already applied asks again (a stopped or failed
+                // body search is searched again).
+                if self.applied == self.filter && self.error.is_some() {
+                    self.retry = self.retry.wrapping_add(1);
+                }
+                self.applied = self.filter.clone();
+            }
             ExploreAction::SetFilter(f) => {
                 self.filter = f;
                 self.applied = self.filter.clone();
