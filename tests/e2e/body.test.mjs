@@ -111,8 +111,10 @@ test('body predicates, resource: and impersonation equal a plain count and the C
   // Completion: the paths of the loaded bodies.
   await page.getByTestId('filter-input').fill('');
   await page.getByTestId('filter-input').pressSequentially('req.spec.containers[*].sec');
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=completion] .c-label')].some((l) => l.textContent === 'req.spec.containers[*].securityContext.privileged'), null, { timeout: 10_000 });
-  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=completion][data-fresh=true] .c-label')].some((l) => l.textContent === 'req.spec.containers[*].securityContext.privileged'), null, { timeout: 10_000 });
+  const labels = await page.locator('[data-testid=completion] .c-label').allInnerTexts();
+  assert.ok(labels.every((l) => l.startsWith('req.spec.containers[*].sec')), labels.join(' '));
+  await page.getByTestId('filter-input').press('Tab');
   const v = await page.getByTestId('filter-input').inputValue();
   assert.ok(v.startsWith('req.spec.containers[*].securityContext.'), v);
   await setFilter(page, 'req.spec.containers[*].securityContext.privileged:true');
