@@ -473,3 +473,76 @@ fn facts_survive_wire_absorb_rollback_and_duplicate_drop() {
     main.drop_cross_file_duplicates();
     assert_eq!(digest(&main), want);
 }
+
+#[test]
+fn readable_header_on_the_corpus() {
+    use audit_lens::analysis::describe::{readable, verdicts};
+    let Some(c) = corpus() else { return };
+    // The OpenShift log's exec (requestURI quoted in the exec test above; user, agent
+    // and source IP as in its line: jq '.user.username, .userAgent, .sourceIPs[0]').
+    let text = std::fs::read_to_string(c.join("logs/openshift-clo-apiaudit-audit_in.log")).unwrap();
+    let s = load("openshift", text.as_bytes());
+    let r = (0..s.len())
+        .find(|&r| s.fact_bits(r) & FACT_EXEC != 0)
+        .unwrap();
+    let line = text.lines().find(|l| l.contains("/exec?")).unwrap();
+    let v: Value = serde_json::from_str(line).unwrap();
+    let h = readable(&s, r, Some(line));
+    let want = format!(
+        "{} ({}, {}) exec `sh -c 'cat /var/log/kube-apiserver/audit.log | tail -n 100'` in pod openshift-kube-apiserver/kube-apiserver-oscar7 container kube-apiserver — {}",
+        audit_lens::analysis::describe::short_user(st(&v, "/user/username")),
+        audit_lens::analysis::describe::agent_short(st(&v, "/userAgent")),
+        st(&v, "/sourceIPs/0"),
+        v.pointer("/responseStatus/code").unwrap()
+    );
+    eprintln!("{}", h.summary);
+    assert_eq!(h.summary, want);
+    // RBAC's decision and reason as the annotations give them.
+    let rbac = &h.verdicts[0];
+    assert_eq!(rbac.source, "RBAC authorization");
+    assert_eq!(
+        rbac.reason,
+        st(&v, "/annotations/authorization.k8s.io~1reason")
+    );
+    // PodSecurity annotations (pod-security.kubernetes.io/enforce-policy and
+    // …/audit-violations) on the OpenShift log: each told as admission, not RBAC.
+    let mut psa = 0;
+    for (i, l) in text.lines().enumerate() {
+        let v: Value = serde_json::from_str(l).unwrap();
+        let ann = v.get("annotations").and_then(Value::as_object);
+        let n = ann.map_or(0, |a| {
+            a.keys()
+                .filter(|k| {
+                    *k == "pod-security.kubernetes.io/enforce-policy"
+                        || k.ends_with("/audit-violations")
+                })
+                .count()
+        });
+        if n == 0 {
+            continue;
+        }
+        let row = (0..s.len())
+            .find(|&r| {
+                s.offset(r)
+                    == text
+                        .lines()
+                        .take(i)
+                        .map(|x| x.len() as u64 + 1)
+                        .sum::<u64>()
+            })
+            .unwrap();
+        let pairs: Vec<(String, String)> = ann
+            .unwrap()
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect();
+        let got = verdicts(&s, row, &pairs);
+        let adm: Vec<_> = got
+            .iter()
+            .filter(|x| x.source == "Admission: PodSecurity")
+            .collect();
+        assert_eq!(adm.len(), n, "line {}", i + 1);
+        psa += n;
+    }
+    assert!(psa >= 2, "PodSecurity annotations seen: {psa}");
+}

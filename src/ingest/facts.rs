@@ -646,7 +646,7 @@ fn template_spec(spec: Option<Spec>) -> Option<Spec> {
 }
 
 fn push_once<'a>(v: &mut Vec<Cow<'a, str>>, s: Cow<'a, str>) {
-    if !v.iter().any(|x| *x == s) {
+    if !v.contains(&s) {
         v.push(s);
     }
 }

@@ -163,6 +163,25 @@ pub fn EventTable(props: &EventTableProps) -> Html {
             }
         }
     };
+    // The user as people read it (sa:ns/name, "→ impersonated"), cut in the middle when
+    // long; the full names on hover and for screen readers; a click filters by the user.
+    let user_cell = |r: &RowView| -> Html {
+        let label = super::format::user_label(&r.user, &r.impersonated);
+        let full = super::format::user_title(&r.user, &r.impersonated);
+        let shown = shown_as_text(&super::format::cut_middle(&label, 34)).into_owned();
+        match term_for("user", &r.user) {
+            Some(t) => {
+                let onclick = props.on_term.reform(move |e: MouseEvent| {
+                    e.stop_propagation();
+                    (t.clone(), e.shift_key())
+                });
+                html! { <span class="cell user"><button class="val" {onclick} title={format!("{full} — click: filter · shift-click: exclude")} aria-label={full.clone()} data-testid="user-cell">{ shown }</button></span> }
+            }
+            None => {
+                html! { <span class="cell user" title={full.clone()} aria-label={full} data-testid="user-cell">{ shown }</span> }
+            }
+        }
+    };
     let rows = (first..last).map(|i| {
         let sel = props.selected == Some(i);
         let onclick = props.on_select.reform(move |_: MouseEvent| (i, true));
@@ -187,7 +206,7 @@ pub fn EventTable(props: &EventTableProps) -> Html {
             <div class={classes!("vt-row", sel.then_some("selected"), (i % 2 == 1).then_some("odd"))} key={i}
                  data-testid="event-row" data-index={i.to_string()} data-row={r.row.to_string()} {onclick} aria-selected={sel.to_string()} role="row">
                 <span class="cell time mono" title={dom::time_ms(r.time_us, props.local_time)}>{ dom::time_ms(r.time_us, props.local_time).get(if props.show_year { 0 } else { 5 }..).unwrap_or("").to_string() }</span>
-                { cell("user", &r.user, r.user.clone(), "user") }
+                { user_cell(r) }
                 { cell("verb", &r.verb, r.verb.clone(), "verb") }
                 { if r.resource.is_empty() { cell("uri", &r.uri, what, "what") } else { cell("resource", &r.resource, what, "what") } }
                 { if r.namespace.is_empty() { html! { <span class="cell where" title={where_.clone()}>{ where_ }</span> } } else { cell("ns", &r.namespace, where_, "where") } }
