@@ -288,7 +288,7 @@ pub fn verdicts(s: &Store, r: usize, annotations: &[(String, String)]) -> Vec<Ve
             p => p.to_string(),
         };
         let outcome = match (prefix, key) {
-            (_, "audit-violations") => "audit violation (allowed: audit mode only)",
+            (_, "audit-violations") => "violates its audit-mode level (recorded, not enforced)",
             ("pod-security.kubernetes.io", "enforce-policy") => "enforced policy",
             ("pod-security.kubernetes.io", "exempt") => "exempt",
             ("pod-security.kubernetes.io", "error") => "error",
@@ -317,8 +317,12 @@ pub fn verdicts(s: &Store, r: usize, annotations: &[(String, String)]) -> Vec<Ve
             (true, true) => String::new(),
         };
         v.push(Verdict {
-            source: if admission {
+            source: if msg.contains("violates PodSecurity") {
+                "Admission: PodSecurity".into()
+            } else if admission {
                 "Admission".into()
+            } else if code == 403 && decision.is_empty() {
+                "Authorization or admission (the log records no decision)".into()
             } else {
                 "API response".into()
             },
