@@ -159,6 +159,17 @@ pub fn summary(s: &Store, r: usize) -> String {
         .facts(r)
         .filter(|f| f.bits & (FACT_EXEC | FACT_ATTACH | FACT_PORTFORWARD) != 0)
     else {
+        // A refused request did not happen: "tried to create", not "created".
+        let code = s.code(r);
+        if code >= 400 {
+            let verb = s.str(Dim::Verb, r);
+            return format!(
+                "{} tried to {} {} — {code}",
+                actor_phrase(s, r),
+                if verb.is_empty() { "request" } else { verb },
+                object_phrase(s, r)
+            );
+        }
         return sentence(s, r);
     };
     let pod = format!(
@@ -170,6 +181,9 @@ pub fn summary(s: &Store, r: usize) -> String {
         s.str(Dim::Name, r)
     );
     let mut out = actor_phrase(s, r);
+    if s.code(r) >= 400 {
+        out.push_str(" tried to");
+    }
     if f.bits & FACT_EXEC != 0 {
         let cmd = f.command_line();
         if cmd.is_empty() {
@@ -331,6 +345,8 @@ pub fn verdicts(s: &Store, r: usize, annotations: &[(String, String)]) -> Vec<Ve
             denied: true,
         });
     }
+    // The refusal first: it is what the reader looks for.
+    v.sort_by_key(|x| !x.denied);
     v
 }
 

@@ -209,7 +209,7 @@ pub fn EventTable(props: &EventTableProps) -> Html {
     let user_cell = |r: &RowView| -> Html {
         let label = super::format::user_label(&r.user, &r.impersonated);
         let full = super::format::user_title(&r.user, &r.impersonated);
-        let shown = shown_as_text(&super::format::cut_middle(&label, 34)).into_owned();
+        let shown = shown_as_text(&super::format::cut_middle(&label, 24)).into_owned();
         match term_for("user", &r.user) {
             Some(t) => {
                 let onclick = props.on_term.reform(move |e: MouseEvent| {

@@ -125,9 +125,10 @@ test('summary lines, decisions, facts, identity and columns', { skip }, async ()
     await filter(page, 'ns:openshift-marketplace verb:create code:403');
     assert.equal(Number(await page.getByTestId('result-count').getAttribute('data-events')), refused.length);
     await open(page);
-    const verdicts = page.getByTestId('verdict');
-    assert.equal(await verdicts.first().getAttribute('data-source'), 'RBAC authorization');
-    assert.match(await verdicts.first().innerText(), /allowed — RBAC: allowed by ClusterRoleBinding/);
+    assert.match(await page.getByTestId('event-summary').innerText(), / tried to create pods in openshift-marketplace — 403$/);
+    const rbac = page.locator('[data-testid=verdict][data-source="RBAC authorization"]');
+    assert.match(await rbac.innerText(), /allowed — RBAC: allowed by ClusterRoleBinding/);
+    assert.equal(await page.getByTestId('verdict').first().getAttribute('data-denied'), 'true', 'the refusal comes first');
     const denial = page.locator('[data-testid=verdict][data-denied=true]');
     // PodSecurity enforcement refused it (its message says "violates PodSecurity").
     assert.equal(await denial.getAttribute('data-source'), 'Admission: PodSecurity');
