@@ -334,27 +334,73 @@ fn body(
     let rv = 1_000_000 + rng.below(9_000_000);
     let _ = write!(
         s,
-        r#"{{"kind":"{kind}","apiVersion":"{api_version}","metadata":{{"name":"{name}","namespace":"{ns}","uid":"{uid}","resourceVersion":"{rv}","creationTimestamp":"2026-10-30T11:2{}:0{}Z","labels":{{"app":"{}","pod-template-hash":"5d8f6c7b9"}},"managedFields":[{{"manager":"kube-controller-manager","operation":"Update","apiVersion":"{api_version}","time":"2026-10-30T11:20:00Z","fieldsType":"FieldsV1","fieldsV1":{{"f:metadata":{{"f:labels":{{".":{{}},"f:app":{{}}}}}}}}}}]}},"spec":{{"containers":["#,
+        r#"{{"kind":"{kind}","apiVersion":"{api_version}","metadata":{{"name":"{name}","namespace":"{ns}","uid":"{uid}","resourceVersion":"{rv}","creationTimestamp":"2026-10-30T11:2{}:0{}Z","labels":{{"app":"{}","pod-template-hash":"5d8f6c7b9"}},"managedFields":[{{"manager":"kube-controller-manager","operation":"Update","apiVersion":"{api_version}","time":"2026-10-30T11:20:00Z","fieldsType":"FieldsV1","fieldsV1":{{"f:metadata":{{"f:labels":{{".":{{}},"f:app":{{}}}}}}}}}}]}},"spec":{{"#,
         rng.below(10),
         rng.below(10),
         rng.pick(APPS),
     );
+    // The shape of the kind: a workload's pod spec sits in `spec.template.spec`. The
+    // bytes added here do not count towards `approx`, so the random draws (and so every
+    // other figure of a generated log) stay as they were before bodies had shapes.
+    let spec_at = s.len();
+    let deployment = kind == "Deployment";
+    if deployment {
+        s.push_str(r#""replicas":2,"template":{"metadata":{"labels":{"app":"x"}},"spec":{"#);
+    }
+    // A node agent: the worker deployment runs privileged on the host's network, with
+    // the host's /var/log mounted (a small, realistic share of fact-bearing bodies).
+    let agent = deployment && name == "worker";
+    if agent {
+        s.push_str(r#""hostNetwork":true,"volumes":[{"name":"logs","hostPath":{"path":"/var/log","type":"Directory"}}],"#);
+    }
+    s.push_str(r#""containers":["#);
+    let mut extra = s.len() - spec_at - r#""containers":["#.len();
     let mut i = 0;
-    while s.len() < approx {
+    while s.len() - extra < approx {
         let _ = write!(
             s,
-            r#"{}{{"name":"c{i}","image":"registry.example.com/{}:1.{}.{}","resources":{{"requests":{{"cpu":"{}m","memory":"{}Mi"}}}},"env":[{{"name":"LOG_LEVEL","value":"info"}},{{"name":"FEATURE_FLAGS","value":"a,b,c"}}],"ports":[{{"containerPort":{}}}]}}"#,
+            r#"{}{{"name":"c{i}","image":"registry.example.com/{}:1.{}.{}",{}"resources":{{"requests":{{"cpu":"{}m","memory":"{}Mi"}}}},"env":[{{"name":"LOG_LEVEL","value":"info"}},{{"name":"FEATURE_FLAGS","value":"a,b,c"}}],"ports":[{{"containerPort":{}}}]}}"#,
             if i > 0 { "," } else { "" },
             rng.pick(APPS),
             rng.below(20),
             rng.below(10),
+            if agent && i == 0 {
+                r#""securityContext":{"privileged":true},"#
+            } else {
+                ""
+            },
             50 + rng.below(900),
             64 + rng.below(960),
             8000 + rng.below(1000)
         );
+        if agent && i == 0 {
+            extra += r#""securityContext":{"privileged":true},"#.len();
+        }
         i += 1;
     }
-    s.push_str(r#"]},"status":{"phase":"Running"}}"#);
+    if deployment {
+        s.push_str("]}}");
+    } else {
+        s.push(']');
+    }
+    if kind == "RoleBinding" {
+        // A binding has no spec: roleRef and subjects (the containers drawn above are
+        // dropped, so the draws stay the same). One app in seven is bound to
+        // cluster-admin (a namespaced cluster-admin binding: a real misstep).
+        s.truncate(spec_at - r#""spec":{"#.len());
+        let role = if name.starts_with("worker") {
+            "cluster-admin"
+        } else {
+            "edit"
+        };
+        let _ = write!(
+            s,
+            r#""roleRef":{{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"{role}"}},"subjects":[{{"kind":"ServiceAccount","name":"{}","namespace":"{ns}"}}]}}"#,
+            name.split('-').next().unwrap_or(name)
+        );
+        return s;
+    }
+    s.push_str(r#"},"status":{"phase":"Running"}}"#);
     s
 }
 

@@ -12,6 +12,7 @@
 //! Invariant: for every file, `events + rejected == records`; blank lines are not records.
 //! Nothing here panics on any input.
 
+pub mod facts;
 pub mod gzip;
 pub mod record;
 mod scan;

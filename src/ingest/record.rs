@@ -65,6 +65,8 @@ pub(crate) struct Status<'a> {
     pub(crate) code: Option<f64>,
     #[serde(borrow, default)]
     pub(crate) reason: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) message: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -398,6 +400,20 @@ fn push_event(store: &mut Store, r: &Rec, text: &str, pos: RecordPos, wrapped: b
     let code = status
         .and_then(|st| st.code)
         .map_or(0, |c| c.clamp(0.0, 65_535.0) as u16);
+    let (verb, resource, sub) = (s(&r.verb), s(&obj.resource), s(&obj.subresource));
+    // The cheap test first: most events are of no resource that carries facts.
+    let facts = if super::facts::is_candidate(verb, resource, sub) {
+        super::facts::extract(
+            verb,
+            resource,
+            sub,
+            s(&r.request_uri),
+            r.request_object.map(|b| b.get()),
+            r.response_object.map(|b| b.get()),
+        )
+    } else {
+        None
+    };
     let e = EventIn {
         file: pos.file,
         offset: pos.offset,
@@ -423,6 +439,8 @@ fn push_event(store: &mut Store, r: &Rec, text: &str, pos: RecordPos, wrapped: b
         request_uri: s(&r.request_uri),
         code,
         status_reason: status.map_or("", |st| s(&st.reason)),
+        message: status.map_or("", |st| s(&st.message)),
+        facts,
         decision: ann.map_or("", |a| s(&a.decision)),
         authz_reason: ann.map_or("", |a| s(&a.reason)),
         req_size: r.request_object.map_or(0, |v| v.get().len() as u32),

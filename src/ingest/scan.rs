@@ -377,6 +377,7 @@ pub(crate) fn scan(text: &str) -> Option<Rec<'_>> {
                             once!(st.code, Some(v));
                         }
                         "reason" => once!(st.reason, sc.opt_string()?),
+                        "message" => once!(st.message, sc.opt_string()?),
                         _ => {
                             sc.skip()?;
                         }

@@ -20,6 +20,7 @@ pub mod intern;
 pub mod wire;
 
 use crate::audit::{Level, RequestAttrs, Stage};
+pub use crate::ingest::facts::{EventFacts, FactTable, Facts, FactsIn};
 use crate::util::{format_uuid, parse_uuid};
 pub use col::SymCol;
 pub use intern::Interner;
@@ -170,6 +171,8 @@ pub struct EventIn<'a> {
     pub request_uri: &'a str,
     pub code: u16,
     pub status_reason: &'a str,
+    /// `responseStatus.message` (a denial's or an admission's words).
+    pub message: &'a str,
     pub decision: &'a str,
     pub authz_reason: &'a str,
     pub req_size: u32,
@@ -183,6 +186,9 @@ pub struct EventIn<'a> {
     pub record_len: u32,
     /// For a wrapped event: its leaf index in the record (see [`F_WRAPPED`]).
     pub item: u32,
+    /// Security-relevant facts found at ingest (`crate::ingest::facts`), for the few
+    /// events that have any.
+    pub facts: Option<FactsIn<'a>>,
 }
 
 /// Where a wrapped event sits: its wrapper record's length and its leaf index in it.
@@ -209,11 +215,13 @@ pub enum Dim {
     Decision,
     AuthzReason,
     Path,
+    /// `responseStatus.message`.
+    Message,
 }
 
 impl Dim {
     /// Every dimension, in declaration order.
-    pub const ALL: [Dim; 14] = [
+    pub const ALL: [Dim; 15] = [
         Dim::Verb,
         Dim::User,
         Dim::ImpersonatedUser,
@@ -228,6 +236,7 @@ impl Dim {
         Dim::Decision,
         Dim::AuthzReason,
         Dim::Path,
+        Dim::Message,
     ];
 }
 
@@ -302,10 +311,12 @@ macro_rules! sym_columns {
             pub source_ips: SetDict,
             /// Non-UUID audit IDs.
             pub audit_id: Interner,
+            /// The strings of every row's [`EventFacts`] (images, paths, names, commands).
+            pub facts: Interner,
         }
         impl Default for Dicts {
             fn default() -> Self {
-                Dicts { $($field: Interner::new(),)* groups: SetDict::new(), source_ips: SetDict::new(), audit_id: Interner::new() }
+                Dicts { $($field: Interner::new(),)* groups: SetDict::new(), source_ips: SetDict::new(), audit_id: Interner::new(), facts: Interner::new() }
             }
         }
         #[derive(Clone, Debug, Default)]
@@ -320,7 +331,7 @@ macro_rules! sym_columns {
             /// The interner behind a dimension.
             pub fn of(&self, d: Dim) -> &Interner { match d { $(Dim::$dim => &self.$field,)* } }
             fn of_mut(&mut self, d: Dim) -> &mut Interner { match d { $(Dim::$dim => &mut self.$field,)* } }
-            fn heap_bytes(&self) -> usize { 0 $(+ self.$field.heap_bytes())* + self.groups.heap_bytes() + self.source_ips.heap_bytes() + self.audit_id.heap_bytes() }
+            fn heap_bytes(&self) -> usize { 0 $(+ self.$field.heap_bytes())* + self.groups.heap_bytes() + self.source_ips.heap_bytes() + self.audit_id.heap_bytes() + self.facts.heap_bytes() }
         }
     };
 }
@@ -340,6 +351,7 @@ sym_columns! {
     decision => Decision,
     authz_reason => AuthzReason,
     path => Path,
+    message => Message,
 }
 
 /// Memory use of the store, in bytes actually used (not spare capacity).
@@ -366,6 +378,8 @@ pub struct Mark {
     files: usize,
     rejections: usize,
     wraps: usize,
+    facts: usize,
+    fact_strs: usize,
     sorted: bool,
     dims: Vec<usize>,
     audit_id: usize,
@@ -398,6 +412,10 @@ pub struct Store {
     wrap: SymCol,
     /// One entry per wrapped row (in push order; never permuted, `wrap` points here).
     wraps: Vec<WrapPos>,
+    /// 0 for a row without facts, else an entry id of `facts_tab` (like `wrap`).
+    facts: SymCol,
+    /// The distinct facts of the rows (each once; never permuted, `facts` points here).
+    facts_tab: FactTable,
     syms: SymCols,
     sorted: bool,
     scratch: String,
@@ -511,6 +529,14 @@ impl Store {
         } else {
             self.wrap.push(0);
         }
+        match &e.facts {
+            Some(f) => {
+                let ef = EventFacts::pack(f, |x| self.dict.facts.intern(x));
+                let id = self.facts_tab.intern(ef);
+                self.facts.push(id);
+            }
+            None => self.facts.push(0),
+        }
         match parse_uuid(e.audit_id) {
             Some(u) => self.c.audit_id.push(u),
             None => {
@@ -559,6 +585,7 @@ impl Store {
             .push(d.status_reason.intern(e.status_reason));
         s.decision.push(d.decision.intern(e.decision));
         s.authz_reason.push(d.authz_reason.intern(e.authz_reason));
+        s.message.push(d.message.intern(e.message));
         s.groups.push(d.groups.intern(e.groups_json));
         s.source_ips.push(d.source_ips.intern(e.source_ips_json));
     }
@@ -644,6 +671,17 @@ impl Store {
             let w = part.wrap.get(r);
             self.wrap.push(if w == 0 { 0 } else { w + base });
         }
+        let fact_map: Vec<u32> = (0..part.dict.facts.len() as u32)
+            .map(|i| self.dict.facts.intern(part.dict.facts.get(i)))
+            .collect();
+        let entry_map: Vec<u32> = std::iter::once(0)
+            .chain(part.facts_tab.entries().iter().map(|f| {
+                let mut f = f.clone();
+                f.remap(|id| fact_map[id as usize]);
+                self.facts_tab.intern(f)
+            }))
+            .collect();
+        copy_mapped(&mut self.facts, &part.facts, &entry_map);
         // Strings: each distinct string of the part is interned here once, then rows
         // are copied through the id maps.
         let remap = |to: &mut Interner, from: &Interner| -> Vec<u32> {
@@ -746,6 +784,7 @@ impl Store {
         self.c.permute(rows);
         self.file.permute(rows);
         self.wrap.permute(rows);
+        self.facts.permute(rows);
         self.syms.each_mut(|c| c.permute(rows));
     }
 
@@ -758,6 +797,8 @@ impl Store {
             files: self.files.len(),
             rejections: self.rejections.len(),
             wraps: self.wraps.len(),
+            facts: self.facts_tab.len(),
+            fact_strs: self.dict.facts.len(),
             sorted: self.sorted,
             dims: Dim::ALL.iter().map(|&d| self.dict.of(d).len()).collect(),
             audit_id: self.dict.audit_id.len(),
@@ -779,6 +820,9 @@ impl Store {
         self.file.truncate(n);
         self.wrap.truncate(n);
         self.wraps.truncate(m.wraps);
+        self.facts.truncate(n);
+        self.facts_tab.truncate(m.facts);
+        self.dict.facts.truncate(m.fact_strs);
         self.syms.each_mut(|c| c.truncate(n));
         self.files.truncate(m.files);
         self.rejections.truncate(m.rejections);
@@ -798,6 +842,8 @@ impl Store {
         self.file = SymCol::default();
         self.wrap = SymCol::default();
         self.wraps.clear();
+        self.facts = SymCol::default();
+        self.facts_tab.clear();
         self.syms = SymCols::default();
         self.rejections.clear();
         for f in &mut self.files {
@@ -814,6 +860,8 @@ impl Store {
         self.file.shrink_to_fit();
         self.wrap.shrink_to_fit();
         self.wraps.shrink_to_fit();
+        self.facts.shrink_to_fit();
+        self.facts_tab.shrink_to_fit();
         self.syms.each_mut(|c| c.shrink_to_fit());
     }
 
@@ -827,6 +875,8 @@ impl Store {
                 + self.file.heap_bytes()
                 + self.wrap.heap_bytes()
                 + self.wraps.len() * std::mem::size_of::<WrapPos>()
+                + self.facts.heap_bytes()
+                + self.facts_tab.heap_bytes()
                 + self.syms.heap_bytes()) as u64,
             dictionary_bytes: self.dict.heap_bytes() as u64,
         }
@@ -927,6 +977,27 @@ impl Store {
             0 => None,
             w => Some(self.wraps[w as usize - 1].item),
         }
+    }
+    /// The security-relevant facts of `row` found at ingest, or `None` (most rows); see
+    /// [`crate::ingest::facts`] for what is read and the `FACT_*` bits.
+    #[inline]
+    pub fn facts(&self, row: usize) -> Option<Facts<'_>> {
+        let raw = self.facts_raw(row)?;
+        Some(Facts {
+            bits: raw.bits,
+            parts: raw.parts()?,
+            strs: &self.dict.facts,
+        })
+    }
+    /// The stored form of [`Store::facts`] (ids into `dict.facts`).
+    #[inline]
+    pub fn facts_raw(&self, row: usize) -> Option<&EventFacts> {
+        self.facts_tab.get(self.facts.get(row))
+    }
+    /// The fact bits of `row` (0 when it has none): the fast test for a filter.
+    #[inline]
+    pub fn fact_bits(&self, row: usize) -> u32 {
+        self.facts_raw(row).map_or(0, |f| f.bits)
     }
     #[inline]
     pub fn request_object_size(&self, row: usize) -> u32 {

@@ -7,11 +7,13 @@
 //!
 //! ```text
 //! "ALP2"  header (u32 length + JSON: the file's counters, its kept rejections, sorted)
-//!         dictionaries: 14 dimensions, audit IDs, group sets, source-IP sets
+//!         dictionaries: 15 dimensions, audit IDs, group sets, source-IP sets
 //!                       (each: u32 count, then u32 length + UTF-8 per string, ids 1..)
 //!         u32 rows, then the fixed-width columns (little-endian), then the 16 id
 //!         columns (u8 width + values), then the wrap column (u8 width + values;
-//!         0 or 1 + an index into the header's `wraps`)
+//!         0 or 1 + an index into the header's `wraps`), then the fact strings (a
+//!         dictionary) and the facts column (u8 width + values; 0 or 1 + an index into
+//!         the header's `facts`)
 //! ```
 //!
 //! Invariants: `decode(&encode(s))` gives a store that [`Store::absorb`]s exactly like
@@ -20,7 +22,7 @@
 
 use super::{Dim, FileInfo, Interner, Rejection, SetDict, Store, SymCol, F_AUDIT_SYM};
 
-const MAGIC: &[u8; 4] = b"ALP2";
+const MAGIC: &[u8; 4] = b"ALP3";
 
 /// The header: what is not a column.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -30,6 +32,9 @@ struct Header {
     sorted: bool,
     /// Where the piece's wrapped rows sit in their records (see `Store::wraps`).
     wraps: Vec<super::WrapPos>,
+    /// The piece's rows' facts (see `Store::facts_tab`), ids into the fact strings.
+    #[serde(default)]
+    facts: Vec<super::EventFacts>,
 }
 
 /// Encodes `part`, a store holding exactly one file (as a piece reader makes).
@@ -46,6 +51,7 @@ pub fn encode(part: &Store) -> Vec<u8> {
         rejections: part.rejections.clone(),
         sorted: part.sorted,
         wraps: part.wraps.clone(),
+        facts: part.facts_tab.entries().to_vec(),
     })
     .expect("the header encodes");
     put_bytes(&mut w, &head);
@@ -63,6 +69,8 @@ pub fn encode(part: &Store) -> Vec<u8> {
     put_sym(&mut w, &part.syms.groups);
     put_sym(&mut w, &part.syms.source_ips);
     put_sym(&mut w, &part.wrap);
+    put_dict(&mut w, &part.dict.facts);
+    put_sym(&mut w, &part.facts);
     w
 }
 
@@ -106,6 +114,19 @@ pub fn decode(wire: &[u8]) -> Result<Store, String> {
     s.syms.source_ips = r.sym(n, s.dict.source_ips.raw.len())?;
     s.wrap = r.sym(n, head.wraps.len() + 1)?;
     s.wraps = head.wraps.clone();
+    r.dict(&mut s.dict.facts)?;
+    s.facts = r.sym(n, head.facts.len() + 1)?;
+    let strs = s.dict.facts.len() as u32;
+    for f in head.facts {
+        if f.parts().is_none() || f.max_id() >= strs {
+            return Err(
+                "a fact entry is malformed or names a string outside its dictionary".into(),
+            );
+        }
+        if s.facts_tab.intern(f) as usize != s.facts_tab.len() {
+            return Err("a fact entry is repeated".into());
+        }
+    }
     if !r.0.is_empty() {
         return Err(format!("{} bytes after the last column", r.0.len()));
     }
@@ -265,6 +286,8 @@ mod tests {
         r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"6c1d4bb7-0b5a-4f0c-9f62-3f3b1a2f0e01","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/default/pods","verb":"list","user":{"username":"alice","groups":["dev","system:authenticated"]},"sourceIPs":["10.0.0.1"],"objectRef":{"resource":"pods","namespace":"default","apiVersion":"v1"},"responseStatus":{"code":200},"requestReceivedTimestamp":"2024-05-01T10:00:02Z","stageTimestamp":"2024-05-01T10:00:02.5Z"}"#,
         "\nnot json\n",
         r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"not-a-uuid","stage":"ResponseComplete","requestURI":"/healthz?verbose","verb":"get","user":{"username":"bob"},"requestReceivedTimestamp":"2024-05-01T10:00:01Z","stageTimestamp":"2024-05-01T10:00:01Z"}"#,
+        "\n",
+        r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"6c1d4bb7-0b5a-4f0c-9f62-3f3b1a2f0e02","stage":"ResponseStarted","requestURI":"/api/v1/namespaces/default/pods/web-1/exec?command=sh&command=-c&command=id+-u&container=app&tty=true","verb":"create","user":{"username":"alice"},"objectRef":{"resource":"pods","namespace":"default","name":"web-1","apiVersion":"v1","subresource":"exec"},"responseStatus":{"code":101},"requestReceivedTimestamp":"2024-05-01T10:00:03Z","stageTimestamp":"2024-05-01T10:00:03Z"}"#,
         "\n"
     );
 
@@ -278,8 +301,8 @@ mod tests {
     fn round_trip_keeps_every_column() {
         let s = piece();
         let d = decode(&encode(&s)).unwrap();
-        assert_eq!(d.len(), 2);
-        assert_eq!(d.files[0].records, 3);
+        assert_eq!(d.len(), 3);
+        assert_eq!(d.files[0].records, 4);
         assert_eq!(d.rejections.len(), 1);
         assert!(!d.sorted, "the second event is earlier");
         for r in 0..s.len() {
@@ -294,7 +317,14 @@ mod tests {
             let groups = |x: &Store| x.dict.groups.members_of(x.groups_id(r)).count();
             assert_eq!(groups(&d), groups(&s));
             assert_eq!(d.first_source_ip(r), s.first_source_ip(r));
+            assert_eq!(d.facts_raw(r), s.facts_raw(r));
         }
+        let f = d.facts(2).expect("the exec has facts");
+        assert_eq!(f.command().collect::<Vec<_>>(), ["sh", "-c", "id -u"]);
+        assert_eq!(
+            (f.container(), f.has(crate::ingest::facts::FACT_TTY)),
+            ("app", true)
+        );
     }
 
     #[test]

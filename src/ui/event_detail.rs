@@ -317,6 +317,39 @@ pub fn EventDetailPanel(props: &EventDetailProps) -> Html {
                     </div>
                 }
             });
+            let readable = d.readable.as_ref().map(|x| {
+                let verdicts = x.verdicts.iter().map(|v| {
+                    html! {
+                        <li class={classes!("verdict", v.denied.then_some("denied"))} data-testid="verdict" data-source={v.source.clone()} data-denied={v.denied.to_string()}>
+                            <b>{ &v.source }</b>{": "}<span class="outcome">{ &v.outcome }</span>
+                            if !v.reason.is_empty() { {" — "}<span class="why">{ visible(&v.reason).into_owned() }</span> }
+                        </li>
+                    }
+                });
+                let facts = x.facts.iter().map(|f| {
+                    html! {
+                        <li class={classes!("fact", f.alert.then_some("alert"))} data-testid="fact" data-label={f.label.clone()}>
+                            if f.alert { <span class="sr-only">{"Risk: "}</span> }
+                            <b>{ &f.label }</b>
+                            if !f.value.is_empty() { {" "}<span class="mono">{ visible(&f.value).into_owned() }</span> }
+                        </li>
+                    }
+                });
+                html! {
+                    <div class="readable" data-testid="event-readable">
+                        <p class="event-summary" data-testid="event-summary">{ visible(&x.summary).into_owned() }</p>
+                        { for x.impersonation.as_ref().map(|n| html! { <p class="imp-note small" data-testid="impersonation-note">{ visible(n).into_owned() }</p> }) }
+                        if !x.verdicts.is_empty() {
+                            <h3 class="small">{"Decision"}</h3>
+                            <ul class="verdicts">{ for verdicts }</ul>
+                        }
+                        if !x.facts.is_empty() {
+                            <h3 class="small">{"Security facts"}</h3>
+                            <ul class="facts" data-testid="facts">{ for facts }</ul>
+                        }
+                    </div>
+                }
+            });
             let json = match (tree.as_ref(), &d.error) {
                 (_, Some(e)) => html! { <p class="banner error">{ e }</p> },
                 (Some(t), None) => {
@@ -339,6 +372,7 @@ pub fn EventDetailPanel(props: &EventDetailProps) -> Html {
                         <button class="button small" onclick={copy} data-testid="copy-json" title="Copy the pretty-printed JSON">{"Copy JSON"}</button>
                         <button class="button small ghost" onclick={copy_raw} title="Copy the event as one line: its line in the file, or the event alone, compacted, when it came from a wrapper or a pretty document">{"Copy raw"}</button>
                     </div>
+                    { for readable }
                     { for rule }
                     { for stages }
                     { json }

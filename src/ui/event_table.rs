@@ -2,6 +2,7 @@
 //! view (± overscan); the rows themselves come from the worker page by page. A million rows
 //! cost a tall empty box and about forty DOM rows.
 
+use super::column_picker::{self, Col, ColumnPicker};
 use super::format::visible as shown_as_text;
 use crate::audit::Stage;
 use crate::ui::dom;
@@ -41,6 +42,19 @@ pub struct EventTableProps {
     pub on_per_request: Callback<()>,
 }
 
+/// `el.style.setProperty(name, value)` (a custom property cannot be set by assignment).
+fn set_custom_property(el: &Element, name: &str, value: &str) {
+    use wasm_bindgen::{JsCast, JsValue};
+    let Ok(style) = js_sys::Reflect::get(el, &JsValue::from_str("style")) else {
+        return;
+    };
+    if let Ok(f) = js_sys::Reflect::get(&style, &JsValue::from_str("setProperty")) {
+        if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+            let _ = f.call2(&style, &JsValue::from_str(name), &JsValue::from_str(value));
+        }
+    }
+}
+
 fn latency_class(us: u32) -> &'static str {
     match us {
         0..=99_999 => "",
@@ -63,6 +77,33 @@ fn code_class(c: u16) -> &'static str {
 #[function_component]
 pub fn EventTable(props: &EventTableProps) -> Html {
     let viewport = use_node_ref();
+    let section = use_node_ref();
+    let cols = use_state(column_picker::load);
+    // The grid's tracks: the fixed columns, then the optional ones chosen (a custom
+    // property set through the CSSOM: the page's CSP allows no inline styles).
+    {
+        let section = section.clone();
+        let mut tracks = format!(
+            "{} minmax(80px, 1.3fr) 54px minmax(80px, 1.2fr) minmax(80px, 1.4fr) 32px 60px 100px 46px",
+            if props.show_year { "168px" } else { "132px" }
+        );
+        if props.policy {
+            tracks.push_str(" 34px");
+        }
+        for c in cols.iter() {
+            tracks.push(' ');
+            tracks.push_str(c.track());
+        }
+        use_effect_with(tracks, move |t| {
+            if let Some(el) = section.cast::<Element>() {
+                set_custom_property(&el, "--vt-cols", t);
+            }
+        });
+    }
+    let on_cols = {
+        let cols = cols.clone();
+        Callback::from(move |v: Vec<Col>| cols.set(v))
+    };
     let sizer = use_node_ref();
     let window = use_node_ref();
     let scroll = use_state(|| 0.0f64);
@@ -163,6 +204,25 @@ pub fn EventTable(props: &EventTableProps) -> Html {
             }
         }
     };
+    // The user as people read it (sa:ns/name, "→ impersonated"), cut in the middle when
+    // long; the full names on hover and for screen readers; a click filters by the user.
+    let user_cell = |r: &RowView| -> Html {
+        let label = super::format::user_label(&r.user, &r.impersonated);
+        let full = super::format::user_title(&r.user, &r.impersonated);
+        let shown = shown_as_text(&super::format::cut_middle(&label, 24)).into_owned();
+        match term_for("user", &r.user) {
+            Some(t) => {
+                let onclick = props.on_term.reform(move |e: MouseEvent| {
+                    e.stop_propagation();
+                    (t.clone(), e.shift_key())
+                });
+                html! { <span class="cell user"><button class="val" {onclick} title={format!("{full} — click: filter · shift-click: exclude")} aria-label={full.clone()} data-testid="user-cell">{ shown }</button></span> }
+            }
+            None => {
+                html! { <span class="cell user" title={full.clone()} aria-label={full} data-testid="user-cell">{ shown }</span> }
+            }
+        }
+    };
     let rows = (first..last).map(|i| {
         let sel = props.selected == Some(i);
         let onclick = props.on_select.reform(move |_: MouseEvent| (i, true));
@@ -187,7 +247,7 @@ pub fn EventTable(props: &EventTableProps) -> Html {
             <div class={classes!("vt-row", sel.then_some("selected"), (i % 2 == 1).then_some("odd"))} key={i}
                  data-testid="event-row" data-index={i.to_string()} data-row={r.row.to_string()} {onclick} aria-selected={sel.to_string()} role="row">
                 <span class="cell time mono" title={dom::time_ms(r.time_us, props.local_time)}>{ dom::time_ms(r.time_us, props.local_time).get(if props.show_year { 0 } else { 5 }..).unwrap_or("").to_string() }</span>
-                { cell("user", &r.user, r.user.clone(), "user") }
+                { user_cell(r) }
                 { cell("verb", &r.verb, r.verb.clone(), "verb") }
                 { if r.resource.is_empty() { cell("uri", &r.uri, what, "what") } else { cell("resource", &r.resource, what, "what") } }
                 { if r.namespace.is_empty() { html! { <span class="cell where" title={where_.clone()}>{ where_ }</span> } } else { cell("ns", &r.namespace, where_, "where") } }
@@ -205,6 +265,17 @@ pub fn EventTable(props: &EventTableProps) -> Html {
                         None => html! { <span class="cell rule"></span> },
                     } }
                 }
+                { for cols.iter().map(|c| {
+                    let v = match c {
+                        Col::Reason => &r.reason,
+                        Col::SourceIp => &r.source_ip,
+                        Col::UserAgent => &r.user_agent,
+                        Col::AuditId => &r.audit_id,
+                        Col::Message => &r.message,
+                    };
+                    let t = shown_as_text(v).into_owned();
+                    html! { <span class={classes!("cell", "opt", (*c == Col::AuditId).then_some("mono"))} data-col={c.key()} title={t.clone()}>{ t }</span> }
+                }) }
             </div>
         }
     });
@@ -228,12 +299,13 @@ pub fn EventTable(props: &EventTableProps) -> Html {
     };
     let per_request = props.on_per_request.reform(|_: Event| ());
     html! {
-        <section class={classes!("panel", "events-panel", props.policy.then_some("with-rule"), props.show_year.then_some("with-year"))}>
+        <section ref={section} class={classes!("panel", "events-panel", "custom-cols", props.policy.then_some("with-rule"), props.show_year.then_some("with-year"))}>
             <div class="panel-head">
                 <h2>{"Events"}</h2>
                 <label class="small"><input type="checkbox" checked={props.per_request} onchange={per_request} data-testid="per-request" />{" one row per request"}</label>
                 <span class="spacer"></span>
                 <span class="muted small">{"j/k or ↑/↓ to move · Enter opens · click a value to filter, shift-click to exclude"}</span>
+                <ColumnPicker cols={(*cols).clone()} on_change={on_cols} />
             </div>
             <div class="vt-head" role="row">
                 <button class="cell th" onclick={sort_time} title="Sort by time">{ format!("time{}", arrow([SortBy::TimeAsc, SortBy::TimeDesc])) }</button>
@@ -242,6 +314,7 @@ pub fn EventTable(props: &EventTableProps) -> Html {
                 <button class="cell th num" onclick={sort_lat} title="Sort by latency">{ format!("latency{}", arrow([SortBy::LatencyAsc, SortBy::LatencyDesc])) }</button>
                 <span class="cell th">{"level"}</span><span class="cell th" title="Stages of the request: RequestReceived, ResponseStarted, ResponseComplete">{"stages"}</span>
                 if props.policy { <span class="cell th" title="Deciding rule of the loaded policy">{"rule"}</span> }
+                { for cols.iter().map(|c| html! { <span class="cell th" data-col={c.key()} title={c.help()}>{ c.title() }</span> }) }
             </div>
             <div class="vt-viewport" ref={viewport} {onscroll} tabindex="0" role="grid" aria-rowcount={props.total.to_string()} data-testid="event-table">
                 <div class="vt-sizer" ref={sizer}>

@@ -54,3 +54,61 @@ pub fn eta(p: &Progress) -> Option<String> {
 }
 
 pub use crate::util::visible;
+
+/// A user for people: service accounts as `sa:ns/name`, nodes as `node:name`, and the
+/// impersonated user after an arrow ("system:admin → bob"); see
+/// [`crate::analysis::describe::identity`].
+pub fn user_label(user: &str, impersonated: &str) -> String {
+    crate::analysis::describe::identity(user, impersonated)
+}
+
+/// The full identity for a tooltip and screen readers: the names as logged, and what the
+/// arrow means.
+pub fn user_title(user: &str, impersonated: &str) -> String {
+    if impersonated.is_empty() {
+        visible(user).into_owned()
+    } else {
+        format!(
+            "{} (authenticated), acting as {} (impersonated)",
+            visible(user),
+            visible(impersonated)
+        )
+    }
+}
+
+/// `s` cut in the middle to at most `max` characters ("sa:kube-sys…controller"): both
+/// ends of a long name tell names apart better than its start alone.
+pub fn cut_middle(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max || max < 5 {
+        return s.to_string();
+    }
+    let keep = max - 1;
+    let head = keep.div_ceil(2);
+    let tail = keep - head;
+    let mut out: String = s.chars().take(head).collect();
+    out.push('…');
+    out.extend(s.chars().skip(n - tail));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_for_people() {
+        assert_eq!(cut_middle("abcdefghij", 7), "abc…hij");
+        assert_eq!(cut_middle("short", 7), "short");
+        assert_eq!(cut_middle("αβγδεζηθ", 5), "αβ…ηθ");
+        assert_eq!(
+            user_label(
+                "system:serviceaccount:kube-system:replicaset-controller",
+                ""
+            ),
+            "sa:kube-system/replicaset-controller"
+        );
+        assert_eq!(user_label("system:admin", "bob"), "system:admin → bob");
+        assert!(user_title("system:admin", "bob").contains("acting as bob"));
+    }
+}

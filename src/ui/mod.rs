@@ -5,6 +5,7 @@
 //! file and receives what it shows plus callbacks.
 
 pub mod app;
+pub mod column_picker;
 pub mod dom;
 pub mod drop_zone;
 pub mod error_banner;

@@ -47,12 +47,21 @@ pub fn TopPanels(props: &TopPanelsProps) -> Html {
             let share = r.events as f64 / props.count.max(1) as f64;
             let bshare = r.bytes as f64 / props.bytes.max(1) as f64;
             let term = term_for(field, &r.value);
+            // Users read as people say them (sa:ns/name, node:name), cut in the middle;
+            // the name as logged on hover and for screen readers.
+            let is_user = matches!(dim, TopDim::User | TopDim::ImpersonatedUser);
+            let shown = if is_user {
+                visible(&crate::ui::format::cut_middle(&crate::ui::format::user_label(&r.value, ""), 40)).into_owned()
+            } else {
+                visible(&r.value).into_owned()
+            };
+            let label = is_user.then(|| visible(&r.value).into_owned());
             let value = match term.clone() {
                 Some(term) => {
                     let onclick = props.on_term.reform(move |e: MouseEvent| (term.clone(), e.shift_key()));
-                    html! { <button class="val" {onclick} title={format!("{} — click: filter · shift-click: exclude", visible(&r.value))}>{ visible(&r.value).into_owned() }</button> }
+                    html! { <button class="val" {onclick} aria-label={label.clone()} title={format!("{} — click: filter · shift-click: exclude", visible(&r.value))}>{ shown }</button> }
                 }
-                None => html! { <span class="val static" title={visible(&r.value).into_owned()}>{ visible(&r.value).into_owned() }</span> },
+                None => html! { <span class="val static" aria-label={label.clone()} title={visible(&r.value).into_owned()}>{ shown }</span> },
             };
             html! {
                 <tr data-testid="top-row" data-dim={field} data-value={r.value.clone()} data-events={r.events.to_string()}>

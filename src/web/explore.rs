@@ -484,6 +484,12 @@ impl Explore {
                 .as_ref()
                 .map(|e| e.decision(r).rule.map(|i| i as u32)),
             bytes: s.event_size(r),
+            impersonated: s.str(Dim::ImpersonatedUser, r).to_string(),
+            reason: crate::analysis::describe::denial_reason(s, r),
+            source_ip: s.first_source_ip(r).to_string(),
+            user_agent: s.str(Dim::UserAgent, r).to_string(),
+            audit_id: s.audit_id(r),
+            message: s.str(Dim::Message, r).to_string(),
         }
     }
 
@@ -510,6 +516,7 @@ impl Explore {
             stages: Vec::new(),
             rule: None,
             error: None,
+            readable: None,
         };
         if r >= s.len() {
             d.error = Some("This event is no longer loaded.".into());
@@ -529,6 +536,11 @@ impl Explore {
             }
             Err(e) => d.error = Some(e),
         }
+        d.readable = Some(crate::analysis::describe::readable(
+            s,
+            r,
+            d.error.is_none().then_some(d.raw.as_str()),
+        ));
         if let Some(ix) = &self.audit {
             d.stages = ix
                 .group(s, r)

@@ -238,6 +238,22 @@ pub struct RowView {
     pub rule: Option<Option<u32>>,
     /// Bytes of the event in the log.
     pub bytes: u32,
+    /// `impersonatedUser.username`, "" when none (shown as "user → impersonated").
+    #[serde(default)]
+    pub impersonated: String,
+    /// Why the request was refused ("" when it was not): `describe::denial_reason`.
+    #[serde(default)]
+    pub reason: String,
+    /// The first source IP.
+    #[serde(default)]
+    pub source_ip: String,
+    #[serde(default)]
+    pub user_agent: String,
+    #[serde(default)]
+    pub audit_id: String,
+    /// `responseStatus.message`.
+    #[serde(default)]
+    pub message: String,
 }
 
 /// A page of the table: rows `[offset, offset + rows.len())` of `total`.
@@ -333,6 +349,10 @@ pub struct EventDetail {
     pub rule: Option<RuleWhy>,
     /// Why the JSON could not be shown (file gone, read error).
     pub error: Option<String>,
+    /// The readable header: summary line, decisions and their reasons, security facts,
+    /// the impersonation note (`analysis::describe::readable`).
+    #[serde(default)]
+    pub readable: Option<crate::analysis::describe::Readable>,
 }
 
 /// What to download.

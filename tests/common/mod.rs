@@ -85,7 +85,29 @@ pub fn digest(s: &Store) -> Vec<String> {
                     .collect::<Vec<_>>()
                     .join(","),
             );
+            v.push('|');
+            v.push_str(&facts_text(s, r));
             v
         })
         .collect()
+}
+
+/// A row's security facts as text ("" when none): bits and every string, in order.
+pub fn facts_text(s: &Store, r: usize) -> String {
+    let Some(f) = s.facts(r) else {
+        return String::new();
+    };
+    let list = |it: &mut dyn Iterator<Item = &str>| it.collect::<Vec<_>>().join(",");
+    format!(
+        "{:#x} img[{}] hp[{}] cap[{}] ref{:?} subj{:?} cmd[{}] ctr[{}] ports[{}]",
+        f.bits,
+        list(&mut f.images()),
+        list(&mut f.host_paths()),
+        list(&mut f.capabilities()),
+        f.role_ref(),
+        f.subjects().collect::<Vec<_>>(),
+        list(&mut f.command()),
+        f.container(),
+        list(&mut f.ports()),
+    )
 }
