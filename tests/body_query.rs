@@ -365,3 +365,49 @@ fn stepwise_scan_equals_one_shot() {
         }
     }
 }
+
+/// The fast terms over the facts kept at ingest (`fact:`, `image:`, `roleref:`, `cmd:`)
+/// equal jq's reading of the same bodies and URIs: pods created, updated or patched
+/// (containers and initContainers), bindings' roleRef, exec/attach commands in the URI.
+#[test]
+fn fact_terms_equal_jq() {
+    let w = "(.verb == \"create\" or .verb == \"update\" or .verb == \"patch\")";
+    let pod = format!(
+        "{w} and .objectRef.resource == \"pods\" and (.objectRef.subresource // \"\") == \"\""
+    );
+    let ctrs =
+        "((.requestObject.spec.containers // []) + (.requestObject.spec.initContainers // []))";
+    let bind = format!("{w} and (.objectRef.resource == \"rolebindings\" or .objectRef.resource == \"clusterrolebindings\")");
+    let cases = [
+        (
+            "fact:privileged resource:pods",
+            format!("{pod} and any({ctrs}[]; .securityContext.privileged == true)"),
+        ),
+        (
+            "fact:hostNetwork resource:pods",
+            format!("{pod} and .requestObject.spec.hostNetwork == true"),
+        ),
+        (
+            "image:*nginx* resource:pods",
+            format!(
+                "{pod} and any({ctrs}[]; .image // \"\" | ascii_downcase | contains(\"nginx\"))"
+            ),
+        ),
+        (
+            "roleref:cluster-admin",
+            format!("{bind} and .requestObject.roleRef.name == \"cluster-admin\""),
+        ),
+        (
+            "resource:pods/exec cmd:*",
+            String::from(
+                ".objectRef.subresource == \"exec\" and (.requestURI | test(\"[?&]command=\"))",
+            ),
+        ),
+    ];
+    let cases: Vec<(&str, &str)> = cases.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    let totals = compare(&cases);
+    if totals.is_empty() {
+        return;
+    }
+    assert!(totals.iter().all(|&n| n > 0), "{totals:?}");
+}

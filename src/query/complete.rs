@@ -174,6 +174,22 @@ pub fn complete(s: &Store, text: &str, cursor: usize, max: usize) -> Completion 
                             detail: String::new(),
                         })
                         .collect(),
+                    Field::Fact => crate::ingest::facts::FACT_NAMES
+                        .iter()
+                        .filter(|(_, n)| {
+                            n.to_ascii_lowercase()
+                                .starts_with(&partial.to_ascii_lowercase())
+                        })
+                        .take(max)
+                        .map(|(b, n)| Suggestion {
+                            insert: n.to_string(),
+                            label: n.to_string(),
+                            detail: format!(
+                                "{} events",
+                                (0..s.len()).filter(|&r| s.fact_bits(r) & b != 0).count()
+                            ),
+                        })
+                        .collect(),
                     Field::Latency => [">1s", ">10s", ">1m", "<10ms"]
                         .iter()
                         .map(|v| Suggestion {

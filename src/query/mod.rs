@@ -20,6 +20,7 @@ pub mod parse;
 
 use crate::analysis::evaluate::Evaluation;
 use crate::audit::{Level, Stage};
+use crate::ingest::facts::FACT_NAMES;
 use crate::store::{Dim, Store, F_PATH_DERIVED};
 use crate::util::parse_rfc3339_micros;
 pub use parse::{parse, Field, ParseError, Term};
@@ -35,6 +36,12 @@ enum Test {
     /// Resource term: alternatives of (resource id set, subresource test, API group set or
     /// `None` for any group).
     Resource(Vec<(Vec<bool>, SubTest, Option<Vec<bool>>)>),
+    /// Fact bits: any alternative's bit set.
+    Fact(u32),
+    /// Fact strings (ids into `dict.facts`) of one kind that match.
+    FactStr(FactPart, Vec<bool>),
+    /// The exec command line matches one of these globs.
+    Command(Vec<String>),
     /// A body predicate (index into `Filter::body`): in the metadata pass it holds when
     /// the row has that body at all; [`Filter::matches_body`] decides on the bytes.
     Body(usize),
@@ -51,6 +58,12 @@ enum Test {
     Before(i64),
     Text(Vec<TextWord>),
     Never,
+}
+
+#[derive(Clone, Copy)]
+enum FactPart {
+    Image,
+    RoleRefName,
 }
 
 enum SubTest {
@@ -130,6 +143,15 @@ fn dict_set(s: &Store, d: Dim, pats: &[String]) -> Vec<bool> {
         .of(d)
         .iter()
         .map(|(_, v)| pats.iter().any(|p| glob(p, v)))
+        .collect()
+}
+
+/// The fact strings (`dict.facts`) matching `pats` (never the empty id 0).
+fn fact_strs(s: &Store, pats: &[String]) -> Vec<bool> {
+    s.dict
+        .facts
+        .iter()
+        .map(|(_, v)| !v.is_empty() && pats.iter().any(|p| glob(p, v)))
         .collect()
 }
 
@@ -314,6 +336,28 @@ impl Filter {
                     Test::UserOrAs(dict_set(s, Dim::User, vals), imp)
                 }
                 Field::Impersonated => Test::Sym(Dim::ImpersonatedUser, impersonated_set(s, vals)),
+                Field::Fact => {
+                    let mut mask = 0u32;
+                    for v in vals {
+                        let hits: Vec<u32> = FACT_NAMES
+                            .iter()
+                            .filter(|(_, n)| glob(v, n))
+                            .map(|(b, _)| *b)
+                            .collect();
+                        if hits.is_empty() {
+                            let names: Vec<&str> = FACT_NAMES.iter().map(|(_, n)| *n).collect();
+                            return Err(err(format!(
+                                "fact: unknown fact \"{v}\" (one of {})",
+                                names.join(", ")
+                            )));
+                        }
+                        hits.iter().for_each(|b| mask |= b);
+                    }
+                    Test::Fact(mask)
+                }
+                Field::Image => Test::FactStr(FactPart::Image, fact_strs(s, vals)),
+                Field::RoleRef => Test::FactStr(FactPart::RoleRefName, fact_strs(s, vals)),
+                Field::Command => Test::Command(vals.clone()),
                 Field::Body => {
                     let Some(path) = t.body.clone() else {
                         return Err(err("a body term without a path".into()));
@@ -448,6 +492,7 @@ impl Filter {
             };
             let test = match test {
                 Test::Sym(_, ref set) if set.iter().all(|b| !b) => Test::Never,
+                Test::FactStr(_, ref set) if set.iter().all(|b| !b) => Test::Never,
                 Test::UserOrAs(ref a, ref b) if a.iter().chain(b).all(|x| !x) => Test::Never,
                 t => t,
             };
@@ -549,6 +594,23 @@ fn test(t: &Test, s: &Store, r: usize, ev: Option<&Evaluation>) -> bool {
         }
         // Decided in `matches` (the metadata pass) and on the bytes.
         Test::Body(_) => true,
+        Test::Fact(mask) => s.fact_bits(r) & mask != 0,
+        Test::FactStr(part, set) => s.facts(r).is_some_and(|f| {
+            let hit = |id: u32| set.get(id as usize).copied().unwrap_or(false);
+            match part {
+                FactPart::Image => f.parts.images.iter().any(|&i| hit(i)),
+                FactPart::RoleRefName => {
+                    let [_, n] = f.parts.role_ref;
+                    n != 0 && hit(n)
+                }
+            }
+        }),
+        Test::Command(pats) => s.facts(r).is_some_and(|f| {
+            !f.parts.command.is_empty() && {
+                let line = f.command_line();
+                pats.iter().any(|p| glob(p, &line))
+            }
+        }),
         Test::Resource(alts) => {
             let (res, sub) = (
                 s.sym(Dim::Resource, r) as usize,

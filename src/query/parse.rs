@@ -32,6 +32,14 @@ pub enum Field {
     Reason,
     /// `req.<path>:` / `resp.<path>:` (the path is the term's `body`).
     Body,
+    /// A security fact kept at ingest (`fact:privileged`).
+    Fact,
+    /// A container image of a pod spec.
+    Image,
+    /// The command of an exec / attach.
+    Command,
+    /// A binding's `roleRef` name.
+    RoleRef,
     /// Bare words: path and object name.
     Text,
 }
@@ -126,6 +134,26 @@ pub const FIELDS: &[(Field, &[&str], &str)] = &[
         Field::Reason,
         &["reason"],
         "response status reason: Forbidden, NotFound…",
+    ),
+    (
+        Field::Fact,
+        &["fact"],
+        "security fact kept at ingest: privileged, hostNetwork, hostPath, runAsRoot, clusterAdmin, wildcardVerbs, grantsExec, exec…",
+    ),
+    (
+        Field::Image,
+        &["image", "img"],
+        "container image of a pod or workload spec: image:*nginx*",
+    ),
+    (
+        Field::Command,
+        &["cmd", "command"],
+        "exec / attach command, decoded: cmd:*cat*",
+    ),
+    (
+        Field::RoleRef,
+        &["roleref", "role"],
+        "the role a binding grants: roleref:cluster-admin",
     ),
 ];
 
