@@ -9,6 +9,8 @@
 //   policy:    keystroke in the policy editor -> coverage updated, without the 150 ms
 //              debounce (median of 5), and the worker's own evaluation time
 //   scroll:    frame times while scrolling the virtualized table
+//   body:      a body predicate (req./resp.) typed -> answer painted, and as a multiple
+//              of the load time (the budget: 1.5× reading the file once)
 // Not a test: it prints figures (they vary ±20–40% on a shared VM).
 //   node scripts/bench-browser.mjs [SIZE ...]   SIZE: 100MB, 1GB, 1Mev (1 M events,
 //                                               smaller bodies) or 300MBgz (3.4 GB of
@@ -24,6 +26,7 @@ const BIN = join(ROOT, 'target', 'release', 'audit-lens');
 
 const sizes = process.argv.slice(2).length ? process.argv.slice(2) : ['100MB', '1GB'];
 const FILTERS = ['verb:get', 'code:>=400', 'user:system:* -verb:watch', 'resource:pods/exec', 'ns:kube-system latency:>100ms', 'verb:get,list,watch', ''];
+const BODY_FILTERS = ['resp.metadata.name:*', 'req.spec.containers[*].image:*nginx*', 'req.metadata.labels.app:web*'];
 const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 const dir = await mkdtemp(join(tmpdir(), 'audit-lens-bench-'));
@@ -51,10 +54,10 @@ try {
   await server.close();
   await rm(dir, { recursive: true, force: true });
 }
-console.log('\n| log | events | load | MB/s | events/s | store B/event | heap B/event | first timeline | filter (median / max) | policy keystroke (worker) | scroll p95 |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('\n| log | events | load | MB/s | events/s | store B/event | heap B/event | first timeline | filter (median / max) | policy keystroke (worker) | scroll p95 | body search max (× load) |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.size} | ${r.events} | ${r.loadMs} ms | ${r.mbs} | ${r.evs} | ${r.storeB} | ${r.heapB} | ${r.firstMs} ms | ${r.filterMed} / ${r.filterMax} ms | ${r.policyMs} ms (${r.policyWorker} ms) | ${r.scrollP95} ms |`);
+  console.log(`| ${r.size} | ${r.events} | ${r.loadMs} ms | ${r.mbs} | ${r.evs} | ${r.storeB} | ${r.heapB} | ${r.firstMs} ms | ${r.filterMed} / ${r.filterMax} ms | ${r.policyMs} ms (${r.policyWorker} ms) | ${r.scrollP95} ms | ${r.bodyMax} ms (${r.bodyX}×) |`);
 }
 
 async function measure(size, file, bytes, policy) {
@@ -87,6 +90,14 @@ async function measure(size, file, bytes, policy) {
   for (const [f, ms] of per) console.log(`  filter ${JSON.stringify(f).padEnd(32)} painted ${med(ms.map((m) => m.painted)).toFixed(0).padStart(4)} ms (worker ${med(ms.map((m) => m.worker))} ms, ${ms[0].count} events)`);
   const meds = [...per.values()].map((ms) => med(ms.map((m) => m.painted)));
 
+  const body = [];
+  for (const f of BODY_FILTERS) {
+    const r = await bodyOnce(page, f);
+    body.push(r.painted);
+    console.log(`  body ${JSON.stringify(f).padEnd(40)} painted ${r.painted.toFixed(0).padStart(5)} ms = ${(r.painted / loadMs).toFixed(2)}× the load (${r.count} events)`);
+  }
+  await filterOnce(page, '');
+
   const scroll = await scrollTable(page);
   console.log(`  scroll: frame p50 ${scroll.p50.toFixed(0)} ms, p95 ${scroll.p95.toFixed(0)} ms, max ${scroll.max.toFixed(0)} ms`);
 
@@ -104,7 +115,30 @@ async function measure(size, file, bytes, policy) {
     filterMed: med(meds).toFixed(0), filterMax: Math.max(...meds).toFixed(0),
     policyMs: policyMs.toFixed(0), policyWorker: policyWorker.toFixed(0),
     scrollP95: scroll.p95.toFixed(0),
+    bodyMax: Math.max(...body).toFixed(0), bodyX: (Math.max(...body) / loadMs).toFixed(2),
   };
+}
+
+/** Types body filter `f`, presses Enter, and times until its answer is painted (the
+ *  count is hidden while the body search reads). */
+async function bodyOnce(page, f) {
+  return page.evaluate(async (f) => {
+    const inp = document.querySelector('[data-testid=filter-input]');
+    const el = () => document.querySelector('[data-testid=result-count]');
+    const t0 = performance.now();
+    inp.value = f;
+    inp.dispatchEvent(new InputEvent('input', { bubbles: true }));
+    inp.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await new Promise((res) => {
+      const check = () => {
+        const e = el();
+        if (e && e.getAttribute('data-filter') === f && !e.classList.contains('pending')) res(); else setTimeout(check, 5);
+      };
+      check();
+    });
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return { painted: performance.now() - t0, count: el().dataset.events };
+  }, f);
 }
 
 /** Types filter `f`, presses Enter, and times until the answer is painted. */

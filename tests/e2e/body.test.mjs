@@ -78,6 +78,9 @@ test('body predicates, resource: and impersonation equal a plain count and the C
     ['resource:pods', (e) => e.objectRef?.resource === 'pods' && sub(e) === ''],
     ['resource:pods/*', (e) => e.objectRef?.resource === 'pods'],
     ['resource:pods/exec,pods/attach', (e) => e.objectRef?.resource === 'pods' && ['exec', 'attach'].includes(sub(e))],
+    ['fact:privileged resource:pods', (e) => ['create', 'update', 'patch'].includes(e.verb) && e.objectRef?.resource === 'pods' && sub(e) === ''
+      && [...(e.requestObject?.spec?.containers ?? []), ...(e.requestObject?.spec?.initContainers ?? [])].some((c) => c?.securityContext?.privileged === true)],
+    ['roleref:cluster-admin', (e) => ['create', 'update', 'patch'].includes(e.verb) && ['rolebindings', 'clusterrolebindings'].includes(e.objectRef?.resource) && e.requestObject?.roleRef?.name === 'cluster-admin'],
     ['as:*', (e) => e.impersonatedUser?.username != null],
     ['user:bob', (e) => e.user?.username === 'bob' || e.impersonatedUser?.username === 'bob'],
   ];
@@ -100,7 +103,7 @@ test('body predicates, resource: and impersonation equal a plain count and the C
   }
   // `resource:pods` no longer includes exec and attach; `as:*` is only impersonated events.
   assert.ok(evs.filter(cases[7][1]).length > evs.filter(cases[6][1]).length);
-  assert.equal(evs.filter(cases[9][1]).length, 37, 'audit2rbac: 37 impersonated events');
+  assert.equal(evs.filter(cases[11][1]).length, 37, 'audit2rbac: 37 impersonated events');
 
   // A body term with an error names its place.
   await page.getByTestId('filter-input').fill('req.spec.hostNetwork');
