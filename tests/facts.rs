@@ -546,3 +546,36 @@ fn readable_header_on_the_corpus() {
     }
     assert!(psa >= 2, "PodSecurity annotations seen: {psa}");
 }
+
+#[test]
+fn falco_roles_by_hand() {
+    let Some(c) = corpus() else { return };
+    let bits = |f: &str| {
+        let s = load(
+            f,
+            &std::fs::read(c.join("logs/falco-k8s-audit-traces").join(f)).unwrap(),
+        );
+        assert_eq!(s.len(), 1, "{f}");
+        s.fact_bits(0)
+    };
+    // rules: [{apiGroups:[""], resources:["pods/exec"], verbs:["get"]}, {nonResourceURLs…}]
+    let b = bits("create_cluster_role_pod_exec.json");
+    assert_ne!(b & FACT_GRANTS_EXEC, 0);
+    assert_eq!(
+        b & (FACT_WILDCARD_VERBS | FACT_WILDCARD_RESOURCES | FACT_GRANTS_SECRETS),
+        0
+    );
+    // rules: [{apiGroups:[""], resources:["pods"], verbs:["*"]}, …]: a wildcard verb, but
+    // no subresource: `pods` does not grant pods/exec (ResourceMatches).
+    let b = bits("create_cluster_role_wildcard_verbs.json");
+    assert_ne!(b & FACT_WILDCARD_VERBS, 0);
+    assert_eq!(b & (FACT_GRANTS_EXEC | FACT_GRANTS_SECRETS), 0);
+    // rules: [{apiGroups:[""], resources:["*"], verbs:["get","list"]}, …]: every core
+    // resource readable, secrets and pods/exec (get) included.
+    let b = bits("create_cluster_role_wildcard_resources.json");
+    assert_ne!(b & FACT_WILDCARD_RESOURCES, 0);
+    assert_ne!(b & FACT_GRANTS_SECRETS, 0);
+    assert_ne!(b & FACT_GRANTS_EXEC, 0);
+    // rules: [{apiGroups:[""], resources:["pods"], verbs:["get"]}, …]: nothing risky.
+    assert_eq!(bits("create_cluster_role_write_privileges.json"), FACT_ROLE);
+}

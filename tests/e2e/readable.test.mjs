@@ -89,6 +89,7 @@ test('summary lines, decisions, facts, identity and columns', { skip }, async ()
     const facts = await page.getByTestId('fact').allInnerTexts();
     assert.ok(facts.some((f) => /privileged container/.test(f)), `facts: ${facts}`);
     assert.ok(facts.some((f) => /image nginx/.test(f)), `facts: ${facts}`);
+    await screenshot(page, `readable-privileged-${width}-${scheme}`);
     await page.keyboard.press('Escape');
 
     // The cluster-admin binding stands out.
@@ -105,7 +106,7 @@ test('summary lines, decisions, facts, identity and columns', { skip }, async ()
     s = await open(page);
     assert.ok(s.includes(`exec \`sh -c '${cmd[2]}'\` in pod ${exec.objectRef.namespace}/${exec.objectRef.name} container ${new URL(exec.requestURI, 'http://x').searchParams.get('container')}`), s);
     assert.ok(s.endsWith(`— ${exec.responseStatus.code}`), s);
-    if (width === 1440) await screenshot(page, `readable-exec-${width}-${scheme}`);
+    await screenshot(page, `readable-exec-${width}-${scheme}`);
     await page.keyboard.press('Escape');
 
     // Impersonation: the rows say system:admin → bob; the detail says the policy matched
