@@ -152,9 +152,17 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
     }
     // Newline offsets per file, for line numbers.
     let mut newlines: Vec<Vec<u64>> = Vec::new();
-    for p in &args.pos {
-        let b = decoded(p)?;
-        newlines.push(memchr::memchr_iter(b'\n', &b).map(|i| i as u64).collect());
+    for (i, p) in args.pos.iter().enumerate() {
+        // The files a body search decoded already are not read again.
+        let owned;
+        let b = match files.get(i) {
+            Some(b) => b,
+            None => {
+                owned = decoded(p)?;
+                &owned
+            }
+        };
+        newlines.push(memchr::memchr_iter(b'\n', b).map(|i| i as u64).collect());
     }
     if args.flag("json") {
         write!(o, "{{\"count\":{},\"files\":", rows.len()).map_err(w)?;
