@@ -3,7 +3,9 @@
 //! [`Store`](crate::store::Store).
 
 pub mod coverage;
+pub mod diff;
 pub mod evaluate;
+pub mod history;
 pub mod stats;
 pub mod timeline;
 pub mod topn;
