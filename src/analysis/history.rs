@@ -196,7 +196,7 @@ pub fn rows(s: &Store, obj: &ObjectRef) -> Vec<u32> {
             // A list of the namespace or of the whole cluster, with a body to look in.
             if s.response_object_size(r) == 0
                 || !(ns.is_none_or(|x| x == rn) || Some(rn) == cluster_ns)
-                || s.str(Dim::Subresource, r) != ""
+                || !s.str(Dim::Subresource, r).is_empty()
             {
                 continue;
             }
@@ -395,8 +395,15 @@ pub const PATCH_TYPE_NOTE: &str = "The patch type (JSON, merge, strategic merge 
 pub const METADATA_ONLY: &str = "The log holds this object only at Metadata level (no request \
     or response bodies), so its versions and what each request changed cannot be shown.";
 
+/// Whether row `r`'s event text can add anything: it carries a request or response body.
+/// Callers need only read those rows (a Metadata-level event's text holds no version).
+pub fn wants_text(s: &Store, r: u32) -> bool {
+    s.request_object_size(r as usize) > 0 || s.response_object_size(r as usize) > 0
+}
+
 /// Builds the history of `obj` from its `rows` (from [`rows`]) and their event texts
-/// (`texts[i]` for `rows[i]`; `None` when it could not be read).
+/// (`texts[i]` for `rows[i]`; `None` when not read: the caller adds a note when a read
+/// failed, see [`History::notes`]).
 pub fn build(s: &Store, obj: &ObjectRef, rows: &[u32], texts: &[Option<String>]) -> History {
     let text_of: std::collections::HashMap<u32, &str> = rows
         .iter()
@@ -418,7 +425,7 @@ pub fn build(s: &Store, obj: &ObjectRef, rows: &[u32], texts: &[Option<String>])
     let mut prev: Option<Value> = None;
     let mut kept: Vec<Request> = Vec::new();
     let mut any_body = false;
-    let mut unreadable = 0usize;
+    let mut unparsed = 0usize;
     let mut patch_seen = false;
     for mut q in reqs.drain(..) {
         let mut req_obj: Option<Value> = None;
@@ -426,11 +433,10 @@ pub fn build(s: &Store, obj: &ObjectRef, rows: &[u32], texts: &[Option<String>])
         let mut uri = String::new();
         for &r in &q.rows {
             let Some(t) = text_of.get(&r) else {
-                unreadable += 1;
                 continue;
             };
             let Ok(mut ev) = serde_json::from_str::<Value>(t) else {
-                unreadable += 1;
+                unparsed += 1;
                 continue;
             };
             if let Some(u) = ev.get("requestURI").and_then(Value::as_str) {
@@ -502,7 +508,7 @@ pub fn build(s: &Store, obj: &ObjectRef, rows: &[u32], texts: &[Option<String>])
                 push_version(&mut h, &mut prev, &q, i, v, src);
                 q.version = h.versions.len().checked_sub(1).map(|x| x as u32);
             }
-            None if writes && q.ok() || (writes && q.code == 0) => {
+            None if writes && (q.ok() || q.code == 0) => {
                 q.note = Some(match q.level.as_str() {
                     "Metadata" | "None" | "" => format!(
                         "Logged at Metadata level: the log has no body of this {verb}, so \
@@ -559,9 +565,9 @@ pub fn build(s: &Store, obj: &ObjectRef, rows: &[u32], texts: &[Option<String>])
     if patch_seen {
         h.notes.push(PATCH_TYPE_NOTE.into());
     }
-    if unreadable > 0 {
+    if unparsed > 0 {
         h.notes.push(format!(
-            "{unreadable} of its events could not be read back from their file."
+            "{unparsed} of its events read back from their file are not valid JSON."
         ));
     }
     h

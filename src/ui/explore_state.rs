@@ -11,8 +11,8 @@
 //! - `applied` is what the worker was (or will be) asked; `filter` is what is typed.
 
 use crate::web::protocol::{
-    CompileError, Completion, EventDetail, Exported, QueryResult, Response, RowView, SortBy,
-    StackBy, TopDim, TopTable,
+    CompileError, Completion, EventDetail, Exported, HistoryReply, QueryResult, Response, RowView,
+    SortBy, StackBy, TopDim, TopTable,
 };
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -122,6 +122,10 @@ pub struct ExploreState {
     pub help_open: bool,
     pub export: Option<Rc<Exported>>,
     pub exporting: bool,
+    /// The object history view is open for the object of this store row.
+    pub history_row: Option<u32>,
+    pub history_sent: u32,
+    pub history: Option<Rc<HistoryReply>>,
 }
 
 impl Default for ExploreState {
@@ -152,6 +156,9 @@ impl Default for ExploreState {
             help_open: false,
             export: None,
             exporting: false,
+            history_row: None,
+            history_sent: 0,
+            history: None,
         }
     }
 }
@@ -196,6 +203,12 @@ pub enum ExploreAction {
     ExportStarted,
     /// The download was handed to the browser.
     ExportDone,
+    /// Opens the history of the object of store row `row`.
+    OpenHistory(u32),
+    CloseHistory,
+    HistorySent(u32),
+    /// Escape: closes the history view when open, else the detail.
+    Escape,
 }
 
 impl ExploreState {
@@ -298,6 +311,19 @@ impl ExploreState {
             ExploreAction::ToggleHelp => self.help_open = !self.help_open,
             ExploreAction::ExportStarted => self.exporting = true,
             ExploreAction::ExportDone => self.export = None,
+            ExploreAction::OpenHistory(r) => {
+                self.history_row = Some(r);
+                self.history = None;
+            }
+            ExploreAction::CloseHistory => {
+                self.history_row = None;
+                self.history = None;
+            }
+            ExploreAction::HistorySent(id) => self.history_sent = id,
+            ExploreAction::Escape if self.history_row.is_some() => {
+                self.reduce(ExploreAction::CloseHistory)
+            }
+            ExploreAction::Escape => self.reduce(ExploreAction::CloseDetail),
         }
     }
 
@@ -340,6 +366,9 @@ impl ExploreState {
             Response::Exported(e) => {
                 self.exporting = false;
                 self.export = Some(Rc::new(e));
+            }
+            Response::History(h) if h.id == self.history_sent && self.history_row.is_some() => {
+                self.history = Some(Rc::new(*h));
             }
             _ => {} // stale
         }

@@ -182,10 +182,15 @@ impl Worker for Engine {
                 let e = self.explore.export(self.loader.store(), &self.raw, q, kind);
                 scope.respond(id, Response::Exported(e));
             }
+            Request::History { id: q, row } if !self.loader.is_loading() => {
+                let h = history_reply(self.loader.store(), &self.raw, q, row);
+                scope.respond(id, Response::History(Box::new(h)));
+            }
             // During a load the page shows progress; it asks again once `Loaded` arrives.
             Request::Query(_)
             | Request::Rows { .. }
             | Request::Event { .. }
+            | Request::History { .. }
             | Request::Export { .. } => {}
             // ---- policy workbench (issue 6) ----
             // The edited policy becomes the current one (Explore's rule column and `rule:`).
@@ -393,4 +398,66 @@ impl Engine {
             });
         });
     }
+}
+
+/// Events of one object read for its history in the page: the latest ones when it has more
+/// (a lease renewed every two seconds has 43,200 a day).
+const HISTORY_MAX_EVENTS: usize = 2000;
+
+/// The history of the object of store row `row` (issue 12 §5), its bodies read back from
+/// the files.
+fn history_reply(
+    s: &crate::store::Store,
+    raw: &[Option<RawSource>],
+    id: u32,
+    row: u32,
+) -> crate::web::protocol::HistoryReply {
+    use crate::analysis::history::{self, ObjectRef};
+    let t0 = js_sys::Date::now();
+    let mut reply = crate::web::protocol::HistoryReply {
+        id,
+        row,
+        history: None,
+        error: None,
+        events: 0,
+        ms: 0.0,
+    };
+    let Some(obj) = ObjectRef::of_row(s, row as usize) else {
+        reply.error = Some("This event names no object (no resource or no name).".into());
+        return reply;
+    };
+    let mut rows = history::rows(s, &obj);
+    reply.events = rows.len() as u32;
+    let cut = rows.len().saturating_sub(HISTORY_MAX_EVENTS);
+    rows.drain(..cut);
+    let mut failed = 0usize;
+    let texts: Vec<Option<String>> = rows
+        .iter()
+        .map(|&r| {
+            if !history::wants_text(s, r) {
+                return None;
+            }
+            let t = explore::event_text(s, raw, r as usize).ok().map(|t| t.text);
+            failed += t.is_none() as usize;
+            t
+        })
+        .collect();
+    let mut h = history::build(s, &obj, &rows, &texts);
+    if cut > 0 {
+        h.notes.insert(
+            0,
+            format!(
+                "The object has {} events; this history shows the latest {} of them.",
+                reply.events, HISTORY_MAX_EVENTS
+            ),
+        );
+    }
+    if failed > 0 {
+        h.notes.push(format!(
+            "{failed} of its events could not be read back from their file."
+        ));
+    }
+    reply.history = Some(h);
+    reply.ms = js_sys::Date::now() - t0;
+    reply
 }

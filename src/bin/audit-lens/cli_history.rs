@@ -59,22 +59,33 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
     let obj = objects.into_iter().next().unwrap_or(obj);
     let files: Vec<Vec<u8>> = logs.iter().map(|p| decoded(p)).collect::<Result<_, _>>()?;
     let mut events = EventExtractor::default();
+    let mut failed = 0usize;
     let texts: Vec<Option<String>> = rows
         .iter()
         .map(|&r| {
+            if !history::wants_text(&store, r) {
+                return None;
+            }
             let r = r as usize;
             let f = store.file(r) as usize;
             let (off, len) = store.record_range(r);
             let b = &files[f];
             let end = (off + len as u64).min(b.len() as u64) as usize;
             let rec = &b[(off as usize).min(end)..end];
-            events
+            let t = events
                 .event((f as u32, off), rec, store.wrap_item(r))
                 .ok()
-                .map(|e| e.text.clone())
+                .map(|e| e.text.clone());
+            failed += t.is_none() as usize;
+            t
         })
         .collect();
-    let h = history::build(&store, &obj, &rows, &texts);
+    let mut h = history::build(&store, &obj, &rows, &texts);
+    if failed > 0 {
+        h.notes.push(format!(
+            "{failed} of its events could not be read back from their file."
+        ));
+    }
     let out = std::io::stdout();
     let mut o = std::io::BufWriter::new(out.lock());
     let w = |e: std::io::Error| e.to_string();
