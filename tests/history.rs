@@ -656,3 +656,89 @@ fn cli_history_ambiguous_name() {
     assert!(e.contains("names 3 objects"), "{e}");
     assert!(e.contains("serviceaccounts/myacct -n kube-public"), "{e}");
 }
+
+/// Benchmark, not a test (`--ignored --nocapture`): `rows` and `build` at a million
+/// generated events, for the object with the most events and for a typical one, the whole
+/// history and, as the page does, its latest 2,000 events. Prints figures; asserts nothing
+/// about time.
+#[test]
+#[ignore]
+fn bench_history_at_a_million_events() {
+    use audit_lens::gen::{generate, GenOptions};
+    use audit_lens::store::Dim;
+    use std::time::Instant;
+    let o = GenOptions {
+        duration_s: 0,
+        max_bytes: 3_000_000_000,
+        ..GenOptions::default()
+    };
+    let target = 1_000_000usize;
+    let mut bytes = Vec::new();
+    let mut lines = 0usize;
+    generate(&o, &mut |b| {
+        if lines < target {
+            lines += memchr::memchr_iter(b'\n', b).count();
+            bytes.extend_from_slice(b);
+        }
+    });
+    let cut = memchr::memchr_iter(b'\n', &bytes)
+        .nth(target - 1)
+        .unwrap_or(bytes.len() - 1);
+    bytes.truncate(cut + 1);
+    let s = common::load("gen.log", &bytes);
+    println!("events: {} ({} MB)", s.len(), bytes.len() >> 20);
+    let mut n: std::collections::HashMap<u32, usize> = Default::default();
+    for r in 0..s.len() {
+        *n.entry(s.sym(Dim::Name, r)).or_default() += 1;
+    }
+    let mut by: Vec<(usize, u32)> = n.into_iter().map(|(k, v)| (v, k)).collect();
+    by.sort_unstable_by(|a, b| b.cmp(a));
+    let files = vec![bytes];
+    let pick = |id: u32| {
+        (0..s.len())
+            .find(|&r| s.sym(Dim::Name, r) == id && ObjectRef::of_row(&s, r).is_some())
+            .and_then(|r| ObjectRef::of_row(&s, r))
+    };
+    let busiest = by.iter().find_map(|&(_, id)| pick(id)).unwrap();
+    let typical = by[by.len() / 2..]
+        .iter()
+        .find_map(|&(_, id)| pick(id))
+        .unwrap();
+    for obj in [busiest, typical] {
+        let t = Instant::now();
+        let rows = history::rows(&s, &obj);
+        let t_rows = t.elapsed();
+        let t = Instant::now();
+        let h = history_of(&s, &files, &obj);
+        let t_all = t.elapsed();
+        // As the page: rows, the latest 2,000, their bodies read, built.
+        let t = Instant::now();
+        let mut rows2 = history::rows(&s, &obj);
+        rows2.drain(..rows2.len().saturating_sub(2000));
+        let mut ex = EventExtractor::default();
+        let texts: Vec<Option<String>> = rows2
+            .iter()
+            .map(|&r| {
+                history::wants_text(&s, r).then(|| {
+                    let (off, len) = s.record_range(r as usize);
+                    let rec = &files[0][off as usize..off as usize + len as usize];
+                    ex.event((0, off), rec, None).unwrap().text.clone()
+                })
+            })
+            .collect();
+        let h2 = history::build(&s, &obj, &rows2, &texts);
+        let t_page = t.elapsed();
+        println!(
+            "{}: {} events; rows() {:.1} ms; whole history {:.1} ms ({} requests, {} versions, {} changes); as the page (latest 2,000) {:.1} ms ({} requests)",
+            obj.display(),
+            rows.len(),
+            t_rows.as_secs_f64() * 1e3,
+            t_all.as_secs_f64() * 1e3,
+            h.requests.len(),
+            h.versions.len(),
+            h.changes.len(),
+            t_page.as_secs_f64() * 1e3,
+            h2.requests.len(),
+        );
+    }
+}
