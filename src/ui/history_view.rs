@@ -25,9 +25,10 @@ pub struct HistoryProps {
     pub on_open_row: Callback<u32>,
 }
 
-/// The object an event's JSON names, as kubectl would write it (`pods/web -n default`),
-/// for the link in the event detail; `None` when it names none.
-pub fn object_label(raw: &str) -> Option<String> {
+/// The object an event's JSON names: short (`leases/x`) and as kubectl would write it
+/// (`leases.coordination.k8s.io/x -n kube-system`), for the link in the event detail;
+/// `None` when it names none.
+pub fn object_label(raw: &str) -> Option<(String, String)> {
     let v: serde_json::Value = serde_json::from_str(raw).ok()?;
     let o = v.get("objectRef")?;
     let s = |k: &str| o.get(k).and_then(|x| x.as_str()).unwrap_or("");
@@ -44,7 +45,10 @@ pub fn object_label(raw: &str) -> Option<String> {
     } else {
         format!(" -n {}", s("namespace"))
     };
-    Some(format!("{}{group}/{}{ns}", s("resource"), s("name")))
+    Some((
+        format!("{}/{}", s("resource"), s("name")),
+        format!("{}{group}/{}{ns}", s("resource"), s("name")),
+    ))
 }
 
 /// A multi-line text made safe to look at, line by line (newlines kept).
@@ -224,6 +228,7 @@ pub fn HistoryView(props: &HistoryProps) -> Html {
         <section class="history-view" role="dialog" aria-modal="true" aria-labelledby="history-title"
                  data-testid="history-view" data-ready={reply.is_some().to_string()} {onkeydown}>
             <div class="panel-head">
+                <div class="hist-title">
                 <h2 id="history-title">{"History of "}<span class="mono" data-testid="history-object">{ visible(&title).into_owned() }</span></h2>
                 if let Some(h) = reply.and_then(|r| r.history.as_ref()) {
                     if !h.kind.is_empty() { <span class="badge">{ &h.kind }</span> }
@@ -231,8 +236,9 @@ pub fn HistoryView(props: &HistoryProps) -> Html {
                         crate::ui::format::plural(h.requests.len() as u64, "request", "requests"),
                         crate::ui::format::plural(h.versions.len() as u64, "version", "versions"),
                         crate::ui::format::plural(h.changes.len() as u64, "field change", "field changes")) }</span>
+                    <span class="muted small">{ if props.local_time { "· local time" } else { "· times in UTC" } }</span>
                 }
-                <span class="spacer"></span>
+                </div>
                 <button class="button small" ref={close_ref} onclick={close} data-testid="history-close" title="Back to the events (Esc)" aria-label="Close the history">{"✕ Close"}</button>
             </div>
             <div class="history-body">{ body }</div>
@@ -254,6 +260,9 @@ fn body(h: &History, r: &HistoryReply, props: &HistoryProps) -> Html {
                     <span class="spacer"></span>
                     if let Some(m) = &h.last_manifest { { yaml_buttons(m, &file, "last known manifest") } }
                 </div>
+                if h.last_manifest.is_none() {
+                    <p class="small muted">{"No body of it is in the log, so its last manifest is not known."}</p>
+                }
                 if let Some(m) = &h.last_manifest {
                     <p class="small muted">{"Its last known manifest (the last version the log shows before the delete, without managedFields):"}</p>
                     <pre class="mono hist-yaml" data-testid="history-manifest">{ block(m) }</pre>

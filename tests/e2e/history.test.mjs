@@ -7,10 +7,17 @@
 // and the download is the manifest. Screenshots: target/screenshots/history-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, launch, strictPage, summaryCounts, screenshot, cli, corpusSkip, DIST, CORPUS } from './harness.mjs';
+import { serve, launch, strictPage, summaryCounts, cli, corpusSkip, DIST, CORPUS, SHOTS } from './harness.mjs';
+
+/** What the user sees: the viewport (the view is fixed over Explore, which a full-page
+ *  capture would show below it). */
+async function screenshot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
 
 const LOG = join(CORPUS, 'logs', 'openshift-clo-apiaudit-audit_in.log');
 const FALCO = join(CORPUS, 'logs', 'falco-k8s-audit-traces');
@@ -111,13 +118,23 @@ test('the lease history: requests and the renewTime change, as the file and the 
     await row.waitFor();
     // From the event detail too.
     await row.locator('.time').click();
+    await page.getByTestId('event-json').waitFor();
+    if (width === 1440) await screenshot(page, `history-detail-link-${width}-${scheme}`);
     await page.getByTestId('detail-object-link').click();
     await page.locator('[data-testid=history-view][data-ready=true]').waitFor();
     assert.equal(await page.getByTestId('history-request').count(), want.length);
+    // Escape closes the history only: the detail drawer it was opened from stays; a second
+    // Escape closes that; the ✕ button closes the view as well.
+    await page.keyboard.press('Escape');
+    await view.waitFor({ state: 'detached' });
+    await page.getByTestId('event-detail').waitFor();
+    await page.getByTestId('detail-object-link').click();
+    await page.locator('[data-testid=history-view][data-ready=true]').waitFor();
     await page.getByTestId('history-close').click();
     await view.waitFor({ state: 'detached' });
-    // The detail drawer it was opened from is still there.
     await page.getByTestId('event-detail').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('event-detail').waitFor({ state: 'detached' });
     page.check();
     await page.close();
   }
@@ -156,4 +173,31 @@ test('a deleted ConfigMap: its last manifest, copied and downloaded as YAML', { 
     page.check();
     await page.close();
   }
+});
+
+test('a Secret logged at Metadata level: the view says its changes cannot be shown', { skip }, async () => {
+  const files = [join(FALCO, 'create_secret.json'), join(FALCO, 'delete_secret.json')];
+  // Independently: both events are Metadata level (no bodies).
+  for (const f of files) assert.equal(JSON.parse(readFileSync(f, 'utf8')).level, 'Metadata');
+  const page = await strictPage(context, [server.origin]);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(server.origin + '/');
+  await page.locator('.engine.ready').waitFor({ timeout: 20_000 });
+  await page.getByTestId('file-input').setInputFiles(files);
+  assert.equal((await summaryCounts(page)).events, 2);
+  await page.getByTestId('tab-explore').click();
+  await page.getByTestId('object-link').first().click();
+  await page.locator('[data-testid=history-view][data-ready=true]').waitFor();
+  assert.equal(await page.getByTestId('history-request').count(), 2);
+  assert.equal(await page.getByTestId('history-change').count(), 0);
+  const notes = await page.getByTestId('history-notes').innerText();
+  const native = JSON.parse(audit(['history', '--json', '-n', 'default', 'secrets/example-secret', ...files]));
+  assert.ok(native.notes.length > 0);
+  for (const n of native.notes) assert.ok(notes.includes(n), n);
+  assert.match(notes, /only at Metadata level/);
+  // Deleted, with no manifest to offer.
+  assert.equal(await page.getByTestId('history-manifest').count(), 0);
+  await screenshot(page, 'history-metadata-1440-light');
+  page.check();
+  await page.close();
 });
