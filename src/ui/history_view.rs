@@ -189,6 +189,13 @@ fn request_item(h: &History, i: usize, q: &Request, props: &HistoryProps) -> Htm
 #[function_component]
 pub fn HistoryView(props: &HistoryProps) -> Html {
     let close_ref = use_node_ref();
+    // The latest requests are drawn first; earlier ones on demand (a busy lease has
+    // hundreds: drawing them all would miss the 100 ms budget).
+    let shown = use_state(|| FIRST_SHOWN);
+    {
+        let shown = shown.clone();
+        use_effect_with(props.row, move |_| shown.set(FIRST_SHOWN));
+    }
     // Focus moves into the view when it opens (keyboard users land on it).
     {
         let close_ref = close_ref.clone();
@@ -221,7 +228,13 @@ pub fn HistoryView(props: &HistoryProps) -> Html {
                 html! { <p class="banner error">{ e }</p> },
             ),
             (None, None) => ("History".to_string(), html! {}),
-            (Some(h), None) => (h.object.display(), body(h, r, props)),
+            (Some(h), None) => {
+                let more = {
+                    let shown = shown.clone();
+                    Callback::from(move |_: MouseEvent| shown.set(usize::MAX))
+                };
+                (h.object.display(), body(h, r, props, *shown, more))
+            }
         },
     };
     html! {
@@ -246,7 +259,17 @@ pub fn HistoryView(props: &HistoryProps) -> Html {
     }
 }
 
-fn body(h: &History, r: &HistoryReply, props: &HistoryProps) -> Html {
+/// Requests drawn when the view opens (the latest ones).
+const FIRST_SHOWN: usize = 40;
+
+fn body(
+    h: &History,
+    r: &HistoryReply,
+    props: &HistoryProps,
+    shown: usize,
+    more: Callback<MouseEvent>,
+) -> Html {
+    let skip = h.requests.len().saturating_sub(shown);
     let file = format!(
         "{}-{}.yaml",
         h.object.resource,
@@ -290,8 +313,15 @@ fn body(h: &History, r: &HistoryReply, props: &HistoryProps) -> Html {
                 </ul>
             }
             { for deleted }
+            if skip > 0 {
+                <div class="hist-more">
+                    <button class="button small" onclick={more} data-testid="history-show-all">
+                        { format!("Show the {} earlier requests", crate::util::human_count(skip as u64)) }</button>
+                    <span class="muted small">{ format!("the latest {shown} are shown") }</span>
+                </div>
+            }
             <ol class="hist-list">
-                { for h.requests.iter().enumerate().map(|(i, q)| request_item(h, i, q, props)) }
+                { for h.requests.iter().enumerate().skip(skip).map(|(i, q)| request_item(h, i, q, props)) }
             </ol>
             { for latest }
             <p class="muted small">{ format!("{} events of this object in the loaded logs · built in {:.0} ms", r.events, r.ms) }</p>
