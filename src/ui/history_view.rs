@@ -324,7 +324,7 @@ fn body(
                 { for h.requests.iter().enumerate().skip(skip).map(|(i, q)| request_item(h, i, q, props)) }
             </ol>
             { for latest }
-            <p class="muted small">{ format!("{} events of this object in the loaded logs · built in {:.0} ms", r.events, r.ms) }</p>
+            <p class="muted small">{ format!("{} events of this object in the loaded logs · built in {:.0} ms ({})", r.events, r.ms, r.phases) }</p>
         </>
     }
 }

@@ -403,9 +403,9 @@ impl Engine {
 /// Events of one object read for its history in the page: the latest ones when it has more
 /// (a lease renewed every two seconds has 43,200 a day). Keeps opening it, painting
 /// included, near the 100 ms budget (tests/e2e/measure-history.mjs).
-const HISTORY_MAX_EVENTS: usize = 300;
+const HISTORY_MAX_EVENTS: usize = 160;
 /// Lists of the object's resource searched for it in the page (the latest ones).
-const HISTORY_MAX_LISTS: usize = 40;
+const HISTORY_MAX_LISTS: usize = 12;
 
 /// The event texts of `rows` that carry bodies ([`crate::analysis::history::wants_text`]),
 /// read with few reads: per file, the records sorted by offset and read in spans of
@@ -524,6 +524,7 @@ fn history_reply(
         error: None,
         events: 0,
         ms: 0.0,
+        phases: String::new(),
     };
     let Some(obj) = ObjectRef::of_row(s, row as usize) else {
         reply.error = Some("This event names no object (no resource or no name).".into());
@@ -543,8 +544,17 @@ fn history_reply(
     let mut rows = named;
     rows.extend(lists);
     rows.sort_unstable();
+    let t_rows = js_sys::Date::now();
     let (texts, failed) = history_texts(s, raw, &rows);
+    let t_read = js_sys::Date::now();
     let mut h = history::build(s, &obj, &rows, &texts);
+    let t_build = js_sys::Date::now();
+    reply.phases = format!(
+        "rows {:.0} ms · read {:.0} ms · build {:.0} ms",
+        t_rows - t0,
+        t_read - t_rows,
+        t_build - t_read
+    );
     if cut > 0 {
         h.notes.insert(
             0,

@@ -464,4 +464,7 @@ pub struct HistoryReply {
     pub events: u32,
     /// Time the worker took, ms.
     pub ms: f64,
+    /// Where it went (finding the rows, reading the bodies, building).
+    #[serde(default)]
+    pub phases: String,
 }
