@@ -7,7 +7,7 @@
 // and the download is the manifest. Screenshots: target/screenshots/history-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { serve, launch, strictPage, summaryCounts, cli, corpusSkip, DIST, CORPUS, SHOTS } from './harness.mjs';
@@ -24,12 +24,13 @@ const FALCO = join(CORPUS, 'logs', 'falco-k8s-audit-traces');
 const skip = corpusSkip(LOG, 'history e2e');
 let server, context;
 
-/** The CLI: this worktree's build when CARGO_TARGET_DIR has one, else the harness's. */
+/** The CLI: the newest build under CARGO_TARGET_DIR when there is one, else the harness's. */
 function audit(args) {
   const t = process.env.CARGO_TARGET_DIR;
-  for (const p of t ? [join(t, 'release', 'audit-lens'), join(t, 'debug', 'audit-lens')] : []) {
-    if (existsSync(p)) return execFileSync(p, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
-  }
+  const bins = (t ? [join(t, 'release', 'audit-lens'), join(t, 'debug', 'audit-lens')] : [])
+    .filter((p) => existsSync(p))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (bins.length) return execFileSync(bins[0], args, { encoding: 'utf8', maxBuffer: 1 << 26 });
   return cli(args);
 }
 
