@@ -4,7 +4,9 @@
 
 pub mod coverage;
 pub mod describe;
+pub mod diff;
 pub mod evaluate;
+pub mod history;
 pub mod stats;
 pub mod timeline;
 pub mod topn;

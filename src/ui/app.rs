@@ -252,7 +252,7 @@ pub fn App() -> Html {
                 K::ToggleHelp => dispatcher.dispatch(Action::ToggleHelp),
                 K::Close => {
                     dispatcher.dispatch(Action::CloseHelp);
-                    dispatcher.dispatch(Action::Explore(ExploreAction::CloseDetail));
+                    dispatcher.dispatch(Action::Explore(ExploreAction::Escape));
                 }
                 K::Move(n) => dispatcher.dispatch(Action::Explore(ExploreAction::Move(n))),
                 K::OpenSelected => {

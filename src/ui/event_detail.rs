@@ -248,6 +248,9 @@ pub struct EventDetailProps {
     pub local_time: bool,
     pub on_close: Callback<()>,
     pub on_open_row: Callback<u32>,
+    /// Opens the history of the object this event is about (store row).
+    #[prop_or_default]
+    pub on_history: Callback<u32>,
 }
 
 #[function_component]
@@ -369,6 +372,10 @@ pub fn EventDetailPanel(props: &EventDetailProps) -> Html {
                             </span>
                         }
                         <span class="spacer"></span>
+                        if let Some((short, obj)) = crate::ui::history_view::object_label(&d.raw) {
+                            <button class="button small obj-link" onclick={props.on_history.reform({ let row = d.row; move |_: MouseEvent| row })}
+                                data-testid="detail-object-link" title={format!("History of {}: every request on it, its versions and what changed", visible(&obj))}>{ format!("History of {}", visible(&short)) }</button>
+                        }
                         <button class="button small" onclick={copy} data-testid="copy-json" title="Copy the pretty-printed JSON">{"Copy JSON"}</button>
                         <button class="button small ghost" onclick={copy_raw} title="Copy the event as one line: its line in the file, or the event alone, compacted, when it came from a wrapper or a pretty document">{"Copy raw"}</button>
                     </div>

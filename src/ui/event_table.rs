@@ -40,6 +40,9 @@ pub struct EventTableProps {
     pub on_term: Callback<(String, bool)>,
     pub on_sort: Callback<SortBy>,
     pub on_per_request: Callback<()>,
+    /// Opens the history of the object of a store row (its name was clicked).
+    #[prop_or_default]
+    pub on_history: Callback<u32>,
 }
 
 /// `el.style.setProperty(name, value)` (a custom property cannot be set by assignment).
@@ -250,7 +253,19 @@ pub fn EventTable(props: &EventTableProps) -> Html {
                 { user_cell(r) }
                 { cell("verb", &r.verb, r.verb.clone(), "verb") }
                 { if r.resource.is_empty() { cell("uri", &r.uri, what, "what") } else { cell("resource", &r.resource, what, "what") } }
-                { if r.namespace.is_empty() { html! { <span class="cell where" title={where_.clone()}>{ where_ }</span> } } else { cell("ns", &r.namespace, where_, "where") } }
+                { if !r.name.is_empty() && !r.resource.is_empty() {
+                    // The object's name opens its history; the namespace still filters.
+                    let row = r.row;
+                    let hist = props.on_history.reform(move |e: MouseEvent| { e.stop_propagation(); row });
+                    let ns = (!r.namespace.is_empty()).then(|| match term_for("ns", &r.namespace) {
+                        Some(t) => {
+                            let onclick = props.on_term.reform(move |e: MouseEvent| { e.stop_propagation(); (t.clone(), e.shift_key()) });
+                            html! { <><button class="val" {onclick} title={format!("{} — click: filter · shift-click: exclude", shown_as_text(&r.namespace))}>{ shown_as_text(&r.namespace).into_owned() }</button>{"/"}</> }
+                        }
+                        None => html! { <>{ shown_as_text(&r.namespace).into_owned() }{"/"}</> },
+                    });
+                    html! { <span class="cell where" title={shown_as_text(&where_).into_owned()}>{ for ns }<button class="val obj-link" onclick={hist} data-testid="object-link" title={format!("{} — click: its history", shown_as_text(&r.name))}>{ shown_as_text(&r.name).into_owned() }</button></span> }
+                } else if r.namespace.is_empty() { html! { <span class="cell where" title={where_.clone()}>{ where_ }</span> } } else { cell("ns", &r.namespace, where_, "where") } }
                 { if r.code == 0 { html! { <span class="cell"></span> } } else { cell("code", &r.code.to_string(), r.code.to_string(), code_class(r.code)) } }
                 { match r.latency_us {
                     Some(l) => html! { <span class={classes!("cell", "num", "lat", latency_class(l))} title={format!("{l} µs")}>{ human_duration_micros(l as i64) }</span> },

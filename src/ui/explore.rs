@@ -12,6 +12,7 @@ use crate::ui::event_table::EventTable;
 use crate::ui::explore_state::{ExploreAction, ExploreState, PAGE};
 use crate::ui::filter_bar::FilterBar;
 use crate::ui::format;
+use crate::ui::history_view::HistoryView;
 use crate::ui::timeline::TimelineChart;
 use crate::ui::top_panels::TopPanels;
 use crate::web::protocol::{
@@ -130,6 +131,17 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
             }
         });
     }
+    // The object history view.
+    {
+        let (send, dispatch, fresh) = (props.send.clone(), props.dispatch.clone(), fresh.clone());
+        use_effect_with(st.history_row, move |row| {
+            if let Some(row) = *row {
+                let id = fresh();
+                dispatch.emit(ExploreAction::HistorySent(id));
+                send.emit(Request::History { id, row });
+            }
+        });
+    }
     // A finished download.
     {
         let dispatch = props.dispatch.clone();
@@ -222,7 +234,8 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
                             <EventTable total={r.page.total} query={r.id} pages={st.pages.clone()} selected={st.selected}
                                 sort={st.sort} per_request={st.per_request} policy={r.policy} local_time={st.local_time}
                                 show_year={r.span.is_some_and(|(a, b)| crate::ui::dom::time_ms(a, st.local_time).get(..4) != crate::ui::dom::time_ms(b, st.local_time).get(..4))}
-                                {on_need} {on_select} on_term={on_term.clone()} {on_sort} {on_per_request} />
+                                {on_need} {on_select} on_term={on_term.clone()} {on_sort} {on_per_request}
+                                on_history={d.reform(ExploreAction::OpenHistory)} />
                             <TopPanels tops={st.tops.clone()} stale={st.tops_id != r.id} count={r.count} bytes={r.bytes} on_term={on_term.clone()} {on_csv} />
                         </div>
                     }
@@ -233,7 +246,8 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
     let detail = st.detail_row.map(|row| {
         html! {
             <EventDetailPanel {row} detail={st.detail.clone()} local_time={st.local_time}
-                on_close={d.reform(|_: ()| ExploreAction::CloseDetail)} on_open_row={d.reform(ExploreAction::OpenRow)} />
+                on_close={d.reform(|_: ()| ExploreAction::CloseDetail)} on_open_row={d.reform(ExploreAction::OpenRow)}
+                on_history={d.reform(ExploreAction::OpenHistory)} />
         }
     });
     // Files that were not (wholly) read as audit logs: said up front, not only in the
@@ -260,6 +274,10 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
             </div>
             { main }
             { for detail }
+            if let Some(row) = st.history_row {
+                <HistoryView {row} reply={st.history.clone()} local_time={st.local_time}
+                    on_close={d.reform(|_: ()| ExploreAction::CloseHistory)} on_open_row={d.reform(ExploreAction::OpenRow)} />
+            }
             <details class="panel files-panel">
                 <summary><h2 class="inline">{ format!("Files ({})", s.files.len()) }</h2></summary>
                 <table class="grid">

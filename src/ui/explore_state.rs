@@ -11,8 +11,8 @@
 //! - `applied` is what the worker was (or will be) asked; `filter` is what is typed.
 
 use crate::web::protocol::{
-    CompileError, Completion, EventDetail, Exported, QueryResult, Response, RowView, SortBy,
-    StackBy, TopDim, TopTable,
+    CompileError, Completion, EventDetail, Exported, HistoryReply, QueryResult, Response, RowView,
+    SortBy, StackBy, TopDim, TopTable,
 };
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -126,6 +126,10 @@ pub struct ExploreState {
     pub search: Option<SearchProgress>,
     /// Bumped to ask the same query again.
     pub retry: u32,
+    /// The object history view is open for the object of this store row.
+    pub history_row: Option<u32>,
+    pub history_sent: u32,
+    pub history: Option<Rc<HistoryReply>>,
 }
 
 /// How far a body search (`req.`/`resp.` terms) has read.
@@ -167,6 +171,9 @@ impl Default for ExploreState {
             exporting: false,
             search: None,
             retry: 0,
+            history_row: None,
+            history_sent: 0,
+            history: None,
         }
     }
 }
@@ -211,6 +218,12 @@ pub enum ExploreAction {
     ExportStarted,
     /// The download was handed to the browser.
     ExportDone,
+    /// Opens the history of the object of store row `row`.
+    OpenHistory(u32),
+    CloseHistory,
+    HistorySent(u32),
+    /// Escape: closes the history view when open, else the detail.
+    Escape,
 }
 
 impl ExploreState {
@@ -323,6 +336,19 @@ impl ExploreState {
             ExploreAction::ToggleHelp => self.help_open = !self.help_open,
             ExploreAction::ExportStarted => self.exporting = true,
             ExploreAction::ExportDone => self.export = None,
+            ExploreAction::OpenHistory(r) => {
+                self.history_row = Some(r);
+                self.history = None;
+            }
+            ExploreAction::CloseHistory => {
+                self.history_row = None;
+                self.history = None;
+            }
+            ExploreAction::HistorySent(id) => self.history_sent = id,
+            ExploreAction::Escape if self.history_row.is_some() => {
+                self.reduce(ExploreAction::CloseHistory)
+            }
+            ExploreAction::Escape => self.reduce(ExploreAction::CloseDetail),
         }
     }
 
@@ -380,6 +406,9 @@ impl ExploreState {
             Response::Exported(e) => {
                 self.exporting = false;
                 self.export = Some(Rc::new(e));
+            }
+            Response::History(h) if h.id == self.history_sent && self.history_row.is_some() => {
+                self.history = Some(Rc::new(*h));
             }
             _ => {} // stale
         }

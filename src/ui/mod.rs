@@ -18,6 +18,7 @@ pub mod fit_dialog;
 pub mod format;
 pub mod header;
 pub mod help;
+pub mod history_view;
 pub mod keys;
 pub mod load_summary;
 pub mod policy_checklist;

@@ -231,7 +231,8 @@ impl Reducible for State {
                 | Response::Rows(_)
                 | Response::Event(_)
                 | Response::Completion { .. }
-                | Response::Exported(_)),
+                | Response::Exported(_)
+                | Response::History(_)),
             ) => s.explore.on_response(r),
             Action::Explore(a) => s.explore.reduce(a),
             Action::EngineDeadline => {

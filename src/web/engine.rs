@@ -232,10 +232,15 @@ impl Worker for Engine {
                 let e = self.explore.export(self.loader.store(), &self.raw, q, kind);
                 scope.respond(id, Response::Exported(e));
             }
+            Request::History { id: q, row } if !self.loader.is_loading() => {
+                let h = history_reply(self.loader.store(), &self.raw, q, row);
+                scope.respond(id, Response::History(Box::new(h)));
+            }
             // During a load the page shows progress; it asks again once `Loaded` arrives.
             Request::Query(_)
             | Request::Rows { .. }
             | Request::Event { .. }
+            | Request::History { .. }
             | Request::Export { .. } => {}
             // ---- policy workbench (issue 6) ----
             // The edited policy becomes the current one (Explore's rule column and `rule:`).
@@ -557,4 +562,184 @@ impl Engine {
             });
         });
     }
+}
+
+/// Events of one object read for its history in the page: the latest ones when it has more
+/// (a lease renewed every two seconds has 43,200 a day). Keeps opening it, painting
+/// included, near the 100 ms budget (tests/e2e/measure-history.mjs).
+const HISTORY_MAX_EVENTS: usize = 160;
+/// Lists of the object's resource searched for it in the page (the latest ones).
+const HISTORY_MAX_LISTS: usize = 12;
+
+/// The event texts of `rows` that carry bodies ([`crate::analysis::history::wants_text`]),
+/// read with few reads: per file, the records sorted by offset and read in spans of
+/// neighbouring records (a gap under 1 MiB, a span under 32 MiB) instead of one Blob read
+/// per event; a gzip file in one pass ([`explore::read_gzip_ranges`]). Returns the texts
+/// and how many could not be read.
+fn history_texts(
+    s: &crate::store::Store,
+    raw: &[Option<RawSource>],
+    rows: &[u32],
+) -> (Vec<Option<String>>, usize) {
+    use crate::analysis::history::wants_text;
+    use crate::ingest::record::EventExtractor;
+    const GAP: u64 = 1 << 20;
+    const SPAN: u64 = 32 << 20;
+    let mut texts: Vec<Option<String>> = vec![None; rows.len()];
+    let mut failed = 0usize;
+    // (file, offset, len, index into rows)
+    let mut want: Vec<(u32, u64, u32, usize)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, &r)| wants_text(s, r))
+        .map(|(i, &r)| {
+            let (off, len) = s.record_range(r as usize);
+            (s.file(r as usize), off, len, i)
+        })
+        .collect();
+    want.sort_unstable();
+    let mut ex = EventExtractor::default();
+    // False when the record does not give its event back.
+    let mut put = |ex: &mut EventExtractor, f: u32, off: u64, rec: &[u8], i: usize| -> bool {
+        let r = rows[i] as usize;
+        match ex.event((f, off), rec, s.wrap_item(r)) {
+            Ok(e) => {
+                texts[i] = Some(e.text);
+                true
+            }
+            Err(_) => false,
+        }
+    };
+    let mut k = 0;
+    while k < want.len() {
+        let f = want[k].0;
+        let end_k = k + want[k..].iter().take_while(|w| w.0 == f).count();
+        let group = &want[k..end_k];
+        k = end_k;
+        let src = raw.get(f as usize).and_then(Option::as_ref);
+        let gzip = s.files.get(f as usize).is_some_and(|x| x.gzip);
+        match src {
+            None => failed += group.len(),
+            Some(src) if gzip => {
+                let ranges: Vec<(u64, u32)> = group.iter().map(|w| (w.1, w.2)).collect();
+                match explore::read_gzip_ranges(src, &ranges) {
+                    Ok(recs) => {
+                        for (w, rec) in group.iter().zip(&recs) {
+                            failed += !put(&mut ex, f, w.1, rec, w.3) as usize;
+                        }
+                    }
+                    Err(_) => failed += group.len(),
+                }
+            }
+            Some(RawSource::Bytes(b)) => {
+                for w in group {
+                    let end = (w.1 + w.2 as u64).min(b.len() as u64) as usize;
+                    let rec = &b[(w.1 as usize).min(end)..end];
+                    failed += !put(&mut ex, f, w.1, rec, w.3) as usize;
+                }
+            }
+            Some(RawSource::Blob(blob)) => {
+                let mut j = 0;
+                while j < group.len() {
+                    let start = group[j].1;
+                    let mut end = start + group[j].2 as u64;
+                    let mut n = 1;
+                    while j + n < group.len() {
+                        let w = group[j + n];
+                        let e = w.1 + w.2 as u64;
+                        if w.1 > end + GAP || e.max(end) - start > SPAN {
+                            break;
+                        }
+                        end = end.max(e);
+                        n += 1;
+                    }
+                    match crate::web::reader::read_slice_sync(blob, start, end) {
+                        Ok(bytes) => {
+                            for w in &group[j..j + n] {
+                                let a = (w.1 - start) as usize;
+                                let b = (a + w.2 as usize).min(bytes.len());
+                                failed += !put(&mut ex, f, w.1, &bytes[a.min(b)..b], w.3) as usize;
+                            }
+                        }
+                        Err(_) => failed += n,
+                    }
+                    j += n;
+                }
+            }
+        }
+    }
+    (texts, failed)
+}
+
+/// The history of the object of store row `row` (issue 12 §5), its bodies read back from
+/// the files.
+fn history_reply(
+    s: &crate::store::Store,
+    raw: &[Option<RawSource>],
+    id: u32,
+    row: u32,
+) -> crate::web::protocol::HistoryReply {
+    use crate::analysis::history::{self, ObjectRef};
+    let t0 = js_sys::Date::now();
+    let mut reply = crate::web::protocol::HistoryReply {
+        id,
+        row,
+        history: None,
+        error: None,
+        events: 0,
+        ms: 0.0,
+        phases: String::new(),
+    };
+    let Some(obj) = ObjectRef::of_row(s, row as usize) else {
+        reply.error = Some("This event names no object (no resource or no name).".into());
+        return reply;
+    };
+    // The object's own events (the latest ones), and the lists that may hold it (the
+    // latest few: a list body is large to parse, and lists are many).
+    let (mut named, mut lists): (Vec<u32>, Vec<u32>) = history::rows(s, &obj)
+        .into_iter()
+        .partition(|&r| !s.str(crate::store::Dim::Name, r as usize).is_empty());
+    reply.events = named.len() as u32;
+    let cut = named.len().saturating_sub(HISTORY_MAX_EVENTS);
+    named.drain(..cut);
+    let all_lists = lists.len();
+    let list_cut = lists.len().saturating_sub(HISTORY_MAX_LISTS);
+    lists.drain(..list_cut);
+    let mut rows = named;
+    rows.extend(lists);
+    rows.sort_unstable();
+    let t_rows = js_sys::Date::now();
+    let (texts, failed) = history_texts(s, raw, &rows);
+    let t_read = js_sys::Date::now();
+    let mut h = history::build(s, &obj, &rows, &texts);
+    let t_build = js_sys::Date::now();
+    reply.phases = format!(
+        "rows {:.0} ms · read {:.0} ms · build {:.0} ms",
+        t_rows - t0,
+        t_read - t_rows,
+        t_build - t_read
+    );
+    if cut > 0 {
+        h.notes.insert(
+            0,
+            format!(
+                "The object has {} events; this history shows the latest {} of them.",
+                reply.events, HISTORY_MAX_EVENTS
+            ),
+        );
+    }
+    if list_cut > 0 {
+        h.notes.push(format!(
+            "Of the {all_lists} lists of its resource with a response body, the latest \
+             {HISTORY_MAX_LISTS} were searched for it (audit-lens history searches them all)."
+        ));
+    }
+    if failed > 0 {
+        h.notes.push(format!(
+            "{failed} of its events could not be read back from their file."
+        ));
+    }
+    reply.history = Some(h);
+    reply.ms = js_sys::Date::now() - t0;
+    reply
 }

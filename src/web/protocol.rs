@@ -79,6 +79,8 @@ pub enum Request {
     Rows { id: u32, offset: u32, limit: u32 },
     /// One event's original JSON, its other stages and its rule: [`Response::Event`].
     Event { id: u32, row: u32 },
+    /// The history of the object store row `row` is about: [`Response::History`].
+    History { id: u32, row: u32 },
     /// Completion of the filter at byte `cursor`: [`Response::Completion`].
     Complete { id: u32, text: String, cursor: u32 },
     /// A download of the last query's events or of a top-N table: [`Response::Exported`].
@@ -130,6 +132,8 @@ pub enum Response {
         completion: Completion,
     },
     Exported(Exported),
+    /// One object's history (issue 12 §5).
+    History(Box<HistoryReply>),
 
     // ---- policy workbench (issue 6) --------------------------------------------------
     Workbench(Box<WorkbenchReport>),
@@ -476,4 +480,24 @@ pub struct WorkbenchReport {
     pub no_coverage: Option<String>,
     /// Worker time for this answer, ms.
     pub elapsed_ms: f64,
+}
+
+pub use crate::analysis::history::History;
+
+/// The answer to [`Request::History`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryReply {
+    pub id: u32,
+    /// The store row it was asked from.
+    pub row: u32,
+    pub history: Option<History>,
+    /// Why there is no history (the row names no object).
+    pub error: Option<String>,
+    /// Events of the object in the store (the history may show only the latest).
+    pub events: u32,
+    /// Time the worker took, ms.
+    pub ms: f64,
+    /// Where it went (finding the rows, reading the bodies, building).
+    #[serde(default)]
+    pub phases: String,
 }

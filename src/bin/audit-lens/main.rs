@@ -10,6 +10,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 mod bench;
+mod cli_history;
 mod cli_policy;
 mod cli_query;
 
@@ -30,6 +31,8 @@ USAGE:
                                                       --sample-policy: the page's sample policy instead)
   audit-lens query --filter F [--after T] [--before T] [--policy P] [--json | --events] LOG...
                                                       events matching the page's filter language: count, file:line
+  audit-lens history [--json] [-n NS] RESOURCE[.GROUP]/NAME LOG...
+                                                      one object's requests, versions and field changes (kubectl's naming)
   audit-lens bench [--size 200MB] [--rounds 5] [--policy P]
                                                       measure ingest, filters, timeline, policy evaluation
 
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         "generate" => cmd_generate(rest),
         "bench" => bench::run(rest),
         "query" => cli_query::run(rest),
+        "history" => cli_history::run(rest),
         "validate" | "lint" | "eval" | "coverage" | "whatif" | "clo-filter" => {
             cli_policy::run(cmd, rest)
         }
