@@ -2,9 +2,11 @@
 //! of every event, coverage, and what-if volume and retention. All pure functions of a
 //! [`Store`](crate::store::Store).
 
+pub mod actor;
 pub mod coverage;
 pub mod describe;
 pub mod evaluate;
+pub mod feed;
 pub mod stats;
 pub mod timeline;
 pub mod topn;

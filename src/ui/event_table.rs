@@ -39,6 +39,9 @@ pub struct EventTableProps {
     pub on_term: Callback<(String, bool)>,
     pub on_sort: Callback<SortBy>,
     pub on_per_request: Callback<()>,
+    /// Opens the Actor view of a user (issue 12).
+    #[prop_or_default]
+    pub on_actor: Callback<String>,
 }
 
 fn latency_class(us: u32) -> &'static str {
@@ -187,7 +190,7 @@ pub fn EventTable(props: &EventTableProps) -> Html {
             <div class={classes!("vt-row", sel.then_some("selected"), (i % 2 == 1).then_some("odd"))} key={i}
                  data-testid="event-row" data-index={i.to_string()} data-row={r.row.to_string()} {onclick} aria-selected={sel.to_string()} role="row">
                 <span class="cell time mono" title={dom::time_ms(r.time_us, props.local_time)}>{ dom::time_ms(r.time_us, props.local_time).get(if props.show_year { 0 } else { 5 }..).unwrap_or("").to_string() }</span>
-                { cell("user", &r.user, r.user.clone(), "user") }
+                { actor_cell(cell("user", &r.user, r.user.clone(), "user"), &r.user, &props.on_actor) }
                 { cell("verb", &r.verb, r.verb.clone(), "verb") }
                 { if r.resource.is_empty() { cell("uri", &r.uri, what, "what") } else { cell("resource", &r.resource, what, "what") } }
                 { if r.namespace.is_empty() { html! { <span class="cell where" title={where_.clone()}>{ where_ }</span> } } else { cell("ns", &r.namespace, where_, "where") } }
@@ -249,5 +252,23 @@ pub fn EventTable(props: &EventTableProps) -> Html {
                 </div>
             </div>
         </section>
+    }
+}
+
+/// A user cell with a button opening the user's Actor view (issue 12).
+pub fn actor_cell(inner: Html, user: &str, on_actor: &Callback<String>) -> Html {
+    if user.is_empty() {
+        return inner;
+    }
+    let u = user.to_string();
+    let onclick = on_actor.reform(move |e: MouseEvent| {
+        e.stop_propagation();
+        u.clone()
+    });
+    let label = format!("Actor view of {}", shown_as_text(user));
+    html! {
+        <span class="cell actor-cell">{ inner }
+            <button class="actor-link" {onclick} title={label.clone()} aria-label={label} data-testid="open-actor">{"↗"}</button>
+        </span>
     }
 }

@@ -11,7 +11,7 @@
 //! - `applied` is what the worker was (or will be) asked; `filter` is what is typed.
 
 use crate::web::protocol::{
-    CompileError, Completion, EventDetail, Exported, QueryResult, Response, RowView, SortBy,
+    CompileError, Completion, EventDetail, Exported, NextAnswer, QueryResult, Response, RowView, SortBy,
     StackBy, TopDim, TopTable,
 };
 use std::collections::BTreeMap;
@@ -122,6 +122,8 @@ pub struct ExploreState {
     pub help_open: bool,
     pub export: Option<Rc<Exported>>,
     pub exporting: bool,
+    /// What happened after the detail's event (issue 12), when it is here.
+    pub next: Option<Rc<NextAnswer>>,
 }
 
 impl Default for ExploreState {
@@ -152,6 +154,7 @@ impl Default for ExploreState {
             help_open: false,
             export: None,
             exporting: false,
+            next: None,
         }
     }
 }
@@ -331,6 +334,7 @@ impl ExploreState {
                 self.pages = Rc::new(pages);
             }
             Response::Event(d) if d.id == self.detail_sent => self.detail = Some(Rc::new(*d)),
+            Response::Next(n) if n.id == self.detail_sent => self.next = Some(Rc::new(*n)),
             Response::Completion { id, completion } if id == self.completion_sent => {
                 self.completion = (!completion.items.is_empty()).then(|| Rc::new(completion));
                 self.completion_index = 0;

@@ -10,6 +10,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 mod bench;
+mod cli_actor;
 mod cli_policy;
 mod cli_query;
 
@@ -30,6 +31,10 @@ USAGE:
                                                       --sample-policy: the page's sample policy instead)
   audit-lens query --filter F [--after T] [--before T] [--policy P] [--json | --events] LOG...
                                                       events matching the page's filter language: count, file:line
+  audit-lens actor [--json] [--gap 30m] [--limit N] USER|sa:NS/NAME|IP LOG...
+                                                      one actor: sessions, objects, failures, impersonation chain
+  audit-lens feed [--all] [--hide-reads] [--no-fold] [--limit N] [--offset N] [--json] LOG...
+                                                      the log as sentences, newest first, humans only unless --all
   audit-lens bench [--size 200MB] [--rounds 5] [--policy P]
                                                       measure ingest, filters, timeline, policy evaluation
 
@@ -49,6 +54,8 @@ fn main() -> ExitCode {
         "generate" => cmd_generate(rest),
         "bench" => bench::run(rest),
         "query" => cli_query::run(rest),
+        "actor" => cli_actor::run_actor(rest),
+        "feed" => cli_actor::run_feed(rest),
         "validate" | "lint" | "eval" | "coverage" | "whatif" | "clo-filter" => {
             cli_policy::run(cmd, rest)
         }
