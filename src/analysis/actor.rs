@@ -54,7 +54,9 @@ impl Actor {
         if t.parse::<std::net::IpAddr>().is_ok() {
             return Ok(Actor::Ip(t.to_string()));
         }
-        Ok(Actor::User(t.strip_prefix("user:").unwrap_or(t).to_string()))
+        Ok(Actor::User(
+            t.strip_prefix("user:").unwrap_or(t).to_string(),
+        ))
     }
 
     /// The name as the log writes it (a full user name, or the address).
@@ -304,7 +306,11 @@ fn ranked<K>(m: HashMap<K, u64>, name: impl Fn(&K) -> String, limit: usize) -> V
             requests: n,
         })
         .collect();
-    v.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.value.cmp(&b.value)));
+    v.sort_by(|a, b| {
+        b.requests
+            .cmp(&a.requests)
+            .then_with(|| a.value.cmp(&b.value))
+    });
     v.truncate(limit);
     v
 }
@@ -415,7 +421,12 @@ pub fn report(s: &Store, actor: &Actor, gap_us: i64, limit: usize) -> ActorRepor
             e.2 = t;
         }
         let ip = s.source_ips_id(r);
-        let first_ip = s.dict.source_ips.members.get(ip as usize).and_then(|m| m.first());
+        let first_ip = s
+            .dict
+            .source_ips
+            .members
+            .get(ip as usize)
+            .and_then(|m| m.first());
         if let Some(&n) = first_ip {
             *ips.entry(n).or_default() += 1;
         }
@@ -654,7 +665,10 @@ mod tests {
             Actor::parse("sa:kafka/op").unwrap(),
             Actor::User("system:serviceaccount:kafka:op".into())
         );
-        assert_eq!(Actor::parse("10.0.0.5").unwrap(), Actor::Ip("10.0.0.5".into()));
+        assert_eq!(
+            Actor::parse("10.0.0.5").unwrap(),
+            Actor::Ip("10.0.0.5".into())
+        );
         assert_eq!(Actor::parse("::1").unwrap(), Actor::Ip("::1".into()));
         assert_eq!(Actor::parse("ip:::1").unwrap(), Actor::Ip("::1".into()));
         assert!(Actor::parse("sa:nope").is_err());

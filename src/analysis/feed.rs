@@ -306,8 +306,17 @@ pub fn span_words(us: i64) -> String {
 }
 
 /// A burst as a sentence: "system:kube-controller-manager updated 1,204 leases in 10 min".
-pub fn burst_sentence(s: &Store, newest: usize, oldest: usize, count: u32, failures: u32) -> String {
-    let who = describe::identity(s.str(Dim::User, newest), s.str(Dim::ImpersonatedUser, newest));
+pub fn burst_sentence(
+    s: &Store,
+    newest: usize,
+    oldest: usize,
+    count: u32,
+    failures: u32,
+) -> String {
+    let who = describe::identity(
+        s.str(Dim::User, newest),
+        s.str(Dim::ImpersonatedUser, newest),
+    );
     let verb = describe::past_tense(s.str(Dim::Verb, newest));
     let n = grouped(count as u64);
     let what = if s.is_resource_request(newest) {

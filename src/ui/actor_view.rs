@@ -215,7 +215,11 @@ pub fn ActorView(props: &ActorViewProps) -> Html {
             },
             (Some(r), None) => {
                 let explore_all = {
-                    let (f, d, term) = (props.on_explore.clone(), props.dispatch.clone(), explore_term(r));
+                    let (f, d, term) = (
+                        props.on_explore.clone(),
+                        props.dispatch.clone(),
+                        explore_term(r),
+                    );
                     Callback::from(move |_: MouseEvent| {
                         d.emit(ActorAction::Close);
                         f.emit((term.clone(), None));

@@ -251,11 +251,15 @@ pub fn App() -> Html {
     };
     let actor_dispatch = {
         let dispatcher = state.dispatcher();
-        use_callback((), move |a: ActorAction, _| dispatcher.dispatch(Action::Actor(a)))
+        use_callback((), move |a: ActorAction, _| {
+            dispatcher.dispatch(Action::Actor(a))
+        })
     };
     let feed_dispatch = {
         let dispatcher = state.dispatcher();
-        use_callback((), move |a: FeedAction, _| dispatcher.dispatch(Action::Feed(a)))
+        use_callback((), move |a: FeedAction, _| {
+            dispatcher.dispatch(Action::Feed(a))
+        })
     };
     let actor_open_row = {
         let dispatcher = state.dispatcher();

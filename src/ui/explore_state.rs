@@ -11,8 +11,8 @@
 //! - `applied` is what the worker was (or will be) asked; `filter` is what is typed.
 
 use crate::web::protocol::{
-    CompileError, Completion, EventDetail, Exported, NextAnswer, QueryResult, Response, RowView, SortBy,
-    StackBy, TopDim, TopTable,
+    CompileError, Completion, EventDetail, Exported, NextAnswer, QueryResult, Response, RowView,
+    SortBy, StackBy, TopDim, TopTable,
 };
 use std::collections::BTreeMap;
 use std::rc::Rc;

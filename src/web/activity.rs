@@ -48,7 +48,12 @@ impl Activity {
     /// The members of the burst at `line` of the current feed.
     pub fn burst(&self, s: &Store, line: u32, offset: u32, limit: u32) -> Vec<FeedLine> {
         self.feed.as_ref().map_or_else(Vec::new, |f| {
-            f.members(s, line as usize, offset as usize, limit.min(MAX_PAGE) as usize)
+            f.members(
+                s,
+                line as usize,
+                offset as usize,
+                limit.min(MAX_PAGE) as usize,
+            )
         })
     }
 }

@@ -197,7 +197,9 @@ impl Worker for Engine {
                 offset,
                 limit,
             } if !self.loader.is_loading() => {
-                let lines = self.activity.burst(self.loader.store(), line, offset, limit);
+                let lines = self
+                    .activity
+                    .burst(self.loader.store(), line, offset, limit);
                 scope.respond(
                     id,
                     Response::FeedBurst {

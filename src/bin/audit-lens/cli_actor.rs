@@ -146,15 +146,34 @@ pub fn run_actor(a: &[String]) -> Result<ExitCode, String> {
         .map_err(w)?;
     }
     writeln!(o, "\nobjects touched ({}):", r.objects_total).map_err(w)?;
-    for ob in r.objects.iter().take(if limit == usize::MAX { 30 } else { limit }) {
-        writeln!(o, "  {:>6}  {}  {}", ob.requests, ob.object, list(&ob.verbs)).map_err(w)?;
+    for ob in r
+        .objects
+        .iter()
+        .take(if limit == usize::MAX { 30 } else { limit })
+    {
+        writeln!(
+            o,
+            "  {:>6}  {}  {}",
+            ob.requests,
+            ob.object,
+            list(&ob.verbs)
+        )
+        .map_err(w)?;
     }
     if !r.failure_groups.is_empty() {
         writeln!(o, "\nfailures:").map_err(w)?;
         for f in &r.failure_groups {
-            let reason = if f.reason.is_empty() { "(no reason)" } else { &f.reason };
-            writeln!(o, "  {:>6}  {} {}  e.g. {}", f.requests, f.code, reason, f.example)
-                .map_err(w)?;
+            let reason = if f.reason.is_empty() {
+                "(no reason)"
+            } else {
+                &f.reason
+            };
+            writeln!(
+                o,
+                "  {:>6}  {} {}  e.g. {}",
+                f.requests, f.code, reason, f.example
+            )
+            .map_err(w)?;
         }
     }
     o.flush().map_err(w)?;
