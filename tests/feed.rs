@@ -414,3 +414,32 @@ fn cli_feed() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("feed needs at least one LOG"));
 }
+
+/// Non-resource requests fold whatever their path (kubectl's discovery), and say so.
+#[test]
+fn non_resource_bursts() {
+    let nr = |id: &str, t: &str, user: &str, path: &str| {
+        format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"ResponseComplete","requestURI":"{path}","verb":"get","user":{{"username":"{user}"}},"sourceIPs":["10.0.0.5"],"responseStatus":{{"code":200}},"requestReceivedTimestamp":"{t}","stageTimestamp":"{t}"}}"#
+        )
+    };
+    let lines = [
+        nr("d1", "2024-05-01T10:00:00.100Z", "bob", "/api"),
+        nr("d2", "2024-05-01T10:00:00.200Z", "bob", "/apis"),
+        nr("d3", "2024-05-01T10:00:00.300Z", "bob", "/apis/apps/v1"),
+        nr("d4", "2024-05-01T10:00:00.400Z", "bob", "/version"),
+        nr("h1", "2024-05-01T10:01:00Z", "alice", "/healthz"),
+        nr("h2", "2024-05-01T10:01:10Z", "alice", "/healthz"),
+        nr("h3", "2024-05-01T10:01:20Z", "alice", "/healthz"),
+    ];
+    let s = common::load("nr.log", lines.join("\n").as_bytes());
+    let f = Feed::build(&s, FeedOptions::default());
+    let texts: Vec<String> = f.page(&s, 0, 10).into_iter().map(|l| l.text).collect();
+    assert_eq!(
+        texts,
+        [
+            "alice read /healthz 3 times in 20 s",
+            "bob read 4 API paths in 0 s"
+        ]
+    );
+}

@@ -18,7 +18,7 @@
 //! A separate rule hides reads (verbs get, list, watch) of everyone.
 //!
 //! **Bursts:** requests with the same identity, verb and resource (group, resource,
-//! subresource; a non-resource request: its path), each within `burst_gap_us` of the
+//! subresource; non-resource requests: any path, so kubectl's discovery reads fold), each within `burst_gap_us` of the
 //! previous one of the same kind, are one line when there are at least `burst_min`
 //! ("system:kube-controller-manager updated 1,204 leases in 10 min"); other requests may
 //! come between them. A burst is placed at its newest request and can be expanded.
@@ -207,6 +207,8 @@ struct Burst {
     last: u32,
     count: u32,
     failures: u32,
+    /// Non-resource requests: the members' paths differ.
+    mixed_paths: bool,
 }
 
 /// One line of the feed: a request, or a burst (`count > 1`).
@@ -258,23 +260,19 @@ pub struct Feed {
     pub counts: FeedCounts,
 }
 
-/// Burst identity: user, impersonated user, verb, group, resource, subresource, path.
-type BurstKey = (u32, u32, u32, u32, u32, u32, u32);
+/// Burst identity: user, impersonated user, verb, resource request?, group, resource,
+/// subresource (non-resource requests fold whatever their path).
+type BurstKey = (u32, u32, u32, bool, u32, u32, u32);
 
 fn burst_key(s: &Store, r: usize) -> BurstKey {
-    let path = if s.is_resource_request(r) {
-        0
-    } else {
-        s.sym(Dim::Path, r)
-    };
     (
         s.sym(Dim::User, r),
         s.sym(Dim::ImpersonatedUser, r),
         s.sym(Dim::Verb, r),
+        s.is_resource_request(r),
         s.sym(Dim::ApiGroup, r),
         s.sym(Dim::Resource, r),
         s.sym(Dim::Subresource, r),
-        path,
     )
 }
 
@@ -305,13 +303,16 @@ pub fn span_words(us: i64) -> String {
     }
 }
 
-/// A burst as a sentence: "system:kube-controller-manager updated 1,204 leases in 10 min".
+/// A burst as a sentence: "system:kube-controller-manager updated 1,204 leases in 10 min",
+/// "bob read /healthz 30 times in 5 min", "bob read 24 API paths in 0 s" (`mixed_paths`:
+/// non-resource requests to several paths, such as kubectl's discovery).
 pub fn burst_sentence(
     s: &Store,
     newest: usize,
     oldest: usize,
     count: u32,
     failures: u32,
+    mixed_paths: bool,
 ) -> String {
     let who = describe::identity(
         s.str(Dim::User, newest),
@@ -328,6 +329,8 @@ pub fn burst_sentence(
         } else {
             format!("{n} {res}/{sub}")
         }
+    } else if mixed_paths {
+        format!("{n} API paths")
     } else {
         format!("{} {n} times", s.path(newest))
     };
@@ -423,6 +426,11 @@ impl Feed {
             match joined {
                 Some(b) => {
                     let bu = &mut bursts[b as usize];
+                    if !s.is_resource_request(r)
+                        && s.sym(Dim::Path, r) != s.sym(Dim::Path, reqs[bu.first as usize] as usize)
+                    {
+                        bu.mixed_paths = true;
+                    }
                     next_member[bu.last as usize] = i as u32;
                     bu.last = i as u32;
                     bu.count += 1;
@@ -436,6 +444,7 @@ impl Feed {
                         last: i as u32,
                         count: 1,
                         failures: failed,
+                        mixed_paths: false,
                     });
                     open.insert(k, b);
                     burst_of.push(b);
@@ -517,7 +526,14 @@ impl Feed {
                         failures: bu.failures,
                         code: s.code(newest),
                         category: self.cats[bu.first as usize],
-                        text: burst_sentence(s, newest, oldest, bu.count, bu.failures),
+                        text: burst_sentence(
+                            s,
+                            newest,
+                            oldest,
+                            bu.count,
+                            bu.failures,
+                            bu.mixed_paths,
+                        ),
                     }
                 }
             })

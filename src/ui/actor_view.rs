@@ -294,7 +294,7 @@ pub fn ActorView(props: &ActorViewProps) -> Html {
                             </section>
                         }
                         <section>
-                            <h3>{ format!("Sessions — split at idle gaps over {}", human_duration_micros(r.gap_us)) }</h3>
+                            <h3>{ format!("Sessions — split at idle gaps over {}", crate::analysis::feed::span_words(r.gap_us)) }</h3>
                             <div class="table-scroll">
                                 <table class="grid compact">
                                     <thead><tr><th class="num">{"#"}</th><th>{"start"}</th><th class="num">{"span"}</th><th class="num">{"requests"}</th><th class="num">{"failed"}</th><th>{"verbs"}</th><th>{"objects"}</th><th></th></tr></thead>

@@ -215,7 +215,7 @@ pub fn FeedView(props: &FeedViewProps) -> Html {
         html! {
             <button class={classes!("feed-text", sel.then_some("selected"))} {onclick} data-testid="feed-open" data-row={row.to_string()}
                     title="Open this event">
-                <span class="feed-time mono" title={t.clone()}>{ t.get(5..19).unwrap_or("").replace('T', " ") }</span>
+                <span class="feed-time mono" title={t.clone()}>{ t.get(..19).unwrap_or("").to_string() }</span>
                 <span class="feed-sentence">{ visible(&l.text).into_owned() }</span>
                 if l.code >= 400 && l.count == 1 { <span class={classes!("feed-code", code_class(l.code))}>{"failed"}</span> }
             </button>
