@@ -272,7 +272,7 @@ pub fn ActorView(props: &ActorViewProps) -> Html {
                 let imp_by: u64 = r.impersonated_by.iter().map(|c| c.requests).sum();
                 html! {
                     <>
-                        <div class="actor-facts" data-testid="actor-summary" data-requests={r.requests.to_string()} data-events={r.events.to_string()} data-failures={r.failures.to_string()} data-sessions={r.sessions.len().to_string()}>
+                        <div class="actor-facts" data-testid="actor-summary" data-requests={r.requests.to_string()} data-events={r.events.to_string()} data-failures={r.failures.to_string()} data-sessions={r.sessions.len().to_string()} data-elapsed-ms={format!("{:.1}", a.elapsed_ms)}>
                             <div><span class="muted small">{"requests"}</span><b title={format!("{} events (stages)", r.events)}>{ human_count(r.requests) }</b></div>
                             <div><span class="muted small">{"failed (≥ 400)"}</span><b class={(r.failures > 0).then_some("warn")}>{ human_count(r.failures) }</b></div>
                             <div><span class="muted small">{"sessions"}</span><b>{ r.sessions.len() }</b></div>

@@ -389,7 +389,7 @@ fn next_block(props: &EventDetailProps) -> Html {
                     let onclick = props.on_open_row.reform(move |_: MouseEvent| row);
                     html! {
                         <li><button class="next-link" {onclick} data-row={row.to_string()} title="Open this event">
-                            <span class="mono muted">{ dom::time_ms(i.time_us, props.local_time).get(11..19).unwrap_or("").to_string() }</span>
+                            <span class="mono muted">{ dom::time_ms(i.time_us, props.local_time).get(5..19).unwrap_or("").to_string() }</span>
                             { " " }{ visible(&i.sentence).into_owned() }
                         </button></li>
                     }

@@ -284,7 +284,7 @@ pub fn FeedView(props: &FeedViewProps) -> Html {
             <section class="panel feed-rules" data-testid="feed-rules">
                 <div class="panel-head">
                     <h2>{"Activity"}</h2>
-                    <span class="muted small" data-testid="feed-counts" data-shown={counts.shown.to_string()} data-requests={counts.requests.to_string()} data-lines={counts.lines.to_string()}>
+                    <span class="muted small" data-testid="feed-counts" data-shown={counts.shown.to_string()} data-requests={counts.requests.to_string()} data-lines={counts.lines.to_string()} data-elapsed-ms={format!("{:.1}", st.elapsed_ms)}>
                         { format!("{} of {} requests shown{} · {} lines, newest first", grouped(counts.shown), grouped(counts.requests),
                             if hidden > 0 { format!(" ({} hidden by the rules)", grouped(hidden)) } else { String::new() }, grouped(counts.lines)) }
                     </span>

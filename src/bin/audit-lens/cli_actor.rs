@@ -64,7 +64,7 @@ fn when(us: Option<i64>) -> String {
 
 /// `actor [--json] [--gap 30m] [--limit N] USER|sa:NS/NAME|IP LOG...`
 pub fn run_actor(a: &[String]) -> Result<ExitCode, String> {
-    let args = Args::parse(a, &["json"])?;
+    let args = Args::parse(a, &["json", "time"])?;
     let Some((who, logs)) = args.pos.split_first() else {
         return Err("actor needs an actor (USER, sa:NAMESPACE/NAME or IP) and LOG files".into());
     };
@@ -83,7 +83,15 @@ pub fn run_actor(a: &[String]) -> Result<ExitCode, String> {
         None => usize::MAX,
     };
     let store = load_logs(logs)?;
+    let t0 = std::time::Instant::now();
     let r = actor::report(&store, &actor, gap, limit);
+    if args.flag("time") {
+        eprintln!(
+            "actor report over {} events: {:.1} ms",
+            store.len(),
+            t0.elapsed().as_secs_f64() * 1e3
+        );
+    }
     if args.flag("json") {
         write_json(&r)?;
         return Ok(ExitCode::SUCCESS);
@@ -126,7 +134,7 @@ pub fn run_actor(a: &[String]) -> Result<ExitCode, String> {
     writeln!(o, "user agents: {}", list(&r.user_agents)).map_err(w)?;
     writeln!(
         o,
-        "\n{} sessions (split at idle gaps over {}):",
+        "\n{} session(s) (split at idle gaps over {}):",
         r.sessions.len(),
         human_duration_micros(r.gap_us)
     )
@@ -182,7 +190,7 @@ pub fn run_actor(a: &[String]) -> Result<ExitCode, String> {
 
 /// `feed [--all] [--show-reads|--hide-reads] [--no-fold] [--limit N] [--offset N] [--json] LOG...`
 pub fn run_feed(a: &[String]) -> Result<ExitCode, String> {
-    let args = Args::parse(a, &["json", "all", "hide-reads", "no-fold"])?;
+    let args = Args::parse(a, &["json", "all", "hide-reads", "no-fold", "time"])?;
     if args.pos.is_empty() {
         return Err("feed needs at least one LOG file".into());
     }
@@ -210,8 +218,19 @@ pub fn run_feed(a: &[String]) -> Result<ExitCode, String> {
         options.burst_gap_us = parse_duration(g).map_err(|e| format!("--burst-gap: {e}"))?;
     }
     let store = load_logs(&args.pos)?;
+    let t0 = std::time::Instant::now();
     let feed = Feed::build(&store, options);
+    let t1 = std::time::Instant::now();
     let lines = feed.page(&store, offset, limit);
+    if args.flag("time") {
+        eprintln!(
+            "feed over {} events: built in {:.1} ms, page of {} lines in {:.2} ms",
+            store.len(),
+            (t1 - t0).as_secs_f64() * 1e3,
+            lines.len(),
+            t1.elapsed().as_secs_f64() * 1e3
+        );
+    }
     if args.flag("json") {
         #[derive(serde::Serialize)]
         struct Out<'a> {
