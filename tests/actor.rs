@@ -254,6 +254,7 @@ fn sessions_in_the_openshift_log() {
     assert_eq!((none.requests, none.sessions.len()), (0, 0));
 }
 
+#[allow(clippy::too_many_arguments)]
 fn ev(
     id: &str,
     stage: &str,

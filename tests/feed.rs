@@ -131,8 +131,10 @@ fn humans_only_on_the_openshift_log() {
         .collect();
     assert!(t.windows(2).all(|w| w[0] >= w[1]));
     // Turning a rule off shows that category too; everything shows everything.
-    let mut rules = Rules::default();
-    rules.hide_service_accounts = false;
+    let rules = Rules {
+        hide_service_accounts: false,
+        ..Rules::default()
+    };
     let with_sa = Feed::build(
         &s,
         FeedOptions {
@@ -153,8 +155,10 @@ fn humans_only_on_the_openshift_log() {
     assert_eq!(all.counts.shown, seen.len() as u64);
     assert_eq!(all.len(), seen.len());
     // Hiding reads as well.
-    let mut no_reads = Rules::default();
-    no_reads.hide_reads = true;
+    let no_reads = Rules {
+        hide_reads: true,
+        ..Rules::default()
+    };
     let nr = Feed::build(
         &s,
         FeedOptions {
@@ -166,6 +170,7 @@ fn humans_only_on_the_openshift_log() {
     assert_eq!(nr.counts.shown, by["human"] - reads_kept);
 }
 
+#[allow(clippy::too_many_arguments)]
 fn ev(
     id: &str,
     stage: &str,

@@ -20,6 +20,10 @@ use crate::store::{Dim, Store, NO_STAGE};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+/// Hash maps keyed by dictionary ids: foldhash, not SipHash (nothing here is adversarial
+/// for the table: keys are small integers).
+type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 /// Default idle gap that ends a session: 30 minutes, in µs.
 pub const DEFAULT_GAP_US: i64 = 30 * 60 * 1_000_000;
 
@@ -102,7 +106,7 @@ pub fn fold_requests(s: &Store, mut keep: impl FnMut(usize) -> bool) -> Vec<u32>
     // The requests of the current run of equal timestamps: indexes into `out`.
     let mut run_start = 0usize;
     let mut run_t = i64::MIN;
-    let mut big: HashMap<(bool, u128), usize> = HashMap::new();
+    let mut big: Map<(bool, u128), usize> = Map::default();
     for (r, &t) in s.received_col().iter().enumerate() {
         if !keep(r) {
             continue;
@@ -298,7 +302,7 @@ fn obj_key(s: &Store, r: usize) -> ObjKey {
 }
 
 /// Counts by key → a sorted list (most first, then by value), at most `limit`.
-fn ranked<K>(m: HashMap<K, u64>, name: impl Fn(&K) -> String, limit: usize) -> Vec<Count> {
+fn ranked<K>(m: Map<K, u64>, name: impl Fn(&K) -> String, limit: usize) -> Vec<Count> {
     let mut v: Vec<Count> = m
         .into_iter()
         .map(|(k, n)| Count {
@@ -315,11 +319,30 @@ fn ranked<K>(m: HashMap<K, u64>, name: impl Fn(&K) -> String, limit: usize) -> V
     v
 }
 
+/// The `limit` most counted keys (ties: the smaller key, i.e. the first seen), named only
+/// once chosen (naming every object of a busy actor would cost more than counting them).
+fn top_by<K: Ord + Copy>(
+    m: impl IntoIterator<Item = (K, u64)>,
+    name: impl Fn(K) -> String,
+    limit: usize,
+) -> Vec<Count> {
+    let mut v: Vec<(K, u64)> = m.into_iter().collect();
+    v.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v.truncate(limit);
+    v.into_iter()
+        .map(|(k, n)| Count {
+            value: name(k),
+            requests: n,
+        })
+        .collect()
+}
+
 #[derive(Default)]
 struct ObjAcc {
     requests: u64,
     failures: u64,
-    verbs: HashMap<u32, u64>,
+    /// (verb id, requests): a handful per object.
+    verbs: Vec<(u32, u64)>,
     first_us: i64,
     last_us: i64,
     row: u32,
@@ -330,8 +353,8 @@ struct SessAcc {
     end_us: i64,
     requests: u64,
     failures: u64,
-    verbs: HashMap<u32, u64>,
-    objects: HashMap<usize, u64>,
+    verbs: Map<u32, u64>,
+    objects: Map<usize, u64>,
     first_row: u32,
     last_row: u32,
 }
@@ -356,32 +379,29 @@ pub fn report(s: &Store, actor: &Actor, gap_us: i64, limit: usize) -> ActorRepor
         Actor::User(u) => s.dict.impersonated_user.lookup(u).filter(|_| !u.is_empty()),
         Actor::Ip(_) => None,
     };
-    let mut obj_index: HashMap<ObjKey, usize> = HashMap::new();
+    let mut obj_index: Map<ObjKey, usize> = Map::default();
     let mut objs: Vec<(usize, ObjAcc)> = Vec::new(); // (sample row, counts)
-    let mut fails: HashMap<(u16, u32), (u64, u32, i64)> = HashMap::new();
-    let mut ips: HashMap<u32, u64> = HashMap::new();
-    let mut agents: HashMap<u32, u64> = HashMap::new();
-    let mut groups: HashMap<u32, u64> = HashMap::new();
-    let mut imp_of: HashMap<u32, u64> = HashMap::new();
-    let mut imp_by: HashMap<u32, u64> = HashMap::new();
-    let mut who: HashMap<(u32, u32), u64> = HashMap::new();
+    let mut fails: Map<(u16, u32), (u64, u32, i64)> = Map::default();
+    let mut ips: Map<u32, u64> = Map::default();
+    let mut agents: Map<u32, u64> = Map::default();
+    let mut groups: Map<u32, u64> = Map::default();
+    let mut imp_of: Map<u32, u64> = Map::default();
+    let mut imp_by: Map<u32, u64> = Map::default();
+    let mut who: Map<(u32, u32), u64> = Map::default();
     let mut sessions: Vec<Session> = Vec::new();
     let mut cur: Option<SessAcc> = None;
     let mut failures = 0u64;
     let name_of = |d: Dim, id: u32| s.dict.of(d).get(id).to_string();
     let close = |a: SessAcc, sessions: &mut Vec<Session>, objs: &Vec<(usize, ObjAcc)>| {
-        let top = ranked(
-            a.objects.clone(),
-            |&i| describe::object_phrase(s, objs[i].0),
-            5,
-        );
+        let distinct = a.objects.len() as u64;
+        let top = top_by(a.objects, |i| describe::object_phrase(s, objs[i].0), 5);
         sessions.push(Session {
             start_us: a.start_us,
             end_us: a.end_us,
             requests: a.requests,
             failures: a.failures,
             verbs: ranked(a.verbs, |&v| name_of(Dim::Verb, v), usize::MAX),
-            objects: a.objects.len() as u64,
+            objects: distinct,
             top_objects: top,
             first_row: a.first_row,
             last_row: a.last_row,
@@ -409,7 +429,10 @@ pub fn report(s: &Store, actor: &Actor, gap_us: i64, limit: usize) -> ActorRepor
         let o = &mut objs[oi].1;
         o.requests += 1;
         o.failures += failed as u64;
-        *o.verbs.entry(verb).or_default() += 1;
+        match o.verbs.iter_mut().find(|v| v.0 == verb) {
+            Some(v) => v.1 += 1,
+            None => o.verbs.push((verb, 1)),
+        }
         o.last_us = t;
         o.row = row;
         if failed {
@@ -458,8 +481,8 @@ pub fn report(s: &Store, actor: &Actor, gap_us: i64, limit: usize) -> ActorRepor
                     end_us: t,
                     requests: 0,
                     failures: 0,
-                    verbs: HashMap::new(),
-                    objects: HashMap::new(),
+                    verbs: Map::default(),
+                    objects: Map::default(),
                     first_row: row,
                     last_row: row,
                 });
@@ -477,8 +500,14 @@ pub fn report(s: &Store, actor: &Actor, gap_us: i64, limit: usize) -> ActorRepor
         close(a, &mut sessions, &objs);
     }
     let objects_total = objs.len() as u64;
-    let mut objects: Vec<ObjectTouch> = objs
+    // The most touched first (ties: the first touched), phrased once chosen.
+    let mut order: Vec<usize> = (0..objs.len()).collect();
+    order.sort_unstable_by(|&a, &b| objs[b].1.requests.cmp(&objs[a].1.requests).then(a.cmp(&b)));
+    order.truncate(limit);
+    let mut slots: Vec<Option<(usize, ObjAcc)>> = objs.into_iter().map(Some).collect();
+    let objects: Vec<ObjectTouch> = order
         .into_iter()
+        .filter_map(|i| slots[i].take())
         .map(|(sample, o)| ObjectTouch {
             object: describe::object_phrase(s, sample),
             resource: s.str(Dim::Resource, sample).to_string(),
@@ -487,18 +516,12 @@ pub fn report(s: &Store, actor: &Actor, gap_us: i64, limit: usize) -> ActorRepor
             name: s.str(Dim::Name, sample).to_string(),
             requests: o.requests,
             failures: o.failures,
-            verbs: ranked(o.verbs, |&v| name_of(Dim::Verb, v), usize::MAX),
+            verbs: top_by(o.verbs, |v| name_of(Dim::Verb, v), usize::MAX),
             first_us: o.first_us,
             last_us: o.last_us,
             row: o.row,
         })
         .collect();
-    objects.sort_by(|a, b| {
-        b.requests
-            .cmp(&a.requests)
-            .then_with(|| a.object.cmp(&b.object))
-    });
-    objects.truncate(limit);
     let mut failure_groups: Vec<FailureGroup> = fails
         .into_iter()
         .map(|((code, reason), (n, row, last))| FailureGroup {

@@ -32,6 +32,10 @@ use crate::store::{Dim, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+/// Hash maps keyed by dictionary ids: foldhash, not SipHash (nothing here is adversarial
+/// for the table: keys are small integers).
+type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 /// Who made a request, for the "humans only" rules (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Category {
@@ -410,7 +414,7 @@ impl Feed {
         counts.shown = reqs.len() as u64;
         // Bursts, newest first: a request joins the open burst of its kind when it is
         // within the gap of that burst's oldest member.
-        let mut open: HashMap<BurstKey, u32> = HashMap::new();
+        let mut open: Map<BurstKey, u32> = Map::default();
         let mut bursts: Vec<Burst> = Vec::new();
         let mut burst_of: Vec<u32> = Vec::with_capacity(reqs.len());
         let mut next_member = vec![u32::MAX; reqs.len()];
