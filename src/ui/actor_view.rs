@@ -48,27 +48,62 @@ impl Default for ActorState {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ActorAction {
-    Open(String),
+    /// Shows `who`; its request `id` was sent (see [`ask`]).
+    Open {
+        who: String,
+        id: u32,
+    },
     Close,
-    SetGap(i64),
-    Sent(u32),
+    /// A new idle gap; its request `id` was sent.
+    SetGap {
+        gap_us: i64,
+        id: u32,
+    },
+}
+
+/// Asks the worker for `who` at `gap_us` and tells the state: the request leaves at the
+/// click, not after a render (the answer is what the user waits for).
+pub fn ask(
+    send: &Callback<Request>,
+    dispatch: &Callback<ActorAction>,
+    who: String,
+    gap_us: i64,
+    open: bool,
+) {
+    let id = fresh_id();
+    dispatch.emit(if open {
+        ActorAction::Open {
+            who: who.clone(),
+            id,
+        }
+    } else {
+        ActorAction::SetGap { gap_us, id }
+    });
+    send.emit(Request::Actor {
+        id,
+        actor: who,
+        gap_us,
+    });
 }
 
 impl ActorState {
     pub fn reduce(&mut self, a: ActorAction) {
         match a {
-            ActorAction::Open(who) => {
+            ActorAction::Open { who, id } => {
                 if self.open.as_deref() != Some(who.as_str()) {
                     self.answer = None;
                 }
                 self.open = Some(who);
+                self.sent = id;
             }
             ActorAction::Close => {
                 self.open = None;
                 self.answer = None;
             }
-            ActorAction::SetGap(g) => self.gap_us = g,
-            ActorAction::Sent(id) => self.sent = id,
+            ActorAction::SetGap { gap_us, id } => {
+                self.gap_us = gap_us;
+                self.sent = id;
+            }
         }
     }
 
@@ -95,7 +130,7 @@ pub struct ActorViewProps {
 }
 
 /// Ids of actor requests (apart from the Explore view's own counter).
-fn fresh_id() -> u32 {
+pub fn fresh_id() -> u32 {
     thread_local!(static N: std::cell::Cell<u32> = const { std::cell::Cell::new(1 << 28) });
     N.with(|n| {
         n.set(n.get() + 1);
@@ -143,21 +178,6 @@ fn explore_term(r: &ActorReport) -> String {
 #[function_component]
 pub fn ActorView(props: &ActorViewProps) -> Html {
     let st = &props.state;
-    // Ask whenever the actor or the gap changes.
-    {
-        let (send, dispatch) = (props.send.clone(), props.dispatch.clone());
-        use_effect_with((st.open.clone(), st.gap_us), move |(open, gap)| {
-            if let Some(actor) = open {
-                let id = fresh_id();
-                dispatch.emit(ActorAction::Sent(id));
-                send.emit(Request::Actor {
-                    id,
-                    actor: actor.clone(),
-                    gap_us: *gap,
-                });
-            }
-        });
-    }
     // Focus the dialog when it opens (keyboard users land in it).
     let dialog = use_node_ref();
     {
@@ -185,14 +205,14 @@ pub fn ActorView(props: &ActorViewProps) -> Html {
         })
     };
     let on_gap = {
-        let d = props.dispatch.clone();
+        let (d, send, who) = (props.dispatch.clone(), props.send.clone(), asked.clone());
         Callback::from(move |e: Event| {
             let value = e
                 .target()
                 .and_then(|t| js_sys::Reflect::get(&t, &"value".into()).ok())
                 .and_then(|v| v.as_string());
             if let Some(g) = value.and_then(|v| v.parse::<i64>().ok()) {
-                d.emit(ActorAction::SetGap(g));
+                ask(&send, &d, who.clone(), g, false);
             }
         })
     };

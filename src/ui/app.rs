@@ -244,9 +244,11 @@ pub fn App() -> Html {
 
     // ---- actor view and activity feed (issue 12) ----
     let on_actor = {
-        let dispatcher = state.dispatcher();
-        use_callback((), move |who: String, _| {
-            dispatcher.dispatch(Action::Actor(ActorAction::Open(who)))
+        let (dispatcher, send) = (state.dispatcher(), send.clone());
+        use_callback(state.actor.gap_us, move |who: String, gap| {
+            let d = dispatcher.clone();
+            let dispatch = Callback::from(move |a: ActorAction| d.dispatch(Action::Actor(a)));
+            crate::ui::actor_view::ask(&send, &dispatch, who, *gap, true);
         })
     };
     let actor_dispatch = {

@@ -146,15 +146,19 @@ pub fn FeedView(props: &FeedViewProps) -> Html {
             }));
         });
     }
-    let open_event = {
+    // The event detail: asked whenever the shown row changes (a click here, j/k, or a
+    // drawer left open in Explore).
+    {
         let (send, ex) = (props.send.clone(), props.on_explore.clone());
-        Callback::from(move |row: u32| {
-            let id = fresh_id();
-            ex.emit(ExploreAction::OpenRow(row));
-            ex.emit(ExploreAction::DetailSent(id));
-            send.emit(Request::Event { id, row });
-        })
-    };
+        use_effect_with(props.detail_row, move |row| {
+            if let Some(row) = *row {
+                let id = fresh_id();
+                ex.emit(ExploreAction::DetailSent(id));
+                send.emit(Request::Event { id, row });
+            }
+        });
+    }
+    let open_event = props.on_explore.reform(ExploreAction::OpenRow);
     let rules = st.options.rules;
     let counts = st.counts.clone().unwrap_or_default();
     let n_of = |c: Category| counts.by_category.get(c as usize).copied().unwrap_or(0);

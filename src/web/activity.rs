@@ -8,7 +8,7 @@ use crate::store::Store;
 use crate::web::protocol::{ActorAnswer, FeedPage, FeedSpec, NextAnswer};
 
 /// Longest list the actor view is sent (objects, failure groups, addresses).
-pub const ACTOR_LIST: usize = 200;
+pub const ACTOR_LIST: usize = 60;
 /// Requests "what happened next" shows per list.
 pub const NEXT_N: usize = 8;
 /// Most lines of one feed page or burst page.
