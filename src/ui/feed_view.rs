@@ -308,7 +308,7 @@ pub fn FeedView(props: &FeedViewProps) -> Html {
                     </label>
                     <label class="feed-rule" title="Requests of the same identity, verb and resource, each within 1 min of the previous one, make one line when there are 3 or more">
                         <input type="checkbox" checked={folding} onchange={on_fold} data-testid="feed-fold" />
-                        <span>{"fold bursts"}</span><span class="muted small">{ format!(" same identity, verb and resource, ≤ 1 min apart, 3 or more · {} bursts", grouped(counts.bursts)) }</span>
+                        <span>{"fold bursts"}</span><span class="muted small">{ format!(" same identity, verb and resource, ≤ 1 min apart, 3 or more · {} burst{}", grouped(counts.bursts), if counts.bursts == 1 { "" } else { "s" }) }</span>
                     </label>
                 </div>
             </section>
