@@ -146,7 +146,7 @@ fn counts(list: &[Count], empty: &str) -> Html {
         <ul class="chips">
             { for list.iter().map(|c| html! {
                 <li title={format!("{} — {} requests", visible(&c.value), c.requests)}>
-                    <span class="chip-v">{ if c.value.is_empty() { "(none)".to_string() } else { visible(&c.value).into_owned() } }</span>
+                    <span class="chip-v">{ if c.value.is_empty() { "(none)".to_string() } else { visible(&crate::analysis::describe::short_user(&c.value)).into_owned() } }</span>
                     <span class="chip-n">{ human_count(c.requests) }</span>
                 </li>
             }) }
