@@ -2,10 +2,12 @@
 //! of every event, coverage, and what-if volume and retention. All pure functions of a
 //! [`Store`](crate::store::Store).
 
+pub mod actor;
 pub mod coverage;
 pub mod describe;
 pub mod diff;
 pub mod evaluate;
+pub mod feed;
 pub mod history;
 pub mod stats;
 pub mod timeline;

@@ -4,10 +4,12 @@
 //! it is the workspace (compact drop bar, summary, tabs). Files dropped anywhere on the
 //! page are loaded; the drop zone handles its own drops.
 
+use crate::ui::actor_view::{ActorAction, ActorView};
 use crate::ui::drop_zone::{files_of, DropZone};
 use crate::ui::error_banner::ErrorBanner;
 use crate::ui::explore::ExploreView;
 use crate::ui::explore_state::ExploreAction;
+use crate::ui::feed_view::{FeedAction, FeedView};
 use crate::ui::fit_dialog::FitDialog;
 use crate::ui::header::Header;
 use crate::ui::help::HelpDialog;
@@ -20,6 +22,7 @@ use crate::ui::progress::ProgressPanel;
 use crate::ui::state::{Action, State, Tab};
 use crate::web::protocol::{FileRef, Request};
 use crate::web::spawn::spawn_engine;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, File, HtmlElement, KeyboardEvent};
 use yew::prelude::*;
@@ -239,6 +242,46 @@ pub fn App() -> Html {
         })
     };
 
+    // ---- actor view and activity feed (issue 12) ----
+    let on_actor = {
+        let (dispatcher, send) = (state.dispatcher(), send.clone());
+        use_callback(state.actor.gap_us, move |who: String, gap| {
+            let d = dispatcher.clone();
+            let dispatch = Callback::from(move |a: ActorAction| d.dispatch(Action::Actor(a)));
+            crate::ui::actor_view::ask(&send, &dispatch, who, *gap, true);
+        })
+    };
+    let actor_dispatch = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |a: ActorAction, _| {
+            dispatcher.dispatch(Action::Actor(a))
+        })
+    };
+    let feed_dispatch = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |a: FeedAction, _| {
+            dispatcher.dispatch(Action::Feed(a))
+        })
+    };
+    let actor_open_row = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |row: u32, _| {
+            dispatcher.dispatch(Action::ShowTab(Tab::Explore));
+            dispatcher.dispatch(Action::Explore(ExploreAction::OpenRow(row)));
+        })
+    };
+    let actor_explore = {
+        let dispatcher = state.dispatcher();
+        use_callback(
+            (),
+            move |(filter, range): (String, Option<(i64, i64)>), _| {
+                dispatcher.dispatch(Action::Explore(ExploreAction::SetFilter(filter)));
+                dispatcher.dispatch(Action::Explore(ExploreAction::SetRange(range)));
+                dispatcher.dispatch(Action::ShowTab(Tab::Explore));
+            },
+        )
+    };
+
     {
         let (dispatcher, on_sample) = (state.dispatcher(), on_sample.clone());
         let cell = single_keys.clone();
@@ -253,6 +296,7 @@ pub fn App() -> Html {
                 K::Close => {
                     dispatcher.dispatch(Action::CloseHelp);
                     dispatcher.dispatch(Action::Explore(ExploreAction::Escape));
+                    dispatcher.dispatch(Action::Actor(ActorAction::Close));
                 }
                 K::Move(n) => dispatcher.dispatch(Action::Explore(ExploreAction::Move(n))),
                 K::OpenSelected => {
@@ -325,7 +369,13 @@ pub fn App() -> Html {
         let view = match s.tab {
             Tab::Explore => html! {
                 <ExploreView summary={s.summary.clone()} policy={s.policy.clone()} state={s.explore.clone()}
-                    dispatch={explore_dispatch.clone()} send={send.clone()} />
+                    dispatch={explore_dispatch.clone()} send={send.clone()} on_actor={on_actor.clone()} />
+            },
+            Tab::Activity => html! {
+                <FeedView state={s.feed.clone()} dispatch={feed_dispatch.clone()} send={send.clone()}
+                    data_key={s.summary.as_ref().map_or(0, |x| Rc::as_ptr(x) as usize)}
+                    detail_row={s.explore.detail_row} detail={s.explore.detail.clone()} next={s.explore.next.clone()}
+                    on_explore={explore_dispatch.clone()} on_actor={on_actor.clone()} local_time={s.explore.local_time} />
             },
             Tab::Policy => {
                 html! {
@@ -356,6 +406,10 @@ pub fn App() -> Html {
         <div class="app" ondragover={page_dragover} ondrop={page_drop}>
             <Header tab={s.tab} show_tabs={s.has_data()} engine={s.engine.clone().map(AttrValue::from)} {on_tab} {on_help} />
             { body }
+            if s.actor.open.is_some() {
+                <ActorView state={s.actor.clone()} dispatch={actor_dispatch.clone()} send={send.clone()}
+                    on_open_row={actor_open_row.clone()} on_explore={actor_explore.clone()} local_time={s.explore.local_time} />
+            }
             if s.help_open { <HelpDialog on_close={close_help} single_keys={*single_keys_shown} on_single_keys={on_single_keys} /> }
         </div>
     }

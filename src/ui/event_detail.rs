@@ -7,7 +7,7 @@
 use super::format::visible;
 use crate::ui::dom;
 use crate::util::human_duration_micros;
-use crate::web::protocol::EventDetail;
+use crate::web::protocol::{EventDetail, NextAnswer};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -251,6 +251,12 @@ pub struct EventDetailProps {
     /// Opens the history of the object this event is about (store row).
     #[prop_or_default]
     pub on_history: Callback<u32>,
+    /// What happened next (issue 12), when the worker sent it.
+    #[prop_or_default]
+    pub next: Option<Rc<NextAnswer>>,
+    /// Opens the Actor view of a user or address (issue 12).
+    #[prop_or_default]
+    pub on_actor: Callback<String>,
 }
 
 #[function_component]
@@ -382,6 +388,7 @@ pub fn EventDetailPanel(props: &EventDetailProps) -> Html {
                     { for readable }
                     { for rule }
                     { for stages }
+                    { next_block(props) }
                     { json }
                 </>
             }
@@ -398,5 +405,64 @@ pub fn EventDetailPanel(props: &EventDetailProps) -> Html {
             </div>
             <div class="detail-body" ref={body_ref}>{ body }</div>
         </aside>
+    }
+}
+
+/// "What happened next": the next requests by the same identity and on the same object
+/// (issue 12); a click opens one, the actor's name opens its Actor view.
+fn next_block(props: &EventDetailProps) -> Html {
+    let Some(n) = props
+        .next
+        .as_ref()
+        .and_then(|a| a.next.as_ref())
+        .filter(|n| n.row == props.row)
+    else {
+        return html! {};
+    };
+    let list = |items: &[crate::web::protocol::NextItem], none: &str, testid: &'static str| {
+        if items.is_empty() {
+            return html! { <p class="muted small">{ none.to_string() }</p> };
+        }
+        html! {
+            <ol class="next-list" data-testid={testid}>
+                { for items.iter().map(|i| {
+                    let row = i.row;
+                    let onclick = props.on_open_row.reform(move |_: MouseEvent| row);
+                    html! {
+                        <li><button class="next-link" {onclick} data-row={row.to_string()} title="Open this event">
+                            <span class="mono muted">{ dom::time_ms(i.time_us, props.local_time).get(5..19).unwrap_or("").to_string() }</span>
+                            { " " }{ visible(&i.sentence).into_owned() }
+                        </button></li>
+                    }
+                }) }
+            </ol>
+        }
+    };
+    // The actor to open: the impersonated user when there is one (who acted).
+    let who = if n.impersonated_user.is_empty() {
+        n.user.clone()
+    } else {
+        n.impersonated_user.clone()
+    };
+    let open_actor = {
+        let who = who.clone();
+        props.on_actor.reform(move |_: MouseEvent| who.clone())
+    };
+    html! {
+        <section class="next-block" data-testid="next-block">
+            <h3>{"What happened next"}</h3>
+            <div class="two-col">
+                <div>
+                    <h4>{"By "}
+                        <button class="linkish" onclick={open_actor} data-testid="next-actor" data-actor={who} title="Open the Actor view">{ visible(&n.actor).into_owned() }</button>
+                    </h4>
+                    { list(&n.by_actor, "Nothing later by this identity in the loaded logs.", "next-by-actor") }
+                </div>
+                <div>
+                    <h4>{ format!("On {}", visible(&n.object)) }</h4>
+                    { list(&n.on_object, "Nothing later on this object in the loaded logs.", "next-on-object") }
+                </div>
+            </div>
+        </section>
     }
 }

@@ -43,6 +43,9 @@ pub struct EventTableProps {
     /// Opens the history of the object of a store row (its name was clicked).
     #[prop_or_default]
     pub on_history: Callback<u32>,
+    /// Opens the Actor view of a user (issue 12).
+    #[prop_or_default]
+    pub on_actor: Callback<String>,
 }
 
 /// `el.style.setProperty(name, value)` (a custom property cannot be set by assignment).
@@ -250,7 +253,7 @@ pub fn EventTable(props: &EventTableProps) -> Html {
             <div class={classes!("vt-row", sel.then_some("selected"), (i % 2 == 1).then_some("odd"))} key={i}
                  data-testid="event-row" data-index={i.to_string()} data-row={r.row.to_string()} {onclick} aria-selected={sel.to_string()} role="row">
                 <span class="cell time mono" title={dom::time_ms(r.time_us, props.local_time)}>{ dom::time_ms(r.time_us, props.local_time).get(if props.show_year { 0 } else { 5 }..).unwrap_or("").to_string() }</span>
-                { user_cell(r) }
+                { actor_cell(user_cell(r), &r.user, &props.on_actor) }
                 { cell("verb", &r.verb, r.verb.clone(), "verb") }
                 { if r.resource.is_empty() { cell("uri", &r.uri, what, "what") } else { cell("resource", &r.resource, what, "what") } }
                 { if !r.name.is_empty() && !r.resource.is_empty() {
@@ -337,5 +340,23 @@ pub fn EventTable(props: &EventTableProps) -> Html {
                 </div>
             </div>
         </section>
+    }
+}
+
+/// A user cell with a button opening the user's Actor view (issue 12).
+pub fn actor_cell(inner: Html, user: &str, on_actor: &Callback<String>) -> Html {
+    if user.is_empty() {
+        return inner;
+    }
+    let u = user.to_string();
+    let onclick = on_actor.reform(move |e: MouseEvent| {
+        e.stop_propagation();
+        u.clone()
+    });
+    let label = format!("Actor view of {}", shown_as_text(user));
+    html! {
+        <span class="cell actor-cell">{ inner }
+            <button class="actor-link" {onclick} title={label.clone()} aria-label={label} data-testid="open-actor">{"↗"}</button>
+        </span>
     }
 }

@@ -29,6 +29,9 @@ pub struct ExploreProps {
     pub state: ExploreState,
     pub dispatch: Callback<ExploreAction>,
     pub send: Callback<Request>,
+    /// Opens the Actor view (issue 12).
+    #[prop_or_default]
+    pub on_actor: Callback<String>,
 }
 
 fn file_row(f: &FileSummary) -> Html {
@@ -235,8 +238,8 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
                                 sort={st.sort} per_request={st.per_request} policy={r.policy} local_time={st.local_time}
                                 show_year={r.span.is_some_and(|(a, b)| crate::ui::dom::time_ms(a, st.local_time).get(..4) != crate::ui::dom::time_ms(b, st.local_time).get(..4))}
                                 {on_need} {on_select} on_term={on_term.clone()} {on_sort} {on_per_request}
-                                on_history={d.reform(ExploreAction::OpenHistory)} />
-                            <TopPanels tops={st.tops.clone()} stale={st.tops_id != r.id} count={r.count} bytes={r.bytes} on_term={on_term.clone()} {on_csv} />
+                                on_history={d.reform(ExploreAction::OpenHistory)} on_actor={props.on_actor.clone()} />
+                            <TopPanels tops={st.tops.clone()} stale={st.tops_id != r.id} count={r.count} bytes={r.bytes} on_term={on_term.clone()} {on_csv} on_actor={props.on_actor.clone()} />
                         </div>
                     }
                 </>
@@ -247,7 +250,8 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
         html! {
             <EventDetailPanel {row} detail={st.detail.clone()} local_time={st.local_time}
                 on_close={d.reform(|_: ()| ExploreAction::CloseDetail)} on_open_row={d.reform(ExploreAction::OpenRow)}
-                on_history={d.reform(ExploreAction::OpenHistory)} />
+                on_history={d.reform(ExploreAction::OpenHistory)}
+                next={st.next.clone()} on_actor={props.on_actor.clone()} />
         }
     });
     // Files that were not (wholly) read as audit logs: said up front, not only in the

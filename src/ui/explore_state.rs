@@ -11,8 +11,8 @@
 //! - `applied` is what the worker was (or will be) asked; `filter` is what is typed.
 
 use crate::web::protocol::{
-    CompileError, Completion, EventDetail, Exported, HistoryReply, QueryResult, Response, RowView,
-    SortBy, StackBy, TopDim, TopTable,
+    CompileError, Completion, EventDetail, Exported, HistoryReply, NextAnswer, QueryResult,
+    Response, RowView, SortBy, StackBy, TopDim, TopTable,
 };
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -130,6 +130,8 @@ pub struct ExploreState {
     pub history_row: Option<u32>,
     pub history_sent: u32,
     pub history: Option<Rc<HistoryReply>>,
+    /// What happened after the detail's event (issue 12), when it is here.
+    pub next: Option<Rc<NextAnswer>>,
 }
 
 /// How far a body search (`req.`/`resp.` terms) has read.
@@ -174,6 +176,7 @@ impl Default for ExploreState {
             history_row: None,
             history_sent: 0,
             history: None,
+            next: None,
         }
     }
 }
@@ -397,6 +400,7 @@ impl ExploreState {
                 self.pages = Rc::new(pages);
             }
             Response::Event(d) if d.id == self.detail_sent => self.detail = Some(Rc::new(*d)),
+            Response::Next(n) if n.id == self.detail_sent => self.next = Some(Rc::new(*n)),
             Response::Completion { id, completion } if id == self.completion_sent => {
                 self.completion = (!completion.items.is_empty()).then(|| Rc::new(completion));
                 self.completion_index = 0;

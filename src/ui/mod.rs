@@ -4,6 +4,7 @@
 //! One [`state::State`] with one reducer holds everything shown; each component is one
 //! file and receives what it shows plus callbacks.
 
+pub mod actor_view;
 pub mod app;
 pub mod column_picker;
 pub mod dom;
@@ -13,6 +14,7 @@ pub mod event_detail;
 pub mod event_table;
 pub mod explore;
 pub mod explore_state;
+pub mod feed_view;
 pub mod filter_bar;
 pub mod fit_dialog;
 pub mod format;

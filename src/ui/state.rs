@@ -32,15 +32,18 @@ pub enum Tab {
     #[default]
     Explore,
     Policy,
+    /// The activity feed (issue 12).
+    Activity,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 2] = [Tab::Explore, Tab::Policy];
+    pub const ALL: [Tab; 3] = [Tab::Explore, Tab::Policy, Tab::Activity];
 
     pub fn label(self) -> &'static str {
         match self {
             Tab::Explore => "Explore",
             Tab::Policy => "Policy",
+            Tab::Activity => "Activity",
         }
     }
 }
@@ -85,6 +88,9 @@ pub struct State {
     // ---- policy workbench (issue 6) ----
     /// The edited policy, its options and the worker's latest answer.
     pub workbench: Workbench,
+    // ---- actor view and activity feed (issue 12) ----
+    pub actor: crate::ui::actor_view::ActorState,
+    pub feed: crate::ui::feed_view::FeedState,
 }
 
 impl State {
@@ -140,6 +146,9 @@ pub enum Action {
     // ---- policy workbench (issue 6) ----
     /// Something done in the Policy view.
     Policy(PolicyAction),
+    // ---- actor view and activity feed (issue 12) ----
+    Actor(crate::ui::actor_view::ActorAction),
+    Feed(crate::ui::feed_view::FeedAction),
 }
 
 impl Reducible for State {
@@ -242,6 +251,14 @@ impl Reducible for State {
             }
             // --- policy workbench ---
             Action::Worker(Response::Workbench(r)) => s.workbench.answer(*r),
+            // --- actor view and activity feed ---
+            Action::Worker(r @ Response::Actor(_)) => s.actor.on_response(r),
+            Action::Worker(r @ (Response::Feed(_) | Response::FeedBurst { .. })) => {
+                s.feed.on_response(r)
+            }
+            Action::Worker(r @ Response::Next(_)) => s.explore.on_response(r),
+            Action::Actor(a) => s.actor.reduce(a),
+            Action::Feed(a) => s.feed.reduce(a),
             Action::Policy(a) => {
                 let restored = matches!(a, PolicyAction::Restore(_));
                 s.workbench.reduce(a);

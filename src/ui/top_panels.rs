@@ -35,6 +35,9 @@ pub struct TopPanelsProps {
     pub stale: bool,
     pub on_term: Callback<(String, bool)>,
     pub on_csv: Callback<TopDim>,
+    /// Opens the Actor view of a user, impersonated user or IP (issue 12).
+    #[prop_or_default]
+    pub on_actor: Callback<String>,
 }
 
 #[function_component]
@@ -65,7 +68,7 @@ pub fn TopPanels(props: &TopPanelsProps) -> Html {
             };
             html! {
                 <tr data-testid="top-row" data-dim={field} data-value={r.value.clone()} data-events={r.events.to_string()}>
-                    <td class="tv">{ value }</td>
+                    <td class="tv">{ value }{ actor_button(t.dim, &r.value, &props.on_actor) }</td>
                     <td class="num" title={r.events.to_string()}>{ human_count(r.events) }</td>
                     <td class="num share"><meter min="0" max="1" value={format!("{share:.4}")}></meter>{ format!("{:.1}%", share * 100.0) }</td>
                     <td class="num" title={format!("{} bytes · {:.1}% of the bytes", r.bytes, bshare * 100.0)}>{ human_bytes(r.bytes) }</td>
@@ -91,4 +94,19 @@ pub fn TopPanels(props: &TopPanelsProps) -> Html {
         }
     };
     html! { <div class={classes!("top-panels", props.stale.then_some("stale"))} data-testid="top-panels" data-stale={props.stale.to_string()}>{ for props.tops.iter().map(panel) }</div> }
+}
+
+/// For users, impersonated users and source IPs: a button opening the Actor view (issue 12).
+fn actor_button(dim: TopDim, value: &str, on_actor: &Callback<String>) -> Html {
+    let actor = matches!(
+        dim,
+        TopDim::User | TopDim::ImpersonatedUser | TopDim::SourceIp
+    );
+    if !actor || value.is_empty() || (value.starts_with('(') && value.ends_with(')')) {
+        return html! {};
+    }
+    let v = value.to_string();
+    let onclick = on_actor.reform(move |_: MouseEvent| v.clone());
+    let label = format!("Actor view of {}", visible(value));
+    html! { <button class="actor-link" {onclick} title={label.clone()} aria-label={label} data-testid="open-actor">{"↗"}</button> }
 }

@@ -13,6 +13,7 @@
 
 use crate::audit::policy::LoadedPolicy;
 use crate::load::{Config, Effect, Loader, Origin, Reply, SourceId, SourceSpec};
+use crate::web::activity;
 use crate::web::explore::{self, Explore, RawSource};
 use crate::web::helper::{self, Helper};
 use crate::web::piece;
@@ -83,6 +84,8 @@ pub struct Engine {
     /// The running body search, and the generation its reads carry.
     search: Option<Search>,
     search_gen: u32,
+    // ---- actor view and activity feed (issue 12) ----
+    activity: activity::Activity,
 }
 
 fn now_ms() -> f64 {
@@ -113,6 +116,7 @@ impl Worker for Engine {
             workbench,
             search: None,
             search_gen: 0,
+            activity: activity::Activity::default(),
         }
     }
 
@@ -167,6 +171,7 @@ impl Worker for Engine {
                 self.raw.clear();
                 self.explore.reset();
                 self.workbench.invalidate(); // policy workbench
+                self.activity.reset(); // actor view, activity feed
             }
             // ---- Explore view (issue 5): answered only between loads ----
             Request::Query(q) if !self.loader.is_loading() => {
@@ -217,7 +222,43 @@ impl Worker for Engine {
                     .explore
                     .event(self.loader.store(), &self.raw, policy, q, row);
                 scope.respond(id, Response::Event(Box::new(d)));
+                // What happened next follows (the JSON is shown meanwhile).
+                let next = activity::next(self.loader.store(), q, row);
+                scope.respond(id, Response::Next(Box::new(next)));
             }
+            // ---- actor view and activity feed (issue 12): between loads ----
+            Request::Actor {
+                id: q,
+                actor,
+                gap_us,
+            } if !self.loader.is_loading() => {
+                let a = activity::actor(self.loader.store(), q, &actor, gap_us, now_ms);
+                scope.respond(id, Response::Actor(Box::new(a)));
+            }
+            Request::Feed(spec) if !self.loader.is_loading() => {
+                let p = self.activity.feed(self.loader.store(), &spec, now_ms);
+                scope.respond(id, Response::Feed(Box::new(p)));
+            }
+            Request::FeedBurst {
+                id: q,
+                line,
+                offset,
+                limit,
+            } if !self.loader.is_loading() => {
+                let lines = self
+                    .activity
+                    .burst(self.loader.store(), line, offset, limit);
+                scope.respond(
+                    id,
+                    Response::FeedBurst {
+                        id: q,
+                        line,
+                        offset,
+                        lines,
+                    },
+                );
+            }
+            Request::Actor { .. } | Request::Feed(_) | Request::FeedBurst { .. } => {}
             Request::Complete {
                 id: q,
                 text,
@@ -494,10 +535,12 @@ impl Engine {
                 self.raw.truncate(files);
                 self.explore.reset();
                 self.workbench.invalidate(); // policy workbench
+                self.activity.reset(); // actor view, activity feed
             }
             Effect::Finalized => {
                 self.explore.reset();
                 self.workbench.invalidate(); // policy workbench
+                self.activity.reset(); // actor view, activity feed
             }
             Effect::Reply { to, reply } => {
                 let r = match reply {

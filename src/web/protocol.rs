@@ -90,6 +90,20 @@ pub enum Request {
     /// Validates, lints and evaluates the edited policy over the loaded log:
     /// answered by [`Response::Workbench`] (same `id`).
     Workbench(WorkbenchRequest),
+
+    // ---- actor view and activity feed (issue 12); answered by `crate::web::activity` --
+    /// One actor's sessions, objects, failures, impersonation: [`Response::Actor`].
+    /// `actor` as `analysis::actor::Actor::parse` reads it (`bob`, `sa:ns/name`, an IP).
+    Actor { id: u32, actor: String, gap_us: i64 },
+    /// A page of the activity feed: [`Response::Feed`].
+    Feed(FeedSpec),
+    /// The requests folded into the burst at feed line `line`: [`Response::FeedBurst`].
+    FeedBurst {
+        id: u32,
+        line: u32,
+        offset: u32,
+        limit: u32,
+    },
 }
 
 /// What the worker answers.
@@ -140,6 +154,68 @@ pub enum Response {
 
     /// A load stopped because it would not fit in memory (after its `Loaded`).
     WontFit(Box<WontFit>),
+
+    // ---- actor view and activity feed (issue 12) -------------------------------------
+    Actor(Box<ActorAnswer>),
+    /// What happened after the event of [`Request::Event`] `id` (sent right after its
+    /// [`Response::Event`]).
+    Next(Box<NextAnswer>),
+    Feed(Box<FeedPage>),
+    FeedBurst {
+        id: u32,
+        line: u32,
+        offset: u32,
+        lines: Vec<FeedLine>,
+    },
+}
+
+// =====================================================================================
+// Actor view and activity feed (issue 12).
+// =====================================================================================
+
+pub use crate::analysis::actor::{ActorReport, Next, NextItem};
+pub use crate::analysis::feed::{Category, FeedCounts, FeedLine, FeedOptions, Rules};
+
+/// The answer to [`Request::Actor`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActorAnswer {
+    pub id: u32,
+    /// What was asked (as typed or clicked).
+    pub asked: String,
+    pub report: Option<ActorReport>,
+    /// Why there is no report (a name that cannot be read).
+    pub error: Option<String>,
+    /// Worker time, ms.
+    pub elapsed_ms: f64,
+}
+
+/// The next requests after one event (see `analysis::actor::next`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NextAnswer {
+    /// The id of the [`Request::Event`] it follows.
+    pub id: u32,
+    pub next: Option<Next>,
+}
+
+/// A page of the activity feed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeedSpec {
+    pub id: u32,
+    pub options: FeedOptions,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// The answer to a [`FeedSpec`]: lines `[offset, offset + lines.len())` of `counts.lines`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeedPage {
+    pub id: u32,
+    pub options: FeedOptions,
+    pub offset: u32,
+    pub counts: FeedCounts,
+    pub lines: Vec<FeedLine>,
+    /// Worker time, ms (the feed is built once per set of options).
+    pub elapsed_ms: f64,
 }
 
 /// One policy finding.

@@ -10,6 +10,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 mod bench;
+mod cli_actor;
 mod cli_history;
 mod cli_policy;
 mod cli_query;
@@ -33,6 +34,10 @@ USAGE:
                                                       events matching the page's filter language: count, file:line
   audit-lens history [--json] [-n NS] RESOURCE[.GROUP]/NAME LOG...
                                                       one object's requests, versions and field changes (kubectl's naming)
+  audit-lens actor [--json] [--gap 30m] [--limit N] USER|sa:NS/NAME|IP LOG...
+                                                      one actor: sessions, objects, failures, impersonation chain
+  audit-lens feed [--all] [--hide-reads] [--no-fold] [--limit N] [--offset N] [--json] LOG...
+                                                      the log as sentences, newest first, humans only unless --all
   audit-lens bench [--size 200MB] [--rounds 5] [--policy P]
                                                       measure ingest, filters, timeline, policy evaluation
 
@@ -53,6 +58,8 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "query" => cli_query::run(rest),
         "history" => cli_history::run(rest),
+        "actor" => cli_actor::run_actor(rest),
+        "feed" => cli_actor::run_feed(rest),
         "validate" | "lint" | "eval" | "coverage" | "whatif" | "clo-filter" => {
             cli_policy::run(cmd, rest)
         }
