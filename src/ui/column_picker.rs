@@ -56,7 +56,7 @@ impl Col {
     /// Its CSS grid track.
     pub fn track(self) -> &'static str {
         match self {
-            Col::Reason => "minmax(100px, 1.6fr)",
+            Col::Reason => "minmax(80px, 1.1fr)",
             Col::SourceIp => "110px",
             Col::UserAgent => "minmax(80px, 1fr)",
             Col::AuditId => "250px",

@@ -70,16 +70,6 @@ fn latency_class(us: u32) -> &'static str {
     }
 }
 
-fn code_class(c: u16) -> &'static str {
-    match c {
-        200..=299 => "c2",
-        300..=399 => "c3",
-        400..=499 => "c4",
-        500..=599 => "c5",
-        _ => "",
-    }
-}
-
 #[function_component]
 pub fn EventTable(props: &EventTableProps) -> Html {
     let viewport = use_node_ref();
@@ -90,7 +80,7 @@ pub fn EventTable(props: &EventTableProps) -> Html {
     {
         let section = section.clone();
         let mut tracks = format!(
-            "{} minmax(80px, 1.3fr) 54px minmax(80px, 1.2fr) minmax(80px, 1.4fr) 32px 60px 100px 46px",
+            "{} minmax(90px, 1.4fr) 54px minmax(80px, 1.1fr) minmax(110px, 1.9fr) 32px 60px 100px 46px",
             if props.show_year { "168px" } else { "132px" }
         );
         if props.policy {
@@ -215,7 +205,7 @@ pub fn EventTable(props: &EventTableProps) -> Html {
     let user_cell = |r: &RowView| -> Html {
         let label = super::format::user_label(&r.user, &r.impersonated);
         let full = super::format::user_title(&r.user, &r.impersonated);
-        let shown = shown_as_text(&super::format::cut_middle(&label, 24)).into_owned();
+        let shown = shown_as_text(&super::format::cut_middle(&label, 19)).into_owned();
         match term_for("user", &r.user) {
             Some(t) => {
                 let onclick = props.on_term.reform(move |e: MouseEvent| {
@@ -269,7 +259,7 @@ pub fn EventTable(props: &EventTableProps) -> Html {
                     });
                     html! { <span class="cell where" title={shown_as_text(&where_).into_owned()}>{ for ns }<button class="val obj-link" onclick={hist} data-testid="object-link" title={format!("{} — click: its history", shown_as_text(&r.name))}>{ shown_as_text(&r.name).into_owned() }</button></span> }
                 } else if r.namespace.is_empty() { html! { <span class="cell where" title={where_.clone()}>{ where_ }</span> } } else { cell("ns", &r.namespace, where_, "where") } }
-                { if r.code == 0 { html! { <span class="cell"></span> } } else { cell("code", &r.code.to_string(), r.code.to_string(), code_class(r.code)) } }
+                { if r.code == 0 { html! { <span class="cell"></span> } } else { cell("code", &r.code.to_string(), r.code.to_string(), crate::ui::format::code_class(r.code)) } }
                 { match r.latency_us {
                     Some(l) => html! { <span class={classes!("cell", "num", "lat", latency_class(l))} title={format!("{l} µs")}>{ human_duration_micros(l as i64) }</span> },
                     None => html! { <span class="cell num lat muted" title="No stageTimestamp in the event: latency unknown">{"–"}</span> },

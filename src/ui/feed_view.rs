@@ -119,16 +119,6 @@ pub struct FeedViewProps {
     pub local_time: bool,
 }
 
-fn code_class(c: u16) -> &'static str {
-    match c {
-        200..=299 => "c2",
-        300..=399 => "c3",
-        400..=499 => "c4",
-        500..=599 => "c5",
-        _ => "",
-    }
-}
-
 #[function_component]
 pub fn FeedView(props: &FeedViewProps) -> Html {
     let st = &props.state;
@@ -221,7 +211,7 @@ pub fn FeedView(props: &FeedViewProps) -> Html {
                     title="Open this event">
                 <span class="feed-time mono" title={t.clone()}>{ t.get(..19).unwrap_or("").to_string() }</span>
                 <span class="feed-sentence">{ visible(&l.text).into_owned() }</span>
-                if l.code >= 400 && l.count == 1 { <span class={classes!("feed-code", code_class(l.code))}>{"failed"}</span> }
+                if l.code >= 400 && l.count == 1 { <span class={classes!("feed-code", crate::ui::format::code_class(l.code))}>{"failed"}</span> }
             </button>
         }
     };

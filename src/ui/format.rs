@@ -92,6 +92,17 @@ pub fn cut_middle(s: &str, max: usize) -> String {
     out
 }
 
+/// The CSS class of an HTTP code's colour (2xx … 5xx).
+pub fn code_class(c: u16) -> &'static str {
+    match c {
+        200..=299 => "c2",
+        300..=399 => "c3",
+        400..=499 => "c4",
+        500..=599 => "c5",
+        _ => "",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,16 +56,6 @@ fn block(s: &str) -> String {
     s.lines().map(visible).collect::<Vec<_>>().join("\n")
 }
 
-fn code_class(c: u16) -> &'static str {
-    match c {
-        200..=299 => "c2",
-        300..=399 => "c3",
-        400..=499 => "c4",
-        500..=599 => "c5",
-        _ => "",
-    }
-}
-
 fn yaml_blob(text: &str) -> Option<web_sys::Blob> {
     let parts = js_sys::Array::new();
     parts.push(&wasm_bindgen::JsValue::from_str(text));
@@ -138,7 +128,7 @@ fn request_item(h: &History, i: usize, q: &Request, props: &HistoryProps) -> Htm
                         <span class="muted">{" → "}</span>{ visible(&q.impersonated_user).into_owned() }
                     }
                 </span>
-                <span class={classes!("hist-code", code_class(q.code))}>{ if q.code == 0 { "–".to_string() } else { q.code.to_string() } }</span>
+                <span class={classes!("hist-code", crate::ui::format::code_class(q.code))}>{ if q.code == 0 { "–".to_string() } else { q.code.to_string() } }</span>
                 <span class="hist-lat muted">{ q.latency_us.map_or_else(|| "–".to_string(), |l| human_duration_micros(l as i64)) }</span>
                 <span class="hist-stages muted small" title="Stages of this request in the log">{ q.stages.join(" · ") }</span>
                 <button class="button small ghost" onclick={open} title="Open this event in the detail drawer">{"Event"}</button>

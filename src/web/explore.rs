@@ -412,8 +412,14 @@ impl Explore {
             return Vec::new();
         };
         let top = top.clamp(1, 100) as usize;
-        TOP_DIMS
-            .iter()
+        // Impersonated users get a panel of their own when the log has any (after Users):
+        // `system:admin → bob` counts for bob there.
+        let impersonation = s.dict.impersonated_user.iter().any(|(_, v)| !v.is_empty());
+        let mut dims = TOP_DIMS.to_vec();
+        if impersonation {
+            dims.insert(1, TopDim::ImpersonatedUser);
+        }
+        dims.iter()
             .map(|&dim| TopTable {
                 dim,
                 rows: top_n(s, dim, Some(&c.matched), top),

@@ -3,26 +3,10 @@
 
 use crate::{load_logs, Args};
 use audit_lens::analysis::history::{self, History, ObjectRef};
-use audit_lens::ingest::gzip::{is_gzip, GzipStream};
 use audit_lens::ingest::record::EventExtractor;
 use audit_lens::util::{format_rfc3339_micros, human_duration_micros};
 use std::io::Write;
 use std::process::ExitCode;
-
-/// The bytes of a log as the engine saw them (gzip decompressed).
-fn decoded(path: &str) -> Result<Vec<u8>, String> {
-    let raw = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-    if !is_gzip(&raw) {
-        return Ok(raw);
-    }
-    let mut out = Vec::new();
-    let mut gz = GzipStream::new();
-    gz.push(&raw, &mut |piece| out.extend_from_slice(piece));
-    match gz.error() {
-        Some(e) => Err(format!("{path}: {e}")),
-        None => Ok(out),
-    }
-}
 
 pub fn run(a: &[String]) -> Result<ExitCode, String> {
     // kubectl's `-n NS` / `--namespace NS` / `--namespace=NS`.
@@ -57,7 +41,10 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
     }
     // The object as the log names it (group and namespace filled in).
     let obj = objects.into_iter().next().unwrap_or(obj);
-    let files: Vec<Vec<u8>> = logs.iter().map(|p| decoded(p)).collect::<Result<_, _>>()?;
+    let files: Vec<Vec<u8>> = logs
+        .iter()
+        .map(|p| crate::cli_query::decoded(p))
+        .collect::<Result<_, _>>()?;
     let mut events = EventExtractor::default();
     let mut failed = 0usize;
     let texts: Vec<Option<String>> = rows

@@ -13,7 +13,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 /// The bytes of a log as the engine saw them (gzip decompressed).
-fn decoded(path: &str) -> Result<Vec<u8>, String> {
+pub fn decoded(path: &str) -> Result<Vec<u8>, String> {
     let raw = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     if !is_gzip(&raw) {
         return Ok(raw);
