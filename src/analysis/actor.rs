@@ -528,7 +528,7 @@ pub fn report(s: &Store, actor: &Actor, gap_us: i64, limit: usize) -> ActorRepor
             code,
             reason: name_of(Dim::StatusReason, reason),
             requests: n,
-            example: describe::sentence(s, row as usize),
+            example: describe::summary(s, row as usize),
             row,
             last_us: last,
         })
@@ -662,7 +662,7 @@ pub fn next(s: &Store, row: usize, n: usize) -> Option<Next> {
                 row: r,
                 time_us: s.received(r as usize),
                 code: s.code(r as usize),
-                sentence: describe::sentence(s, r as usize),
+                sentence: describe::summary(s, r as usize),
             })
             .collect()
     };

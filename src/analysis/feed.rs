@@ -1,5 +1,5 @@
-//! The activity feed: the log as sentences ([`describe::sentence`]), newest first, one per
-//! request, with "humans only" by default and bursts folded.
+//! The activity feed: the log as sentences ([`describe::summary`]: an exec or attach says
+//! its command), newest first, one per request, with "humans only" by default and bursts folded.
 //!
 //! **Who is not a human** (each category a rule the user can turn off). The identity of a
 //! request is its impersonated user when there is one (`system:admin → bob` is bob), else
@@ -507,7 +507,7 @@ impl Feed {
             failures: (s.code(r) >= 400) as u32,
             code: s.code(r),
             category: self.cats[i],
-            text: describe::sentence(s, r),
+            text: describe::summary(s, r),
         }
     }
 
