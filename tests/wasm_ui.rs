@@ -431,3 +431,26 @@ async fn a_stalled_engine_offers_a_reload() {
         );
     }
 }
+
+/// Escape closes the topmost thing only: the shortcuts list, then the Actor view, then
+/// the event detail (issue 12: the Actor view opened from a detail used to close both).
+#[wasm_bindgen_test]
+fn reducer_escape_closes_the_topmost_only() {
+    use audit_lens::ui::actor_view::ActorAction;
+    use audit_lens::ui::explore_state::ExploreAction;
+    let s = run(vec![
+        Action::Explore(ExploreAction::OpenRow(3)),
+        Action::Actor(ActorAction::Open {
+            who: "bob".into(),
+            id: 1,
+        }),
+        Action::ToggleHelp,
+    ]);
+    assert!(s.help_open && s.actor.open.is_some() && s.explore.detail_row == Some(3));
+    let s = s.reduce(Action::Escape);
+    assert!(!s.help_open && s.actor.open.is_some() && s.explore.detail_row == Some(3));
+    let s = s.reduce(Action::Escape);
+    assert!(s.actor.open.is_none() && s.explore.detail_row == Some(3));
+    let s = s.reduce(Action::Escape);
+    assert!(s.explore.detail_row.is_none());
+}

@@ -293,11 +293,7 @@ pub fn App() -> Html {
             };
             match act {
                 K::ToggleHelp => dispatcher.dispatch(Action::ToggleHelp),
-                K::Close => {
-                    dispatcher.dispatch(Action::CloseHelp);
-                    dispatcher.dispatch(Action::Explore(ExploreAction::Escape));
-                    dispatcher.dispatch(Action::Actor(ActorAction::Close));
-                }
+                K::Close => dispatcher.dispatch(Action::Escape),
                 K::Move(n) => dispatcher.dispatch(Action::Explore(ExploreAction::Move(n))),
                 K::OpenSelected => {
                     dispatcher.dispatch(Action::Explore(ExploreAction::OpenSelected))

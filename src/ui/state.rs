@@ -129,6 +129,9 @@ pub enum Action {
     ClearRequested,
     ShowTab(Tab),
     ToggleHelp,
+    /// Escape: closes the topmost thing open — the shortcuts list, the Actor view, then
+    /// the Explore view's own (an object's history, then the event detail).
+    Escape,
     CloseHelp,
     DismissError,
     /// A problem found on the main thread (e.g. a drop without files).
@@ -230,6 +233,15 @@ impl Reducible for State {
             }
             Action::ToggleHelp => s.help_open = !s.help_open,
             Action::CloseHelp => s.help_open = false,
+            Action::Escape => {
+                if s.help_open {
+                    s.help_open = false;
+                } else if s.actor.open.is_some() {
+                    s.actor.reduce(crate::ui::actor_view::ActorAction::Close);
+                } else {
+                    s.explore.reduce(ExploreAction::Escape);
+                }
+            }
             Action::DismissError => s.error = None,
             Action::Fail(e) => s.error = Some(e),
             // ---- Explore view (issue 5) ----
