@@ -150,6 +150,81 @@ fn resource_forms(r: &str) -> Vec<String> {
 /// Every row on `obj` (its subresources included), and the lists over its resource whose
 /// response may hold it (`build` keeps those only when it does), in time order.
 pub fn rows(s: &Store, obj: &ObjectRef) -> Vec<u32> {
+    rows_with(s, obj, None)
+}
+
+/// The rows of each object name, and the lists (requests without a name, verb `list`,
+/// with a response body), built once per store: a history then looks at its name's rows
+/// and the lists only instead of every row (1 M events: one scan of ~20 ms in the page
+/// saved per history opened). Rows are in store (time) order.
+#[derive(Clone, Debug, Default)]
+pub struct NameIndex {
+    /// `rows[start[id]..start[id + 1]]` are the rows of name id `id`.
+    start: Vec<u32>,
+    rows: Vec<u32>,
+    lists: Vec<u32>,
+}
+
+impl NameIndex {
+    pub fn build(s: &Store) -> NameIndex {
+        let n = s.dict.of(Dim::Name).len();
+        let unnamed = s.dict.of(Dim::Name).lookup("");
+        let list = s.dict.of(Dim::Verb).lookup("list");
+        let mut count = vec![0u32; n + 1];
+        let mut lists = Vec::new();
+        for r in 0..s.len() {
+            let id = s.sym(Dim::Name, r);
+            if Some(id) == unnamed {
+                if list.is_some()
+                    && Some(s.sym(Dim::Verb, r)) == list
+                    && s.response_object_size(r) > 0
+                {
+                    lists.push(r as u32);
+                }
+                continue;
+            }
+            count[id as usize + 1] += 1;
+        }
+        for i in 1..count.len() {
+            count[i] += count[i - 1];
+        }
+        let start = count.clone();
+        let mut rows = vec![0u32; *count.last().unwrap_or(&0) as usize];
+        let mut at = count;
+        for r in 0..s.len() {
+            let id = s.sym(Dim::Name, r);
+            if Some(id) != unnamed {
+                rows[at[id as usize] as usize] = r as u32;
+                at[id as usize] += 1;
+            }
+        }
+        NameIndex { start, rows, lists }
+    }
+
+    /// Rows named `id`, and the lists, merged in row order.
+    fn candidates(&self, id: u32) -> Vec<u32> {
+        let (a, b) = (
+            self.start.get(id as usize).copied().unwrap_or(0) as usize,
+            self.start.get(id as usize + 1).copied().unwrap_or(0) as usize,
+        );
+        let named = self.rows.get(a..b).unwrap_or(&[]);
+        let mut out = Vec::with_capacity(named.len() + self.lists.len());
+        let (mut i, mut j) = (0, 0);
+        while i < named.len() || j < self.lists.len() {
+            if j >= self.lists.len() || (i < named.len() && named[i] < self.lists[j]) {
+                out.push(named[i]);
+                i += 1;
+            } else {
+                out.push(self.lists[j]);
+                j += 1;
+            }
+        }
+        out
+    }
+}
+
+/// [`rows`], looking only at the candidates of `index` when given (the same rows).
+pub fn rows_with(s: &Store, obj: &ObjectRef, index: Option<&NameIndex>) -> Vec<u32> {
     let d = &s.dict;
     let Some(name) = d.of(Dim::Name).lookup(&obj.name) else {
         return Vec::new();
@@ -179,7 +254,11 @@ pub fn rows(s: &Store, obj: &ObjectRef) -> Vec<u32> {
     let unnamed = d.of(Dim::Name).lookup("");
     let list = d.of(Dim::Verb).lookup("list");
     let mut out = Vec::new();
-    for r in 0..s.len() {
+    let cands: Box<dyn Iterator<Item = usize>> = match index {
+        Some(ix) => Box::new(ix.candidates(name).into_iter().map(|r| r as usize)),
+        None => Box::new(0..s.len()),
+    };
+    for r in cands {
         let n = s.sym(Dim::Name, r);
         let is_list = Some(n) == unnamed && list.is_some() && Some(s.sym(Dim::Verb, r)) == list;
         if n != name && !is_list {

@@ -274,7 +274,8 @@ impl Worker for Engine {
                 scope.respond(id, Response::Exported(e));
             }
             Request::History { id: q, row } if !self.loader.is_loading() => {
-                let h = history_reply(self.loader.store(), &self.raw, q, row);
+                let names = self.explore.name_index(self.loader.store());
+                let h = history_reply(self.loader.store(), &self.raw, &names, q, row);
                 scope.respond(id, Response::History(Box::new(h)));
             }
             // During a load the page shows progress; it asks again once `Loaded` arrives.
@@ -719,6 +720,7 @@ fn history_texts(
 fn history_reply(
     s: &crate::store::Store,
     raw: &[Option<RawSource>],
+    names: &crate::analysis::history::NameIndex,
     id: u32,
     row: u32,
 ) -> crate::web::protocol::HistoryReply {
@@ -739,7 +741,7 @@ fn history_reply(
     };
     // The object's own events (the latest ones), and the lists that may hold it (the
     // latest few: a list body is large to parse, and lists are many).
-    let (mut named, mut lists): (Vec<u32>, Vec<u32>) = history::rows(s, &obj)
+    let (mut named, mut lists): (Vec<u32>, Vec<u32>) = history::rows_with(s, &obj, Some(names))
         .into_iter()
         .partition(|&r| !s.str(crate::store::Dim::Name, r as usize).is_empty());
     reply.events = named.len() as u32;

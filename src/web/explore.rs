@@ -185,6 +185,8 @@ pub struct Explore {
     cache: Option<Cached>,
     /// Paths seen in a sample of the loaded bodies (completion of `req.`/`resp.`).
     paths: Option<PathSet>,
+    /// Rows by object name (object histories).
+    names: Option<Rc<crate::analysis::history::NameIndex>>,
 }
 
 impl Explore {
@@ -195,6 +197,13 @@ impl Explore {
             attr: self.attr.clone(),
             ..Explore::default()
         };
+    }
+
+    /// Rows by object name, built on the first history asked for after a store change.
+    pub fn name_index(&mut self, s: &Store) -> Rc<crate::analysis::history::NameIndex> {
+        self.names
+            .get_or_insert_with(|| Rc::new(crate::analysis::history::NameIndex::build(s)))
+            .clone()
     }
 
     /// The attribute index slot, to share with the policy workbench.
