@@ -614,6 +614,8 @@ impl Engine {
 const HISTORY_MAX_EVENTS: usize = 160;
 /// Lists of the object's resource searched for it in the page (the latest ones).
 const HISTORY_MAX_LISTS: usize = 12;
+/// … and when the object's own events carry bodies.
+const HISTORY_FEW_LISTS: usize = 3;
 
 /// The event texts of `rows` that carry bodies ([`crate::analysis::history::wants_text`]),
 /// read with few reads: per file, the records sorted by offset and read in spans of
@@ -748,7 +750,17 @@ fn history_reply(
     let cut = named.len().saturating_sub(HISTORY_MAX_EVENTS);
     named.drain(..cut);
     let all_lists = lists.len();
-    let list_cut = lists.len().saturating_sub(HISTORY_MAX_LISTS);
+    // Lists are read for an object whose own events carry no body; when they do, a few
+    // lists are enough (a list of pods is large to read and parse).
+    let own_bodies = named
+        .iter()
+        .any(|&r| s.response_object_size(r as usize) > 0 || s.request_object_size(r as usize) > 0);
+    let max_lists = if own_bodies {
+        HISTORY_FEW_LISTS
+    } else {
+        HISTORY_MAX_LISTS
+    };
+    let list_cut = lists.len().saturating_sub(max_lists);
     lists.drain(..list_cut);
     let mut rows = named;
     rows.extend(lists);
@@ -776,7 +788,7 @@ fn history_reply(
     if list_cut > 0 {
         h.notes.push(format!(
             "Of the {all_lists} lists of its resource with a response body, the latest \
-             {HISTORY_MAX_LISTS} were searched for it (audit-lens history searches them all)."
+             {max_lists} were searched for it (audit-lens history searches them all)."
         ));
     }
     if failed > 0 {
