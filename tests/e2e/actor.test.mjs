@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, launch, strictPage, summaryCounts, screenshot, cli, corpusSkip, DIST, CORPUS, ROOT } from './harness.mjs';
+import { serve, launch, strictPage, summaryCounts, screenshot, cli, corpusSkip, DIST, CORPUS, ROOT, forTestFile } from './harness.mjs';
 
 const LOGS = join(CORPUS, 'logs');
 const skip = corpusSkip(LOGS, 'actor e2e');
 const LOG = join(LOGS, 'audit2rbac-demo-original-v1beta1.log');
-let server, context;
+const env = forTestFile(skip);
 
 /** The native CLI: a built binary of this checkout when there is one. */
 function audit(args) {
@@ -25,16 +25,6 @@ function audit(args) {
   return bin ? execFileSync(bin, args, { encoding: 'utf8', maxBuffer: 1 << 26 }) : cli(args);
 }
 
-before(async () => {
-  if (skip) return;
-  assert.ok(existsSync(join(DIST, 'index.html')), 'dist/ is missing: run `trunk build --release` first');
-  server = await serve(DIST, ['/']);
-  context = await launch();
-});
-after(async () => {
-  await context?.close();
-  await server?.close();
-});
 
 /** The sessions the dialog shows: [start µs, end µs, requests]. */
 async function shownSessions(page) {
@@ -64,9 +54,9 @@ test('actor view: sessions and impersonation as the CLI says; what happened next
   assert.equal(bobIds.size, 29);
 
   for (const [width, scheme] of [[1440, 'light'], [1024, 'dark'], [1440, 'dark'], [1024, 'light']]) {
-    const page = await strictPage(context, [server.origin], { colorScheme: scheme });
+    const page = await strictPage(env.context, [env.server.origin], { colorScheme: scheme });
     await page.setViewportSize({ width, height: 900 });
-    await page.goto(server.origin + '/');
+    await page.goto(env.server.origin + '/');
     await page.locator('.engine.ready').waitFor({ timeout: 20_000 });
     await page.getByTestId('file-input').setInputFiles([LOG]);
     const s = await summaryCounts(page);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, launch, strictPage, summaryCounts, screenshot, cli, corpusSkip, DIST, CORPUS, ROOT } from './harness.mjs';
+import { serve, launch, strictPage, summaryCounts, screenshot, cli, corpusSkip, DIST, CORPUS, ROOT, forTestFile } from './harness.mjs';
 
 /** The native CLI: a built binary of this checkout when there is one. */
 function audit(args) {
@@ -23,18 +23,8 @@ function audit(args) {
 const LOGS = join(CORPUS, 'logs');
 const skip = corpusSkip(LOGS, 'feed e2e');
 const FILES = [join(LOGS, 'audit2rbac-demo-original-v1beta1.log'), join(LOGS, 'openshift-clo-apiaudit-audit_in.log')];
-let server, context;
+const env = forTestFile(skip);
 
-before(async () => {
-  if (skip) return;
-  assert.ok(existsSync(join(DIST, 'index.html')), 'dist/ is missing: run `trunk build --release` first');
-  server = await serve(DIST, ['/']);
-  context = await launch();
-});
-after(async () => {
-  await context?.close();
-  await server?.close();
-});
 
 const shown = (page) => page.getByTestId('feed-counts').getAttribute('data-shown').then(Number);
 const waitShown = (page, n) => page.waitForFunction((n) => Number(document.querySelector('[data-testid=feed-counts]')?.dataset.shown) === n, n);
@@ -56,9 +46,9 @@ test('activity feed: humans only, rules, bursts, paging, events', { skip }, asyn
   const everyone = JSON.parse(audit(['feed', '--json', '--all', '--limit', '100', ...FILES]));
 
   for (const [width, scheme] of [[1440, 'light'], [1024, 'dark'], [1440, 'dark'], [1024, 'light']]) {
-    const page = await strictPage(context, [server.origin], { colorScheme: scheme });
+    const page = await strictPage(env.context, [env.server.origin], { colorScheme: scheme });
     await page.setViewportSize({ width, height: 900 });
-    await page.goto(server.origin + '/');
+    await page.goto(env.server.origin + '/');
     await page.locator('.engine.ready').waitFor({ timeout: 20_000 });
     await page.getByTestId('file-input').setInputFiles(FILES);
     await summaryCounts(page);

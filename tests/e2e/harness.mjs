@@ -1,6 +1,7 @@
 // Shared e2e harness: a loopback static server for dist/, Debian's Chromium through
 // playwright-core, and a strict page (fails on page errors, console errors, failed
 // requests and any request that leaves the page's origin).
+import { before, after } from 'node:test';
 import { createServer } from 'node:http';
 import { readFile, stat, mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -150,4 +151,22 @@ export async function screenshot(page, name) {
   const path = join(SHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** The loopback server on dist/ and the browser of one test file: registers node:test's
+ *  `before`/`after` (doing nothing when `skip`) and returns `{ server, context }`, filled
+ *  in before the first test runs. */
+export function forTestFile(skip) {
+  const env = {};
+  before(async () => {
+    if (skip) return;
+    if (!existsSync(join(DIST, 'index.html'))) throw new Error('dist/ is missing: run `trunk build --release` first');
+    env.server = await serve(DIST, ['/']);
+    env.context = await launch();
+  });
+  after(async () => {
+    await env.context?.close();
+    await env.server?.close();
+  });
+  return env;
 }

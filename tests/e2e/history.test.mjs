@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, mkdirSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, launch, strictPage, summaryCounts, cli, corpusSkip, DIST, CORPUS, SHOTS } from './harness.mjs';
+import { serve, launch, strictPage, summaryCounts, cli, corpusSkip, DIST, CORPUS, SHOTS, forTestFile } from './harness.mjs';
 
 /** What the user sees: the viewport (the view is fixed over Explore, which a full-page
  *  capture would show below it). */
@@ -22,7 +22,7 @@ async function screenshot(page, name) {
 const LOG = join(CORPUS, 'logs', 'openshift-clo-apiaudit-audit_in.log');
 const FALCO = join(CORPUS, 'logs', 'falco-k8s-audit-traces');
 const skip = corpusSkip(LOG, 'history e2e');
-let server, context;
+const env = forTestFile(skip);
 
 /** The CLI: the newest build under CARGO_TARGET_DIR when there is one, else the harness's. */
 function audit(args) {
@@ -45,16 +45,6 @@ function leaseRequests() {
   return [...by.values()];
 }
 
-before(async () => {
-  if (skip) return;
-  assert.ok(existsSync(join(DIST, 'index.html')), 'dist/ is missing: run `trunk build --release` first');
-  server = await serve(DIST, ['/']);
-  context = await launch();
-});
-after(async () => {
-  await context?.close();
-  await server?.close();
-});
 
 async function filter(page, f) {
   await page.getByTestId('filter-input').fill(f);
@@ -69,9 +59,9 @@ test('the lease history: requests and the renewTime change, as the file and the 
   const before = want[0][0].responseObject.spec.renewTime;
   const afterT = want[1][0].responseObject.spec.renewTime;
   for (const [width, scheme] of [[1440, 'light'], [1440, 'dark'], [1024, 'light'], [1024, 'dark']]) {
-    const page = await strictPage(context, [server.origin], { colorScheme: scheme });
+    const page = await strictPage(env.context, [env.server.origin], { colorScheme: scheme });
     await page.setViewportSize({ width, height: 900 });
-    await page.goto(server.origin + '/');
+    await page.goto(env.server.origin + '/');
     await page.locator('.engine.ready').waitFor({ timeout: 20_000 });
     await page.getByTestId('file-input').setInputFiles([LOG]);
     const s = await summaryCounts(page);
@@ -145,9 +135,9 @@ test('a deleted ConfigMap: its last manifest, copied and downloaded as YAML', { 
   const files = [join(FALCO, 'create_configmap.json'), join(FALCO, 'delete_configmap.json')];
   const created = JSON.parse(readFileSync(files[0], 'utf8'));
   for (const [width, scheme] of [[1440, 'dark'], [1024, 'light']]) {
-    const page = await strictPage(context, [server.origin], { colorScheme: scheme });
+    const page = await strictPage(env.context, [env.server.origin], { colorScheme: scheme });
     await page.setViewportSize({ width, height: 900 });
-    await page.goto(server.origin + '/');
+    await page.goto(env.server.origin + '/');
     await page.locator('.engine.ready').waitFor({ timeout: 20_000 });
     await page.getByTestId('file-input').setInputFiles(files);
     assert.equal((await summaryCounts(page)).events, 2);
@@ -180,9 +170,9 @@ test('a Secret logged at Metadata level: the view says its changes cannot be sho
   const files = [join(FALCO, 'create_secret.json'), join(FALCO, 'delete_secret.json')];
   // Independently: both events are Metadata level (no bodies).
   for (const f of files) assert.equal(JSON.parse(readFileSync(f, 'utf8')).level, 'Metadata');
-  const page = await strictPage(context, [server.origin]);
+  const page = await strictPage(env.context, [env.server.origin]);
   await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto(server.origin + '/');
+  await page.goto(env.server.origin + '/');
   await page.locator('.engine.ready').waitFor({ timeout: 20_000 });
   await page.getByTestId('file-input').setInputFiles(files);
   assert.equal((await summaryCounts(page)).events, 2);

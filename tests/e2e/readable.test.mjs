@@ -11,12 +11,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, launch, strictPage, summaryCounts, screenshot, corpusSkip, DIST, CORPUS } from './harness.mjs';
+import { serve, launch, strictPage, summaryCounts, screenshot, corpusSkip, DIST, CORPUS, forTestFile } from './harness.mjs';
 
 const LOGS = join(CORPUS, 'logs');
 const FALCO = join(LOGS, 'falco-k8s-audit-traces');
 const skip = corpusSkip(FALCO, 'readable-event e2e');
-let server, context;
+const env = forTestFile(skip);
 
 const files = () => [
   join(FALCO, 'create_nginx_pod_privileged.json'),
@@ -27,16 +27,6 @@ const files = () => [
 ];
 const lines = (f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 
-before(async () => {
-  if (skip) return;
-  assert.ok(existsSync(join(DIST, 'index.html')), 'dist/ is missing: run `trunk build --release` first');
-  server = await serve(DIST, ['/']);
-  context = await launch();
-});
-after(async () => {
-  await context?.close();
-  await server?.close();
-});
 
 async function filter(page, text) {
   await page.getByTestId('filter-input').fill(text);
@@ -71,9 +61,9 @@ test('summary lines, decisions, facts, identity and columns', { skip }, async ()
   assert.equal(refused[0].annotations['authorization.k8s.io/decision'], 'allow', 'RBAC allowed the refused pod create');
 
   for (const [width, scheme] of [[1440, 'light'], [1024, 'dark'], [1440, 'dark'], [1024, 'light']]) {
-    const page = await strictPage(context, [server.origin], { colorScheme: scheme });
+    const page = await strictPage(env.context, [env.server.origin], { colorScheme: scheme });
     await page.setViewportSize({ width, height: 900 });
-    await page.goto(server.origin + '/');
+    await page.goto(env.server.origin + '/');
     await page.evaluate(() => localStorage.removeItem('audit-lens.columns'));
     await page.locator('.engine.ready').waitFor({ timeout: 20_000 });
     await page.getByTestId('file-input').setInputFiles(files());
