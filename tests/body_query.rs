@@ -3,7 +3,8 @@
 //! JSON engine, run on the very files) — never against the filter's own output.
 //!
 //! `resource:` follows kube-apiserver's `ruleMatchesResource`
-//! (kubernetes/apiserver pkg/audit/policy/checker.go): `combinedResource` is
+//! (kubernetes/apiserver pkg/audit/policy/checker.go, read again on 2026-12-01 in the
+//! stored mirror; the test double in pkg/audit/policy has the same lines): `combinedResource` is
 //! `resource + "/" + subresource` when there is a subresource; a rule's `res` matches when
 //! `res == combinedResource || res == "*"`, or `*/sub` names the subresource, or `res`
 //! ends in `/*` and its prefix is the resource (so `pods/*` is pods with or without a

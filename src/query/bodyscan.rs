@@ -41,6 +41,40 @@ impl Window {
     }
 }
 
+/// Groups `rows` (of `s`) into the windows of their files that read them: file order,
+/// plain windows at most `max_window` bytes (unless one record is longer), a gzip file one
+/// window. `Window::items` index into `rows`.
+pub fn plan(s: &Store, rows: &[u32], max_window: u64, gzip: &dyn Fn(u32) -> bool) -> Vec<Window> {
+    // File order: (file, record offset), each record once per candidate.
+    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+    order.sort_by_key(|&i| {
+        let r = rows[i as usize] as usize;
+        (s.file(r), s.record_range(r).0)
+    });
+    let mut windows: Vec<Window> = Vec::new();
+    for i in order {
+        let r = rows[i as usize] as usize;
+        let f = s.file(r);
+        let (off, len) = s.record_range(r);
+        let end = off + len as u64;
+        let z = gzip(f);
+        match windows.last_mut() {
+            Some(w) if w.file == f && (z || end.max(w.end) - w.start <= max_window) => {
+                w.end = w.end.max(end);
+                w.items.push(i);
+            }
+            _ => windows.push(Window {
+                file: f,
+                start: off,
+                end,
+                gzip: z,
+                items: vec![i],
+            }),
+        }
+    }
+    windows
+}
+
 /// A body search in progress.
 pub struct Scan {
     pub filter: Filter,
@@ -68,33 +102,7 @@ impl Scan {
         max_window: u64,
         gzip: &dyn Fn(u32) -> bool,
     ) -> Scan {
-        // File order: (file, record offset), each record once per candidate.
-        let mut order: Vec<u32> = (0..candidates.len() as u32).collect();
-        order.sort_by_key(|&i| {
-            let r = candidates[i as usize] as usize;
-            (s.file(r), s.record_range(r).0)
-        });
-        let mut windows: Vec<Window> = Vec::new();
-        for i in order {
-            let r = candidates[i as usize] as usize;
-            let f = s.file(r);
-            let (off, len) = s.record_range(r);
-            let end = off + len as u64;
-            let z = gzip(f);
-            match windows.last_mut() {
-                Some(w) if w.file == f && (z || end.max(w.end) - w.start <= max_window) => {
-                    w.end = w.end.max(end);
-                    w.items.push(i);
-                }
-                _ => windows.push(Window {
-                    file: f,
-                    start: off,
-                    end,
-                    gzip: z,
-                    items: vec![i],
-                }),
-            }
-        }
+        let windows = plan(s, &candidates, max_window, gzip);
         let total_bytes = windows.iter().map(|w| w.bytes(s, &candidates)).sum();
         Scan {
             filter,

@@ -717,59 +717,42 @@ fn sample_paths(s: &Store, raw: &[Option<RawSource>]) -> PathSet {
         }
     }
     let mut set = PathSet::default();
-    let f = crate::query::parse("req.x:*")
-        .ok()
-        .and_then(|t| crate::query::Filter::compile(s, &t, None).ok());
-    let Some(f) = f else {
-        return set;
-    };
-    // A body search's plan reads each file's windows once; its extractor takes wrapped
-    // events out. The "filter" only serves the plan; the events go to the path set.
     let gz: Vec<bool> = s.files.iter().map(|f| f.gzip).collect();
-    let mut scan = Scan::new(s, f, pick, WINDOW_BYTES, &|file| {
+    let windows = crate::query::bodyscan::plan(s, &pick, WINDOW_BYTES, &|file| {
         gz.get(file as usize).copied().unwrap_or(false)
     });
     let mut ex = EventExtractor::default();
-    while let Some(w) = scan.next_window().cloned() {
+    for w in &windows {
         let Some(src) = raw.get(w.file as usize).and_then(Option::as_ref) else {
-            scan.window_done(s, &|_, _, _| None);
             continue;
         };
-        let recs: Vec<(usize, Vec<u8>)> = if w.gzip {
-            let ranges = scan.gzip_ranges(s);
-            read_gzip_ranges(src, &ranges)
-                .unwrap_or_default()
-                .into_iter()
-                .enumerate()
-                .collect()
+        let ranges: Vec<(u64, u32)> = w
+            .items
+            .iter()
+            .map(|&i| s.record_range(pick[i as usize] as usize))
+            .collect();
+        // Each item's record bytes: one decompression pass for gzip, one read otherwise.
+        let recs: Vec<Vec<u8>> = if w.gzip {
+            read_gzip_ranges(src, &ranges).unwrap_or_default()
         } else {
             match src.read(w.start, w.end) {
-                Ok(buf) => w
-                    .items
+                Ok(buf) => ranges
                     .iter()
-                    .enumerate()
-                    .filter_map(|(k, &i)| {
-                        let (off, len) = s.record_range(scan.candidates[i as usize] as usize);
-                        Scan::slice_of(&w, &buf, off, len).map(|b| (k, b.to_vec()))
-                    })
+                    .map(|&(off, len)| Scan::slice_of(w, &buf, off, len).unwrap_or(&[]).to_vec())
                     .collect(),
                 Err(_) => Vec::new(),
             }
         };
-        for (k, rec) in recs {
-            let Some(&i) = w.items.get(k) else { continue };
-            let r = scan.candidates[i as usize] as usize;
-            let (off, _) = s.record_range(r);
-            match s.wrap_item(r) {
-                None => set.add_event(&rec),
+        for (&i, (rec, &(off, _))) in w.items.iter().zip(recs.iter().zip(&ranges)) {
+            match s.wrap_item(pick[i as usize] as usize) {
+                None => set.add_event(rec),
                 item => {
-                    if let Ok(e) = ex.event((w.file, off), &rec, item) {
+                    if let Ok(e) = ex.event((w.file, off), rec, item) {
                         set.add_event(e.text.as_bytes());
                     }
                 }
             }
         }
-        scan.window_done(s, &|_, _, _| None);
     }
     set
 }

@@ -120,8 +120,19 @@ test('body predicates, resource: and impersonation equal a plain count and the C
   await page.getByTestId('filter-input').press('Tab');
   const v = await page.getByTestId('filter-input').inputValue();
   assert.ok(v.startsWith('req.spec.containers[*].securityContext.'), v);
-  await setFilter(page, 'req.spec.containers[*].securityContext.privileged:true');
+  const priv = 'req.spec.containers[*].securityContext.privileged:true';
+  await setFilter(page, priv);
   await screenshot(page, 'body-privileged-1440-light');
+  // The export of a body search holds exactly those events, byte for byte the CLI's, and
+  // each one parsed back is one of the plain count's privileged events.
+  const dl = page.waitForEvent('download');
+  await page.getByTestId('export-events').click();
+  const exported = readFileSync(await (await dl).path(), 'utf8');
+  const lines = exported.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const want = evs.filter(cases[0][1]).map((e) => `${e.auditID}|${e.stage}`).sort();
+  assert.deepEqual(lines.map((e) => `${e.auditID}|${e.stage}`).sort(), want, 'the exported events are the privileged ones');
+  assert.ok(lines.every(cases[0][1]), 'each exported event is privileged');
+  assert.equal(exported, cli(['query', '--filter', priv, '--events', ...files]), 'the page exports what the CLI prints');
   page.check();
   await page.close();
 });
