@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod audit;
+pub mod detect;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fuzzing;
 pub mod gen;

@@ -23,6 +23,10 @@
 //!   `escalate`/`bind` on roles, or `impersonate` — matched as kube-apiserver's RBAC
 //!   authorizer matches (`VerbMatches`, `APIGroupMatches`, `ResourceMatches` of
 //!   pkg/apis/rbac/v1/evaluation_helpers.go: `*` matches all, `*/sub` any subresource `sub`).
+//! - **Services** (same verbs): `spec.type` (`NodePort`, `LoadBalancer`) and
+//!   `spec.ports[].nodePort` (core/v1 `ServiceSpec`).
+//! - **ConfigMaps** (same verbs): `data` keys and values that look like credentials
+//!   ([`credential_key`]); the values themselves are never kept.
 //! - **exec / attach / portforward** (`pods` with that subresource, any verb): from the
 //!   request URI's query, every `command=` in order (percent-decoded, `+` is a space, as
 //!   Go's `url.ParseQuery`), the first `container=`, `tty`, `stdin` (true as Go's
@@ -93,6 +97,14 @@ pub const FACT_POD_SPEC: u32 = 1 << 21;
 pub const FACT_BINDING: u32 = 1 << 22;
 /// The facts came from a role's rules.
 pub const FACT_ROLE: u32 = 1 << 23;
+/// A Service exposed on every node: `spec.type` `NodePort` or `LoadBalancer` (which
+/// allocates node ports too unless `allocateLoadBalancerNodePorts: false`), or a port
+/// with an explicit `nodePort` (core/v1 `ServiceSpec`, `ServicePort`).
+pub const FACT_NODE_PORT: u32 = 1 << 24;
+/// A ConfigMap whose `data` looks like it holds credentials: a key naming a password,
+/// token, secret, API or access key or private key, with a non-empty value; or any
+/// value holding a PEM private key or an AWS access key id (see [`credential_key`]).
+pub const FACT_CREDENTIALS: u32 = 1 << 25;
 
 /// Every bit with its short name (the names a filter term may use).
 pub const FACT_NAMES: &[(u32, &str)] = &[
@@ -120,6 +132,8 @@ pub const FACT_NAMES: &[(u32, &str)] = &[
     (FACT_POD_SPEC, "podSpec"),
     (FACT_BINDING, "binding"),
     (FACT_ROLE, "role"),
+    (FACT_NODE_PORT, "nodePort"),
+    (FACT_CREDENTIALS, "credentials"),
 ];
 
 /// The facts of one event as stored: `bits` and the ids of its strings in the store's
@@ -461,6 +475,26 @@ struct Spec<'a> {
     template: Option<Box<Template<'a>>>,
     #[serde(borrow, default)]
     job_template: Option<Box<Template<'a>>>,
+    /// A Service's `spec.type`.
+    #[serde(borrow, default, rename = "type")]
+    service_type: Option<S<'a>>,
+    /// A Service's `spec.ports` (a PodSpec has none at this level).
+    #[serde(default)]
+    ports: Option<Vec<ServicePort>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ServicePort {
+    #[serde(default)]
+    node_port: Option<i64>,
+}
+
+/// A ConfigMap: only `data` (string values; `binaryData` is base64 and not read).
+#[derive(Deserialize, Default)]
+struct ConfigMapBody<'a> {
+    #[serde(borrow, default)]
+    data: Option<std::collections::BTreeMap<S<'a>, S<'a>>>,
 }
 
 /// PodTemplateSpec, or a CronJob's JobTemplateSpec (both: `spec`).
@@ -556,6 +590,8 @@ enum Shape {
     CronJob,
     Binding,
     Role,
+    Service,
+    ConfigMap,
 }
 
 fn shape(resource: &str, subresource: &str) -> Option<Shape> {
@@ -571,6 +607,8 @@ fn shape(resource: &str, subresource: &str) -> Option<Shape> {
         "cronjobs" => Shape::CronJob,
         "rolebindings" | "clusterrolebindings" => Shape::Binding,
         "roles" | "clusterroles" => Shape::Role,
+        "services" => Shape::Service,
+        "configmaps" => Shape::ConfigMap,
         _ => return None,
     };
     let sub_ok =
@@ -614,16 +652,22 @@ pub fn extract<'a>(
         return None;
     }
     let sh = shape(resource, subresource)?;
-    let body = [request_object, response_object]
-        .into_iter()
-        .flatten()
-        .find_map(|t| {
-            let t = t.trim_start();
-            if !t.starts_with('{') {
-                return None;
-            }
-            serde_json::from_str::<Body>(t).ok()
-        })?;
+    let objects = || {
+        [request_object, response_object]
+            .into_iter()
+            .flatten()
+            .map(str::trim_start)
+            .filter(|t| t.starts_with('{'))
+    };
+    if sh == Shape::ConfigMap {
+        let cm = objects().find_map(|t| serde_json::from_str::<ConfigMapBody>(t).ok())?;
+        let hit = cm.data.iter().flatten().any(|(k, v)| credential_key(k, v));
+        return hit.then(|| FactsIn {
+            bits: FACT_CREDENTIALS,
+            ..FactsIn::default()
+        });
+    }
+    let body = objects().find_map(|t| serde_json::from_str::<Body>(t).ok())?;
     let mut f = FactsIn::default();
     match sh {
         Shape::Pod => pod_spec(&mut f, body.spec),
@@ -637,8 +681,114 @@ pub fn extract<'a>(
         ),
         Shape::Binding => binding(&mut f, body.role_ref, body.subjects),
         Shape::Role => role(&mut f, body.rules),
+        Shape::Service => service(&mut f, body.spec),
+        Shape::ConfigMap => {}
     }
     (f.bits != 0).then_some(f)
+}
+
+fn service(f: &mut FactsIn, spec: Option<Spec>) {
+    let Some(spec) = spec else { return };
+    let typed = matches!(
+        spec.service_type.as_deref(),
+        Some("NodePort" | "LoadBalancer")
+    );
+    let explicit = spec
+        .ports
+        .iter()
+        .flatten()
+        .any(|p| p.node_port.is_some_and(|n| n != 0));
+    if typed || explicit {
+        f.bits |= FACT_NODE_PORT;
+    }
+}
+
+/// Key words that name a credential (compared case-insensitively, `-` and `.` read as
+/// `_`): the kinds of secret people keep in ConfigMaps by mistake.
+const CREDENTIAL_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "access_key",
+    "private_key",
+    "credential",
+];
+
+/// Ends of an identifier that names where a credential is, or its settings, rather than
+/// holding one (`secretName`, `token_file`, `tokenTTL`).
+const POINTER_TAILS: &[&str] = &["name", "ref", "file", "path", "ttl", "dir"];
+
+fn normalized(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '-' | '.' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// Whether a ConfigMap entry looks like a credential:
+/// - its key names one ([`CREDENTIAL_WORDS`]: `db-password`, `API_KEY`) and its value is
+///   not empty;
+/// - or its value assigns one, as a properties, INI, env or YAML file inside a ConfigMap
+///   does (`aws_access_key_id = …`, `password: …`): a word followed, after optional
+///   quotes and spaces, by `=` or `:` and a value;
+/// - or its value holds a PEM private key (`-----BEGIN … PRIVATE KEY-----`) or an AWS
+///   access key id (`AKIA` and 16 upper-case letters or digits).
+pub fn credential_key(key: &str, value: &str) -> bool {
+    let k = normalized(key);
+    if !value.trim().is_empty()
+        && CREDENTIAL_WORDS.iter().any(|w| k.contains(w))
+        && !POINTER_TAILS.iter().any(|t| k.ends_with(t))
+    {
+        return true;
+    }
+    let v = normalized(value);
+    let assigns = CREDENTIAL_WORDS.iter().any(|w| {
+        v.match_indices(w).any(|(i, _)| {
+            // The rest of the identifier (`aws_secret_access_key_id`), then the assignment.
+            let after = &v[i + w.len()..];
+            let rest = after.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+            // `secretName:`, `tokenFile =`, `password_path:` name where a credential is,
+            // they do not hold one.
+            let tail = &after[..after.len() - rest.len()];
+            if POINTER_TAILS.iter().any(|t| tail.ends_with(t)) {
+                return false;
+            }
+            let rest = rest.trim_start_matches(['"', '\'', ' ', '\t']);
+            let Some(val) = rest.strip_prefix(['=', ':']) else {
+                return false;
+            };
+            let val = val.trim_start_matches([' ', '\t', '"', '\'']);
+            val.chars()
+                .next()
+                .is_some_and(|c| !c.is_whitespace() && c != '#')
+        })
+    });
+    if assigns {
+        return true;
+    }
+    let pem = value.find("-----BEGIN ").is_some_and(|i| {
+        value[i..]
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("PRIVATE KEY-----"))
+    });
+    pem || aws_key_id(value)
+}
+
+fn aws_key_id(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.windows(20).any(|w| {
+        w.starts_with(b"AKIA")
+            && w[4..]
+                .iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    })
 }
 
 fn template_spec(spec: Option<Spec>) -> Option<Spec> {

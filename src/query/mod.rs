@@ -64,6 +64,7 @@ enum Test {
 enum FactPart {
     Image,
     RoleRefName,
+    HostPath,
 }
 
 enum SubTest {
@@ -357,6 +358,7 @@ impl Filter {
                 }
                 Field::Image => Test::FactStr(FactPart::Image, fact_strs(s, vals)),
                 Field::RoleRef => Test::FactStr(FactPart::RoleRefName, fact_strs(s, vals)),
+                Field::HostPath => Test::FactStr(FactPart::HostPath, fact_strs(s, vals)),
                 Field::Command => Test::Command(vals.clone()),
                 Field::Body => {
                     let Some(path) = t.body.clone() else {
@@ -519,6 +521,15 @@ impl Filter {
         !self.body.is_empty()
     }
 
+    /// True when a row can only match if it has security facts (a positive `fact:`,
+    /// `image:`, `roleref:`, `hostpath:` or `cmd:` term): the rows to test are then the
+    /// few with facts ([`Store::fact_bits`] non-zero), not every row.
+    pub fn needs_facts(&self) -> bool {
+        self.terms.iter().any(|c| {
+            !c.negate && matches!(c.test, Test::Fact(_) | Test::FactStr(..) | Test::Command(_))
+        })
+    }
+
     /// The body predicates' verdict on one event's JSON bytes (every one must hold).
     pub fn matches_body(&self, event: &[u8]) -> bool {
         self.body.iter().all(|(t, neg)| t.matches(event) != *neg)
@@ -599,6 +610,7 @@ fn test(t: &Test, s: &Store, r: usize, ev: Option<&Evaluation>) -> bool {
             let hit = |id: u32| set.get(id as usize).copied().unwrap_or(false);
             match part {
                 FactPart::Image => f.parts.images.iter().any(|&i| hit(i)),
+                FactPart::HostPath => f.parts.host_paths.iter().any(|&i| hit(i)),
                 FactPart::RoleRefName => {
                     let [_, n] = f.parts.role_ref;
                     n != 0 && hit(n)

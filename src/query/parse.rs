@@ -40,6 +40,8 @@ pub enum Field {
     Command,
     /// A binding's `roleRef` name.
     RoleRef,
+    /// A `hostPath` volume's path of a pod spec.
+    HostPath,
     /// Bare words: path and object name.
     Text,
 }
@@ -154,6 +156,11 @@ pub const FIELDS: &[(Field, &[&str], &str)] = &[
         Field::RoleRef,
         &["roleref", "role"],
         "the role a binding grants: roleref:cluster-admin",
+    ),
+    (
+        Field::HostPath,
+        &["hostpath"],
+        "a hostPath volume's path of a pod spec: hostpath:/var/run/docker.sock,/etc*",
     ),
 ];
 

@@ -30,7 +30,7 @@ pub fn decoded(path: &str) -> Result<Vec<u8>, String> {
 /// Gives `k` row `r`'s event JSON. With `raw_ok`, a line or document of its own is given
 /// as its record bytes (a body predicate reads those as well as the event); otherwise, and
 /// always for an event inside a wrapper, the event alone as `event_json` takes it out.
-fn with_event(
+pub fn with_event(
     store: &audit_lens::store::Store,
     files: &[Vec<u8>],
     names: &[String],
@@ -56,7 +56,7 @@ fn with_event(
 }
 
 /// 1-based line of byte `offset`, given the sorted offsets of every `\n`.
-fn line_of(newlines: &[u64], offset: u64) -> u64 {
+pub fn line_of(newlines: &[u64], offset: u64) -> u64 {
     newlines.partition_point(|&n| n < offset) as u64 + 1
 }
 

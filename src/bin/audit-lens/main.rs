@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod cli_actor;
+mod cli_findings;
 mod cli_history;
 mod cli_policy;
 mod cli_query;
@@ -38,6 +39,9 @@ USAGE:
                                                       one actor: sessions, objects, failures, impersonation chain
   audit-lens feed [--all] [--hide-reads] [--no-fold] [--limit N] [--offset N] [--json] LOG...
                                                       the log as sentences, newest first, humans only unless --all
+  audit-lens findings [--json] [--rules FILE]... [--no-builtin] [--fail-on high] LOG...
+                                                      the detection pack (built-in and your rules) over logs;
+                                                      exit 1 when a finding is at or above --fail-on
   audit-lens bench [--size 200MB] [--rounds 5] [--policy P]
                                                       measure ingest, filters, timeline, policy evaluation
 
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
         "history" => cli_history::run(rest),
         "actor" => cli_actor::run_actor(rest),
         "feed" => cli_actor::run_feed(rest),
+        "findings" => cli_findings::run_findings(rest),
         "validate" | "lint" | "eval" | "coverage" | "whatif" | "clo-filter" => {
             cli_policy::run(cmd, rest)
         }

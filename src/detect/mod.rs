@@ -1,0 +1,488 @@
+//! Detection: a pack of rules ([`rules`]) run over a loaded store gives findings, each
+//! the events one rule found for one actor (or object, client IP, or the whole log).
+//!
+//! A run has three steps so the page can read bodies asynchronously between them:
+//! 1. [`Run::new`] compiles every rule against the store's dictionaries and runs its
+//!    metadata terms. Rules whose terms need security facts test only the rows that have
+//!    facts (a few per thousand), the others every row. A rule with body predicates keeps
+//!    its rows as candidates.
+//! 2. [`Run::body_candidates`] are the rows whose bytes must be read; the caller reads each
+//!    one (the CLI from the decoded file, the page in windows, `query::bodyscan`) and
+//!    hands it to [`Run::judge`].
+//! 3. [`Run::finish`] applies thresholds (bursts of requests per user, IP or agent within
+//!    a time window), groups the events into findings and sorts them: severity first,
+//!    then the most recent.
+//!
+//! Invariants: a finding's `rows` are in store (time) order, never empty, and every row
+//! matches its rule's filter (body predicates included); `requests` counts distinct audit
+//! IDs (the stages of one request are one request); a rule that does not compile is
+//! reported in [`Report::errors`] and gives no findings, the other rules still run.
+
+pub mod rules;
+
+use crate::query::{compile, Filter};
+use crate::store::{Dim, Store};
+pub use rules::{CountBy, GroupBy, Needs, Pack, Rule, Severity, Threshold};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// One finding: what one rule found for one key.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Index of the rule in the pack the run used.
+    pub rule: u32,
+    pub id: String,
+    pub category: String,
+    pub severity: Severity,
+    pub title: String,
+    /// What the events have in common: the user, the object (`-n NS RESOURCE/NAME`), the
+    /// client IP, or "" for a rule grouped `none`.
+    pub key: String,
+    /// The events, time order.
+    pub rows: Vec<u32>,
+    /// Distinct requests (audit IDs) among `rows`.
+    pub requests: u32,
+    /// Requests refused (HTTP code ≥ 400 on some stage).
+    pub denied: u32,
+    /// Received time of the first and last event (µs).
+    pub first_us: i64,
+    pub last_us: i64,
+    /// A filter that shows these events in Explore (the rule's filter narrowed to the
+    /// key; for a threshold rule, to the burst's time span).
+    pub filter: String,
+}
+
+/// What a rule's needs meet in this log: how many events are of its resources and verbs,
+/// and how many of those carry what it reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Support {
+    /// Events of the rule's resources and verbs.
+    pub events: u64,
+    /// Of those, recorded at the level it needs.
+    pub at_level: u64,
+    /// Of those, at a stage it needs (all of `at_level` when it needs none).
+    pub at_stage: u64,
+}
+
+/// The outcome of a run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// Per rule of the pack: matched events (before thresholds).
+    pub matched: Vec<u64>,
+    /// Per rule of the pack: what the log holds of what it needs.
+    pub support: Vec<Support>,
+    /// Rules that could not run (`file:line: rule ID: why`).
+    pub errors: Vec<String>,
+    /// Events the run looked at.
+    pub events: u64,
+}
+
+impl Report {
+    /// Findings per severity, most serious first (`Severity::DESC` order).
+    pub fn by_severity(&self) -> [u32; 5] {
+        let mut out = [0; 5];
+        for f in &self.findings {
+            let i = Severity::DESC
+                .iter()
+                .position(|s| *s == f.severity)
+                .unwrap_or(4);
+            out[i] += 1;
+        }
+        out
+    }
+
+    /// The most serious severity found (`None` without findings).
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// A run in progress (see the module docs).
+pub struct Run<'p> {
+    pack: &'p Pack,
+    filters: Vec<Option<Filter>>,
+    /// Per rule: rows matching the metadata terms (candidates for body rules).
+    rows: Vec<Vec<u32>>,
+    /// Per rule with body predicates: which of its candidates matched.
+    hits: Vec<Vec<bool>>,
+    errors: Vec<String>,
+}
+
+impl<'p> Run<'p> {
+    /// Compiles `pack` against `s` and runs every rule's metadata terms.
+    pub fn new(s: &Store, pack: &'p Pack) -> Run<'p> {
+        let mut filters = Vec::with_capacity(pack.rules.len());
+        let mut errors = Vec::new();
+        for r in &pack.rules {
+            match compile(s, &r.filter, None) {
+                Ok(f) => filters.push(Some(f)),
+                Err(e) => {
+                    let at = if r.line > 0 {
+                        format!(":{}", r.line)
+                    } else {
+                        String::new()
+                    };
+                    errors.push(format!(
+                        "{}{at}: rule {}: match: {}",
+                        r.pack, r.id, e.message
+                    ));
+                    filters.push(None);
+                }
+            }
+        }
+        // The rows with facts, once for every rule that needs them.
+        let fact_rows: Vec<u32> = if filters.iter().flatten().any(Filter::needs_facts) {
+            (0..s.len())
+                .filter(|&r| s.fact_bits(r) != 0)
+                .map(|r| r as u32)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let rows: Vec<Vec<u32>> = filters
+            .iter()
+            .map(|f| match f {
+                None => Vec::new(),
+                Some(f) if f.needs_facts() => fact_rows
+                    .iter()
+                    .copied()
+                    .filter(|&r| f.matches(s, r as usize, None))
+                    .collect(),
+                Some(f) => f.select(s, None, None),
+            })
+            .collect();
+        let hits = filters
+            .iter()
+            .zip(&rows)
+            .map(|(f, r)| match f {
+                Some(f) if f.needs_bodies() => vec![false; r.len()],
+                _ => Vec::new(),
+            })
+            .collect();
+        Run {
+            pack,
+            filters,
+            rows,
+            hits,
+            errors,
+        }
+    }
+
+    /// Rows whose event bytes [`judge`](Self::judge) must see (sorted, each once).
+    pub fn body_candidates(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = self
+            .filters
+            .iter()
+            .zip(&self.rows)
+            .filter(|(f, _)| f.as_ref().is_some_and(Filter::needs_bodies))
+            .flat_map(|(_, r)| r.iter().copied())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Decides the body predicates of every rule that has `row` as a candidate, on the
+    /// event's JSON bytes.
+    pub fn judge(&mut self, row: u32, event: &[u8]) {
+        for ((f, rows), hits) in self.filters.iter().zip(&self.rows).zip(&mut self.hits) {
+            let Some(f) = f.as_ref().filter(|f| f.needs_bodies()) else {
+                continue;
+            };
+            if let Ok(i) = rows.binary_search(&row) {
+                if f.matches_body(event) {
+                    hits[i] = true;
+                }
+            }
+        }
+    }
+
+    /// Thresholds, grouping and order: the report.
+    pub fn finish(self, s: &Store) -> Report {
+        let Run {
+            pack,
+            filters,
+            rows,
+            hits,
+            errors,
+        } = self;
+        let mut findings = Vec::new();
+        let mut matched = Vec::with_capacity(rows.len());
+        for (i, ((rule, f), (rows, hits))) in pack
+            .rules
+            .iter()
+            .zip(&filters)
+            .zip(rows.into_iter().zip(hits))
+            .enumerate()
+        {
+            let rows: Vec<u32> = match f {
+                Some(f) if f.needs_bodies() => rows
+                    .into_iter()
+                    .zip(hits)
+                    .filter(|(_, h)| *h)
+                    .map(|(r, _)| r)
+                    .collect(),
+                _ => rows,
+            };
+            matched.push(rows.len() as u64);
+            let rows = match &rule.threshold {
+                Some(t) => bursts(s, &rows, t),
+                None => rows,
+            };
+            findings.extend(group(s, i as u32, rule, rows));
+        }
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(b.last_us.cmp(&a.last_us))
+                .then(a.rule.cmp(&b.rule))
+                .then(a.key.cmp(&b.key))
+        });
+        let support = pack.rules.iter().map(|r| support(s, &r.needs)).collect();
+        Report {
+            findings,
+            matched,
+            support,
+            errors,
+            events: s.len() as u64,
+        }
+    }
+}
+
+/// Runs `pack` over `s`, reading bodies with `read(row)` (the event's JSON; a row whose
+/// bytes cannot be read does not match). The CLI's and the tests' one-call form.
+pub fn run(s: &Store, pack: &Pack, read: &mut dyn FnMut(usize) -> Option<Vec<u8>>) -> Report {
+    let mut r = Run::new(s, pack);
+    for row in r.body_candidates() {
+        if let Some(b) = read(row as usize) {
+            r.judge(row, &b);
+        }
+    }
+    r.finish(s)
+}
+
+/// The rows of `rows` (time order) that belong to a burst: at least `t.count` distinct
+/// requests of one key within `t.window_us`. One row per request is counted (its first).
+fn bursts(s: &Store, rows: &[u32], t: &Threshold) -> Vec<u32> {
+    let mut first_of: HashMap<(bool, u128), u32> = HashMap::new();
+    let mut by_key: HashMap<u32, Vec<u32>> = HashMap::new();
+    for &r in rows {
+        let k = s.audit_key(r as usize);
+        if first_of.contains_key(&k) {
+            continue;
+        }
+        first_of.insert(k, r);
+        by_key
+            .entry(count_key(s, r as usize, t.by))
+            .or_default()
+            .push(r);
+    }
+    let mut keep: std::collections::HashSet<(bool, u128)> = Default::default();
+    let n = t.count as usize;
+    for reqs in by_key.values() {
+        let mut lo = 0;
+        for hi in 0..reqs.len() {
+            let t_hi = s.received(reqs[hi] as usize);
+            while t_hi - s.received(reqs[lo] as usize) >= t.window_us as i64 {
+                lo += 1;
+            }
+            if hi + 1 - lo >= n {
+                for &r in &reqs[lo..=hi] {
+                    keep.insert(s.audit_key(r as usize));
+                }
+            }
+        }
+    }
+    rows.iter()
+        .copied()
+        .filter(|&r| keep.contains(&s.audit_key(r as usize)))
+        .collect()
+}
+
+fn count_key(s: &Store, r: usize, by: CountBy) -> u32 {
+    match by {
+        CountBy::User => s.sym(Dim::User, r),
+        CountBy::Ip => s.source_ips_id(r),
+        CountBy::Agent => s.sym(Dim::UserAgent, r),
+    }
+}
+
+/// Quotes a filter value when it needs it.
+fn quoted(v: &str) -> String {
+    if !v.is_empty()
+        && v.chars()
+            .all(|c| !c.is_whitespace() && !matches!(c, '"' | ',' | '*' | '(' | ')'))
+    {
+        v.to_string()
+    } else {
+        format!("\"{}\"", v.replace('"', ""))
+    }
+}
+
+/// The object of row `r`: `-n NS RESOURCE[.GROUP][/SUB]/NAME` without the subresource.
+fn object_key(s: &Store, r: usize) -> String {
+    let res = s.str(Dim::Resource, r);
+    let g = s.str(Dim::ApiGroup, r);
+    let ns = s.str(Dim::Namespace, r);
+    let name = s.str(Dim::Name, r);
+    let mut k = String::new();
+    if !ns.is_empty() {
+        k.push_str(&format!("-n {ns} "));
+    }
+    k.push_str(res);
+    if !g.is_empty() {
+        k.push('.');
+        k.push_str(g);
+    }
+    if !name.is_empty() {
+        k.push('/');
+        k.push_str(name);
+    }
+    k
+}
+
+fn group(s: &Store, i: u32, rule: &Rule, rows: Vec<u32>) -> Vec<Finding> {
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    // Keys in order of first appearance (stable output).
+    let mut order: Vec<String> = Vec::new();
+    let mut parts: HashMap<String, (Vec<u32>, String)> = HashMap::new();
+    for r in rows {
+        let ru = r as usize;
+        let (key, narrow) = match rule.group {
+            GroupBy::Actor => {
+                let u = s.str(Dim::User, ru).to_string();
+                let t = format!("user:{}", quoted(&u));
+                (u, t)
+            }
+            GroupBy::Ip => {
+                let ip = s.first_source_ip(ru).to_string();
+                let t = format!("ip:{}", quoted(&ip));
+                (ip, t)
+            }
+            GroupBy::Object => {
+                let ns = s.str(Dim::Namespace, ru);
+                let name = s.str(Dim::Name, ru);
+                let mut t = String::new();
+                if !ns.is_empty() {
+                    t.push_str(&format!("ns:{} ", quoted(ns)));
+                }
+                t.push_str(&format!("name:{}", quoted(name)));
+                (object_key(s, ru), t)
+            }
+            GroupBy::None => (String::new(), String::new()),
+        };
+        match parts.get_mut(&key) {
+            Some(p) => p.0.push(r),
+            None => {
+                order.push(key.clone());
+                parts.insert(key, (vec![r], narrow));
+            }
+        }
+    }
+    order
+        .into_iter()
+        .map(|key| {
+            let (rows, narrow) = parts.remove(&key).unwrap_or_default();
+            let mut reqs: HashMap<(bool, u128), bool> = HashMap::new();
+            for &r in &rows {
+                let denied = s.code(r as usize) >= 400;
+                *reqs.entry(s.audit_key(r as usize)).or_default() |= denied;
+            }
+            let first_us = s.received(rows[0] as usize);
+            let last_us = s.received(*rows.last().unwrap_or(&rows[0]) as usize);
+            let mut filter = rule.filter.clone();
+            if !narrow.is_empty() {
+                filter.push(' ');
+                filter.push_str(&narrow);
+            }
+            if rule.threshold.is_some() {
+                filter.push_str(&format!(
+                    " after:{} before:{}",
+                    crate::util::format_rfc3339_micros(first_us),
+                    crate::util::format_rfc3339_micros(last_us + 1)
+                ));
+            }
+            Finding {
+                rule: i,
+                id: rule.id.clone(),
+                category: rule.category.clone(),
+                severity: rule.severity,
+                title: rule.title.clone(),
+                key,
+                requests: reqs.len() as u32,
+                denied: reqs.values().filter(|d| **d).count() as u32,
+                first_us,
+                last_us,
+                rows,
+                filter,
+            }
+        })
+        .collect()
+}
+
+/// Splits a `RESOURCE[.GROUP][/SUB]` of a needs list into (resource, group or `None`
+/// for any group, subresource or `None` for none).
+fn split_resource(r: &str) -> (&str, Option<&str>, Option<&str>) {
+    let (main, sub) = match r.split_once('/') {
+        Some((m, s)) => (m, Some(s)),
+        None => (r, None),
+    };
+    match main.split_once('.') {
+        Some((res, g)) => (res, Some(g), sub),
+        None => (main, None, sub),
+    }
+}
+
+/// What the log holds of what `n` needs (the "this log cannot show it" line of a rule).
+pub fn support(s: &Store, n: &Needs) -> Support {
+    let res: Vec<(&str, Option<&str>, Option<&str>)> = n
+        .resources
+        .iter()
+        .filter(|r| !r.starts_with('/'))
+        .map(|r| split_resource(r))
+        .collect();
+    let dict = |d: Dim| s.dict.of(d);
+    let want = |d: Dim, pick: &dyn Fn(&str) -> bool| -> Vec<bool> {
+        dict(d).iter().map(|(_, v)| pick(v)).collect()
+    };
+    let verbs = want(Dim::Verb, &|v| {
+        n.verbs.is_empty() || n.verbs.iter().any(|x| x == v)
+    });
+    let resources = want(Dim::Resource, &|v| {
+        res.is_empty() || res.iter().any(|(r, _, _)| *r == "*" || *r == v)
+    });
+    let mut out = Support::default();
+    for r in 0..s.len() {
+        if !verbs[s.sym(Dim::Verb, r) as usize] || !resources[s.sym(Dim::Resource, r) as usize] {
+            continue;
+        }
+        if !res.is_empty() {
+            let rr = s.str(Dim::Resource, r);
+            let g = s.str(Dim::ApiGroup, r);
+            let sub = s.str(Dim::Subresource, r);
+            let ok = res.iter().any(|(x, xg, xs)| {
+                (*x == "*" || *x == rr)
+                    && xg.is_none_or(|xg| xg == g)
+                    && match xs {
+                        None => sub.is_empty(),
+                        Some("*") => true,
+                        Some(xs) => *xs == sub,
+                    }
+            });
+            if !ok {
+                continue;
+            }
+        }
+        out.events += 1;
+        if s.level(r).is_some_and(|l| l >= n.level) {
+            out.at_level += 1;
+            if n.stages.is_empty() || s.stage(r).is_some_and(|st| n.stages.contains(&st)) {
+                out.at_stage += 1;
+            }
+        }
+    }
+    out
+}
