@@ -18,6 +18,7 @@
 //! IDs (the stages of one request are one request); a rule that does not compile is
 //! reported in [`Report::errors`] and gives no findings, the other rules still run.
 
+pub mod answer;
 pub mod rules;
 
 use crate::query::{compile, Filter};
@@ -99,8 +100,8 @@ impl Report {
 }
 
 /// A run in progress (see the module docs).
-pub struct Run<'p> {
-    pack: &'p Pack,
+pub struct Run {
+    pack: Pack,
     filters: Vec<Option<Filter>>,
     /// Per rule: rows matching the metadata terms (candidates for body rules).
     rows: Vec<Vec<u32>>,
@@ -109,9 +110,9 @@ pub struct Run<'p> {
     errors: Vec<String>,
 }
 
-impl<'p> Run<'p> {
+impl Run {
     /// Compiles `pack` against `s` and runs every rule's metadata terms.
-    pub fn new(s: &Store, pack: &'p Pack) -> Run<'p> {
+    pub fn new(s: &Store, pack: &Pack) -> Run {
         let mut filters = Vec::with_capacity(pack.rules.len());
         let mut errors = Vec::new();
         for r in &pack.rules {
@@ -161,7 +162,7 @@ impl<'p> Run<'p> {
             })
             .collect();
         Run {
-            pack,
+            pack: pack.clone(),
             filters,
             rows,
             hits,
@@ -184,8 +185,9 @@ impl<'p> Run<'p> {
     }
 
     /// Decides the body predicates of every rule that has `row` as a candidate, on the
-    /// event's JSON bytes.
-    pub fn judge(&mut self, row: u32, event: &[u8]) {
+    /// event's JSON bytes; true when one of them matches.
+    pub fn judge(&mut self, row: u32, event: &[u8]) -> bool {
+        let mut any = false;
         for ((f, rows), hits) in self.filters.iter().zip(&self.rows).zip(&mut self.hits) {
             let Some(f) = f.as_ref().filter(|f| f.needs_bodies()) else {
                 continue;
@@ -193,9 +195,16 @@ impl<'p> Run<'p> {
             if let Ok(i) = rows.binary_search(&row) {
                 if f.matches_body(event) {
                     hits[i] = true;
+                    any = true;
                 }
             }
         }
+        any
+    }
+
+    /// The pack being run.
+    pub fn pack(&self) -> &Pack {
+        &self.pack
     }
 
     /// Thresholds, grouping and order: the report.
@@ -239,7 +248,7 @@ impl<'p> Run<'p> {
                 .then(a.rule.cmp(&b.rule))
                 .then(a.key.cmp(&b.key))
         });
-        let support = pack.rules.iter().map(|r| support(s, &r.needs)).collect();
+        let support = supports(s, &pack);
         Report {
             findings,
             matched,
@@ -260,6 +269,12 @@ pub fn run(s: &Store, pack: &Pack, read: &mut dyn FnMut(usize) -> Option<Vec<u8>
         }
     }
     r.finish(s)
+}
+
+impl crate::query::bodyscan::Judge for Run {
+    fn judge(&mut self, row: u32, event: &[u8]) -> bool {
+        Run::judge(self, row, event)
+    }
 }
 
 /// The rows of `rows` (time order) that belong to a burst: at least `t.count` distinct
@@ -320,28 +335,6 @@ fn quoted(v: &str) -> String {
     }
 }
 
-/// The object of row `r`: `-n NS RESOURCE[.GROUP][/SUB]/NAME` without the subresource.
-fn object_key(s: &Store, r: usize) -> String {
-    let res = s.str(Dim::Resource, r);
-    let g = s.str(Dim::ApiGroup, r);
-    let ns = s.str(Dim::Namespace, r);
-    let name = s.str(Dim::Name, r);
-    let mut k = String::new();
-    if !ns.is_empty() {
-        k.push_str(&format!("-n {ns} "));
-    }
-    k.push_str(res);
-    if !g.is_empty() {
-        k.push('.');
-        k.push_str(g);
-    }
-    if !name.is_empty() {
-        k.push('/');
-        k.push_str(name);
-    }
-    k
-}
-
 fn group(s: &Store, i: u32, rule: &Rule, rows: Vec<u32>) -> Vec<Finding> {
     if rows.is_empty() {
         return Vec::new();
@@ -370,7 +363,7 @@ fn group(s: &Store, i: u32, rule: &Rule, rows: Vec<u32>) -> Vec<Finding> {
                     t.push_str(&format!("ns:{} ", quoted(ns)));
                 }
                 t.push_str(&format!("name:{}", quoted(name)));
-                (object_key(s, ru), t)
+                (answer::object_of(s, ru), t)
             }
             GroupBy::None => (String::new(), String::new()),
         };
@@ -436,53 +429,69 @@ fn split_resource(r: &str) -> (&str, Option<&str>, Option<&str>) {
     }
 }
 
-/// What the log holds of what `n` needs (the "this log cannot show it" line of a rule).
-pub fn support(s: &Store, n: &Needs) -> Support {
-    let res: Vec<(&str, Option<&str>, Option<&str>)> = n
-        .resources
-        .iter()
-        .filter(|r| !r.starts_with('/'))
-        .map(|r| split_resource(r))
-        .collect();
-    let dict = |d: Dim| s.dict.of(d);
-    let want = |d: Dim, pick: &dyn Fn(&str) -> bool| -> Vec<bool> {
-        dict(d).iter().map(|(_, v)| pick(v)).collect()
-    };
-    let verbs = want(Dim::Verb, &|v| {
-        n.verbs.is_empty() || n.verbs.iter().any(|x| x == v)
-    });
-    let resources = want(Dim::Resource, &|v| {
-        res.is_empty() || res.iter().any(|(r, _, _)| *r == "*" || *r == v)
-    });
-    let mut out = Support::default();
+/// What the log holds of what each rule of `pack` needs: one pass over the rows counts
+/// the distinct (verb, resource, group, subresource, level, stage) tuples, then each
+/// rule's needs are decided per tuple.
+pub fn supports(s: &Store, pack: &Pack) -> Vec<Support> {
+    let mut tuples: HashMap<(u32, u32, u32, u32, u8, u8), u64> = HashMap::new();
     for r in 0..s.len() {
-        if !verbs[s.sym(Dim::Verb, r) as usize] || !resources[s.sym(Dim::Resource, r) as usize] {
-            continue;
-        }
-        if !res.is_empty() {
-            let rr = s.str(Dim::Resource, r);
-            let g = s.str(Dim::ApiGroup, r);
-            let sub = s.str(Dim::Subresource, r);
-            let ok = res.iter().any(|(x, xg, xs)| {
-                (*x == "*" || *x == rr)
-                    && xg.is_none_or(|xg| xg == g)
-                    && match xs {
-                        None => sub.is_empty(),
-                        Some("*") => true,
-                        Some(xs) => *xs == sub,
-                    }
-            });
-            if !ok {
-                continue;
-            }
-        }
-        out.events += 1;
-        if s.level(r).is_some_and(|l| l >= n.level) {
-            out.at_level += 1;
-            if n.stages.is_empty() || s.stage(r).is_some_and(|st| n.stages.contains(&st)) {
-                out.at_stage += 1;
-            }
-        }
+        let k = (
+            s.sym(Dim::Verb, r),
+            s.sym(Dim::Resource, r),
+            s.sym(Dim::ApiGroup, r),
+            s.sym(Dim::Subresource, r),
+            s.level_byte(r),
+            s.stage_byte(r),
+        );
+        *tuples.entry(k).or_default() += 1;
     }
-    out
+    let str_of = |d: Dim, id: u32| s.dict.of(d).get(id);
+    pack.rules
+        .iter()
+        .map(|rule| {
+            let n = &rule.needs;
+            let res: Vec<(&str, Option<&str>, Option<&str>)> = n
+                .resources
+                .iter()
+                .filter(|r| !r.starts_with('/'))
+                .map(|r| split_resource(r))
+                .collect();
+            let mut out = Support::default();
+            for (&(v, rr, g, sub, lvl, st), &c) in &tuples {
+                let verb = str_of(Dim::Verb, v);
+                if !n.verbs.is_empty() && !n.verbs.iter().any(|x| x == verb) {
+                    continue;
+                }
+                if !res.is_empty() {
+                    let (rr, g, sub) = (
+                        str_of(Dim::Resource, rr),
+                        str_of(Dim::ApiGroup, g),
+                        str_of(Dim::Subresource, sub),
+                    );
+                    let ok = res.iter().any(|(x, xg, xs)| {
+                        (*x == "*" || *x == rr)
+                            && xg.is_none_or(|xg| xg == g)
+                            && match xs {
+                                None => sub.is_empty(),
+                                Some("*") => true,
+                                Some(xs) => *xs == sub,
+                            }
+                    });
+                    if !ok {
+                        continue;
+                    }
+                }
+                out.events += c;
+                let level = crate::audit::Level::ALL.get(lvl as usize).copied();
+                if level.is_some_and(|l| l >= n.level) {
+                    out.at_level += c;
+                    let stage = crate::audit::Stage::ALL.get(st as usize).copied();
+                    if n.stages.is_empty() || stage.is_some_and(|x| n.stages.contains(&x)) {
+                        out.at_stage += c;
+                    }
+                }
+            }
+            out
+        })
+        .collect()
 }

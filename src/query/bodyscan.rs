@@ -75,9 +75,22 @@ pub fn plan(s: &Store, rows: &[u32], max_window: u64, gzip: &dyn Fn(u32) -> bool
     windows
 }
 
+/// What decides a candidate on its event's bytes: a filter's body predicates, or a
+/// detection run's body rules (`detect::Run`).
+pub trait Judge {
+    /// Whether store row `row` matches, given its event's JSON bytes.
+    fn judge(&mut self, row: u32, event: &[u8]) -> bool;
+}
+
+impl Judge for Filter {
+    fn judge(&mut self, _row: u32, event: &[u8]) -> bool {
+        self.matches_body(event)
+    }
+}
+
 /// A body search in progress.
-pub struct Scan {
-    pub filter: Filter,
+pub struct Scan<J: Judge = Filter> {
+    pub filter: J,
     /// The metadata pass's rows, time order.
     pub candidates: Vec<u32>,
     pub windows: Vec<Window>,
@@ -92,16 +105,16 @@ pub struct Scan {
 /// Window size of a plain file read (one `Blob` slice).
 pub const WINDOW_BYTES: u64 = 16 << 20;
 
-impl Scan {
+impl<J: Judge> Scan<J> {
     /// Plans the search of `candidates` (rows of `s`, time order) for `filter`'s body
     /// predicates; `gzip(file)` tells compressed files.
     pub fn new(
         s: &Store,
-        filter: Filter,
+        filter: J,
         candidates: Vec<u32>,
         max_window: u64,
         gzip: &dyn Fn(u32) -> bool,
-    ) -> Scan {
+    ) -> Scan<J> {
         let windows = plan(s, &candidates, max_window, gzip);
         let total_bytes = windows.iter().map(|w| w.bytes(s, &candidates)).sum();
         Scan {
@@ -151,11 +164,11 @@ impl Scan {
                 continue;
             };
             let hit = match s.wrap_item(r) {
-                None => self.filter.matches_body(rec),
-                item => self
-                    .extractor
-                    .event((w.file, off), rec, item)
-                    .is_ok_and(|e| self.filter.matches_body(e.text.as_bytes())),
+                None => self.filter.judge(r as u32, rec),
+                item => match self.extractor.event((w.file, off), rec, item) {
+                    Ok(e) => self.filter.judge(r as u32, e.text.as_bytes()),
+                    Err(_) => false,
+                },
             };
             if hit {
                 self.hits[i as usize] = true;

@@ -643,10 +643,10 @@ impl Explore {
 
 /// Reads window `w` of a body search synchronously and decides its events (gzip: one
 /// decompression pass over the window's records).
-pub fn window_step(
+pub fn window_step<J: crate::query::bodyscan::Judge>(
     s: &Store,
     raw: &[Option<RawSource>],
-    scan: &mut Scan,
+    scan: &mut Scan<J>,
     w: &Window,
 ) -> Result<(), String> {
     let name = s
@@ -663,7 +663,7 @@ pub fn window_step(
         scan.window_done(s, &|k, _, _| parts.get(k).map(Vec::as_slice));
     } else {
         let buf = src.read(w.start, w.end)?;
-        scan.window_done(s, &|_, off, len| Scan::slice_of(w, &buf, off, len));
+        scan.window_done(s, &|_, off, len| Scan::<J>::slice_of(w, &buf, off, len));
     }
     Ok(())
 }

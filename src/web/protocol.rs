@@ -104,6 +104,20 @@ pub enum Request {
         offset: u32,
         limit: u32,
     },
+
+    // ---- findings (issue 13); answered by `crate::web::findings` ---------------------
+    /// Runs the detection pack (built in, plus the user's rule file if one was given; a
+    /// `rules` of `Some` replaces the user's file, `Some` with empty text removes it) over
+    /// the loaded log: [`Response::Findings`]. Body-based rules read their candidates'
+    /// bytes window by window first; a new request replaces a running one.
+    Findings { id: u32, rules: Option<UserRules> },
+}
+
+/// A user's rule file for the detection pack.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserRules {
+    pub name: String,
+    pub text: String,
 }
 
 /// What the worker answers.
@@ -167,7 +181,17 @@ pub enum Response {
         offset: u32,
         lines: Vec<FeedLine>,
     },
+
+    // ---- findings (issue 13) ---------------------------------------------------------
+    Findings(Box<FindingsAnswer>),
 }
+
+// =====================================================================================
+// Findings (issue 13).
+// =====================================================================================
+
+pub use crate::detect::answer::{FindingItem, FindingsAnswer, RuleInfo, FINDING_ROWS_MAX};
+pub use crate::detect::{Finding, Severity, Support};
 
 // =====================================================================================
 // Actor view and activity feed (issue 12).
