@@ -141,6 +141,7 @@ impl Run {
         } else {
             Vec::new()
         };
+        let mut index = Index::default();
         let rows: Vec<Vec<u32>> = filters
             .iter()
             .map(|f| match f {
@@ -150,7 +151,13 @@ impl Run {
                     .copied()
                     .filter(|&r| f.matches(s, r as usize, None))
                     .collect(),
-                Some(f) => f.select(s, None, None),
+                Some(f) => match index.candidates(s, f) {
+                    Some(c) => c
+                        .into_iter()
+                        .filter(|&r| f.matches(s, r as usize, None))
+                        .collect(),
+                    None => f.select(s, None, None),
+                },
             })
             .collect();
         let hits = filters
@@ -257,6 +264,69 @@ impl Run {
             events: s.len() as u64,
         }
     }
+}
+
+/// Rows by dictionary id, per dimension, built when a rule first asks (one pass each).
+#[derive(Default)]
+struct Index {
+    by: HashMap<Dim, Vec<Vec<u32>>>,
+}
+
+impl Index {
+    /// The candidate rows of `f` (sorted): those of its most selective seed, or `None`
+    /// when it has no seed (every row is then tested).
+    fn candidates(&mut self, s: &Store, f: &Filter) -> Option<Vec<u32>> {
+        let seeds = f.seeds();
+        let mut best: Option<(usize, &Vec<(Dim, Vec<bool>)>)> = None;
+        for seed in &seeds {
+            let mut n = 0;
+            for (d, set) in seed {
+                let lists = self.lists(s, *d);
+                n += lists
+                    .iter()
+                    .zip(set)
+                    .filter(|(_, &b)| b)
+                    .map(|(l, _)| l.len())
+                    .sum::<usize>();
+            }
+            if best.is_none_or(|(m, _)| n < m) {
+                best = Some((n, seed));
+            }
+        }
+        let (_, seed) = best?;
+        let mut out: Vec<u32> = Vec::new();
+        for (d, set) in seed {
+            let lists = self.lists(s, *d);
+            for (l, _) in lists.iter().zip(set).filter(|(_, &b)| b) {
+                out.extend_from_slice(l);
+            }
+        }
+        if seed.len() > 1 || set_count(seed) > 1 {
+            out.sort_unstable();
+            out.dedup();
+        }
+        Some(out)
+    }
+
+    fn lists(&mut self, s: &Store, d: Dim) -> &Vec<Vec<u32>> {
+        self.by.entry(d).or_insert_with(|| {
+            let mut v: Vec<Vec<u32>> = vec![Vec::new(); s.dict.of(d).len()];
+            for r in 0..s.len() {
+                let id = s.sym(d, r) as usize;
+                if id >= v.len() {
+                    v.resize(id + 1, Vec::new());
+                }
+                v[id].push(r as u32);
+            }
+            v
+        })
+    }
+}
+
+fn set_count(seed: &[(Dim, Vec<bool>)]) -> usize {
+    seed.iter()
+        .map(|(_, s)| s.iter().filter(|b| **b).count())
+        .sum()
 }
 
 /// Runs `pack` over `s`, reading bodies with `read(row)` (the event's JSON; a row whose

@@ -530,6 +530,40 @@ impl Filter {
         })
     }
 
+    /// The positive dictionary terms, each as the ids a matching row must have (any of
+    /// them, over one or two dimensions: `user:` is the user's or the impersonated user's
+    /// dictionary). A row that matches the filter has, for every seed, one of its ids —
+    /// so the rows of an index by that dimension are the only candidates. `Never` is one
+    /// empty seed.
+    pub fn seeds(&self) -> Vec<Vec<(Dim, Vec<bool>)>> {
+        let mut out = Vec::new();
+        for c in self.terms.iter().filter(|c| !c.negate) {
+            match &c.test {
+                Test::Sym(d, set) => out.push(vec![(*d, set.clone())]),
+                Test::UserOrAs(u, a) => out.push(vec![
+                    (Dim::User, u.clone()),
+                    (Dim::ImpersonatedUser, a.clone()),
+                ]),
+                Test::Resource(alts) => {
+                    let mut any = vec![false; alts.first().map_or(0, |a| a.0.len())];
+                    for (set, _, _) in alts {
+                        for (i, &b) in set.iter().enumerate() {
+                            if b {
+                                if let Some(x) = any.get_mut(i) {
+                                    *x = true;
+                                }
+                            }
+                        }
+                    }
+                    out.push(vec![(Dim::Resource, any)]);
+                }
+                Test::Never => out.push(Vec::new()),
+                _ => {}
+            }
+        }
+        out
+    }
+
     /// The body predicates' verdict on one event's JSON bytes (every one must hold).
     pub fn matches_body(&self, event: &[u8]) -> bool {
         self.body.iter().all(|(t, neg)| t.matches(event) != *neg)
