@@ -680,3 +680,42 @@ fn the_body_rule_of_the_builtin_pack_reads_the_request() {
     assert_eq!((rep.support[i].events, rep.support[i].at_level), (4, 3));
     assert_eq!(s.len(), 4);
 }
+
+#[test]
+fn credential_looking_configmap_entries() {
+    use audit_lens::ingest::facts::credential_key;
+    // (key, value, credential?) — one case per reason, and the near misses.
+    let cases: &[(&str, &str, bool)] = &[
+        ("db-password", "hunter2", true),
+        ("API_KEY", "abc", true),
+        ("password", "", false),
+        ("secretName", "tls-cert", false),
+        ("tokenTTL", "24h", false),
+        (
+            "ui.properties",
+            "color.good=purple\ncolor.bad=yellow\n",
+            false,
+        ),
+        ("access.properties", "aws_access_key_id = MY-ID\n", true),
+        ("access.properties", "aws-s3-access-key-id = MY-ID\n", true),
+        ("app.yaml", "database:\n  password: s3cret\n", true),
+        (
+            "app.yaml",
+            "database:\n  passwordFile: /run/secrets/db\n",
+            false,
+        ),
+        ("app.yaml", "password: # set at deploy\n", false),
+        ("notes", "the password policy is strict", false),
+        (
+            "key.pem",
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n",
+            true,
+        ),
+        ("cert.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n", false),
+        ("env", "AWS=AKIAIOSFODNN7EXAMPLE", true),
+        ("env", "AKIA-not-a-key", false),
+    ];
+    for (k, v, want) in cases {
+        assert_eq!(credential_key(k, v), *want, "{k}: {v:?}");
+    }
+}
