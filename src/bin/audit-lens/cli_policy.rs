@@ -97,8 +97,34 @@ fn validate(args: &Args, with_lint: bool) -> Result<ExitCode, String> {
                 "WARN"
             };
             println!("  [{mark}] {c}");
-            if c.outcome != Outcome::Pass && !c.detail.is_empty() {
-                println!("         {}", c.detail);
+            match &c.verdict {
+                Some(v) => {
+                    let marks: Vec<String> = v
+                        .kinds
+                        .iter()
+                        .map(|k| {
+                            format!("{} {}", k.kind.as_str(), if k.ok { "ok" } else { "FAIL" })
+                        })
+                        .collect();
+                    println!("         {}", marks.join(" · "));
+                    for k in v.kinds.iter().filter(|k| !k.ok) {
+                        if let Some(f) = k.failures.first() {
+                            println!("         {}: {}", k.kind.as_str(), f.why);
+                        }
+                        if k.failed > 1 {
+                            println!(
+                                "           ({} failing requests of {} checked; rules {})",
+                                k.failed,
+                                k.checked,
+                                audit_lens::audit::lint::rule_list(&k.rules)
+                            );
+                        }
+                    }
+                }
+                None if c.outcome != Outcome::Pass && !c.detail.is_empty() => {
+                    println!("         {}", c.detail);
+                }
+                None => {}
             }
         }
         let w = findings
