@@ -164,7 +164,8 @@ pub struct Failure {
 pub struct KindVerdict {
     pub kind: IdentityKind,
     pub ok: bool,
-    /// The first failures, one per (rule, resource, verb), at most [`FAILURES_SHOWN`].
+    /// A few failures, at most [`FAILURES_SHOWN`], chosen to show each deciding rule, then
+    /// each resource (or URL), then each verb, in witness order (generic identities first).
     pub failures: Vec<Failure>,
     /// All failing witness requests of this kind.
     pub failed: usize,
@@ -178,6 +179,35 @@ pub struct KindVerdict {
 
 /// Failures kept per kind.
 pub const FAILURES_SHOWN: usize = 8;
+/// Distinct failures kept to choose from.
+const CANDIDATES: usize = 512;
+
+/// [`FAILURES_SHOWN`] failures: one per rule first, then one per (rule, resource), then the rest.
+fn pick(all: Vec<Failure>) -> Vec<Failure> {
+    let mut taken = vec![false; all.len()];
+    let mut out: Vec<usize> = Vec::new();
+    let rounds: [&dyn Fn(&Failure) -> (Option<usize>, String); 3] = [
+        &|f| (f.rule, String::new()),
+        &|f| (f.rule, f.resource.clone()),
+        &|f| (f.rule, format!("{} {}", f.resource, f.verb)),
+    ];
+    for key in rounds {
+        let mut seen: HashSet<(Option<usize>, String)> =
+            out.iter().map(|&i| key(&all[i])).collect();
+        for (i, f) in all.iter().enumerate() {
+            if out.len() >= FAILURES_SHOWN {
+                break;
+            }
+            if !taken[i] && seen.insert(key(f)) {
+                taken[i] = true;
+                out.push(i);
+            }
+        }
+    }
+    out.sort_unstable();
+    let mut all: Vec<Option<Failure>> = all.into_iter().map(Some).collect();
+    out.into_iter().filter_map(|i| all[i].take()).collect()
+}
 
 /// The answer for one need.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -969,8 +999,9 @@ pub fn check_with(c: &CompiledPolicy, w: &Witnesses, need: &Need) -> NeedVerdict
                             Target::Res { text, .. } => (text.clone(), false),
                             Target::Url(u) => (u.clone(), true),
                         };
-                        if kv.failures.len() < FAILURES_SHOWN
-                            && shown.insert((d.rule, res_text.clone(), verb.to_string()))
+                        let vkey = if url { String::new() } else { verb.to_string() };
+                        if kv.failures.len() < CANDIDATES
+                            && shown.insert((d.rule, res_text.clone(), vkey))
                         {
                             let mut req = format!("`{verb} {res_text}");
                             if !url && !name.is_empty() && name != FRESH {
@@ -1044,6 +1075,7 @@ pub fn check_with(c: &CompiledPolicy, w: &Witnesses, need: &Need) -> NeedVerdict
             }
         }
         kv.rules = rules.into_iter().collect();
+        kv.failures = pick(std::mem::take(&mut kv.failures));
         kinds.push(kv);
     }
     let ok = kinds.iter().all(|k| k.ok);
