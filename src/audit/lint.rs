@@ -673,7 +673,7 @@ mod tests {
         assert_eq!(c.outcome, Outcome::Warn);
         assert_eq!(c.rules, vec![0, 1]);
         assert!(
-            c.detail.contains("`create pods/exec` in audit-lens-probe by audit-lens:probe-human is not recorded — rule 0 (level None)"),
+            c.detail.contains("`create pods/exec` in any namespace by any human is not recorded — rule 0 (level None)"),
             "{}",
             c.detail
         );

@@ -103,7 +103,12 @@ fn validate(args: &Args, with_lint: bool) -> Result<ExitCode, String> {
                         .kinds
                         .iter()
                         .map(|k| {
-                            format!("{} {}", k.kind.as_str(), if k.ok { "ok" } else { "FAIL" })
+                            format!(
+                                "{} {}{}",
+                                k.kind.as_str(),
+                                if k.ok { "ok" } else { "FAIL" },
+                                if k.complete { "" } else { " (partial)" }
+                            )
                         })
                         .collect();
                     println!("         {}", marks.join(" · "));
@@ -112,11 +117,17 @@ fn validate(args: &Args, with_lint: bool) -> Result<ExitCode, String> {
                             println!("         {}: {}", k.kind.as_str(), f.why);
                         }
                         if k.failed > 1 {
+                            let mut by = audit_lens::audit::lint::rule_list(&k.rules);
+                            if k.no_rule {
+                                by = if by.is_empty() {
+                                    "no rule".into()
+                                } else {
+                                    format!("{by} and no rule")
+                                };
+                            }
                             println!(
-                                "           ({} failing requests of {} checked; rules {})",
-                                k.failed,
-                                k.checked,
-                                audit_lens::audit::lint::rule_list(&k.rules)
+                                "           ({} failing requests of {} checked; decided by {by})",
+                                k.failed, k.checked
                             );
                         }
                     }
