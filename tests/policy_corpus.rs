@@ -377,7 +377,7 @@ fn every_loadable_corpus_policy_lints_without_panicking() {
         if matches!(expect, Expect::Loads(_) | Expect::Old(..)) {
             if let Ok(p) = load_with(&dir, name, &old_ok()) {
                 let _ = lint(&p);
-                assert_eq!(security_checklist(&p).len(), 6);
+                assert_eq!(security_checklist(&p).len(), 10);
             }
         }
     }

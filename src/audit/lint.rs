@@ -14,14 +14,13 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::eval::{CompiledPolicy, Decision};
+use super::needs::{check_with, leaking_rules, security_needs, NeedVerdict, Witnesses};
 use super::policy::{Diagnostic, GroupResources, KubeVersion, LoadedPolicy, PolicyRule, RuleSpan};
 use super::yamlpos::Pos;
-use super::{Level, RequestAttrs, Stage};
+use super::{Level, Stage};
 
 /// The user name lint probes with (no real user has it).
 pub const PROBE_USER: &str = "audit-lens:probe-user";
-const PROBE_GROUPS: &[&str] = &["system:authenticated"];
 
 /// Outcome of one checklist item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,14 +32,17 @@ pub enum Outcome {
 /// One line of the security checklist.
 ///
 /// `rules` are the 0-based rules that decide the check (the ones that pass it, or the
-/// ones at fault), possibly empty.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// ones at fault), possibly empty. Requirements decided per kind of identity carry their
+/// [`NeedVerdict`] (which kinds fail, a few failing requests and the rule of each).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckItem {
     pub id: String,
     pub title: String,
     pub outcome: Outcome,
     pub rules: Vec<usize>,
     pub detail: String,
+    #[serde(default)]
+    pub verdict: Option<NeedVerdict>,
 }
 
 impl fmt::Display for CheckItem {
@@ -51,6 +53,10 @@ impl fmt::Display for CheckItem {
             Outcome::Warn => "WARN",
         };
         write!(f, "{}: {o}", self.title)?;
+        if let Some(v) = self.verdict.as_ref().filter(|v| !v.ok) {
+            let kinds: Vec<&str> = v.failing().iter().map(|k| k.as_str()).collect();
+            write!(f, " for {}", kinds.join(", "))?;
+        }
         match self.rules.as_slice() {
             [] => Ok(()),
             [r] => write!(f, " (rule {r})"),
@@ -88,28 +94,6 @@ pub fn rule_list(rules: &[usize]) -> String {
 /// Most items [`rule_list`] names.
 pub const RULE_LIST_MAX: usize = 12;
 
-/// A probe request for a resource.
-fn probe<'a>(
-    group: &'a str,
-    resource: &'a str,
-    sub: &'a str,
-    verb: &'a str,
-    ns: &'a str,
-) -> RequestAttrs<'a> {
-    RequestAttrs {
-        user: PROBE_USER,
-        groups: PROBE_GROUPS,
-        verb,
-        resource_request: true,
-        api_group: group,
-        resource,
-        subresource: sub,
-        namespace: ns,
-        name: "probe",
-        path: "",
-    }
-}
-
 fn pos_of(spans: &[RuleSpan], i: Option<usize>) -> Pos {
     i.and_then(|i| spans.get(i))
         .map(|s| Pos {
@@ -124,20 +108,27 @@ fn warn(p: &LoadedPolicy, code: &str, rule: Option<usize>, msg: String) -> Diagn
     Diagnostic::warning(code, msg, rule, pos_of(&p.rule_spans, rule), &path)
 }
 
-fn rule_name(rule: Option<usize>) -> String {
-    match rule {
-        Some(r) => format!("rule {r}"),
-        None => "no rule (the default, level None)".into(),
-    }
+fn witnesses(p: &LoadedPolicy, seen: &[(String, Vec<String>)]) -> Witnesses {
+    Witnesses::of(
+        &p.policy,
+        p.compiled.kube_version().allows_group_wildcard(),
+        seen,
+    )
 }
 
 /// All findings: the loader's warnings (unknown keys, YAML 1.1 booleans, ...) first,
 /// then lint's own, each with a stable code.
 pub fn lint(p: &LoadedPolicy) -> Vec<Diagnostic> {
     let mut out = p.warnings.clone();
-    sensitive_bodies(p, &mut out);
-    exec_attach(p, &mut out);
-    pod_bodies(p, &mut out);
+    let w = witnesses(p, &[]);
+    sensitive_bodies(p, &w, &mut out);
+    for need in security_needs() {
+        match need.id.as_str() {
+            "exec-attach-visible" => exec_attach(p, &check_with(&p.compiled, &w, &need), &mut out),
+            "pod-writes-with-body" => pod_bodies(p, &check_with(&p.compiled, &w, &need), &mut out),
+            _ => {}
+        }
+    }
     request_received(p, &mut out);
     catch_all_and_shadowing(p, &mut out);
     groups(p, &mut out);
@@ -174,153 +165,83 @@ fn version_features(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Sensitive resources: (group, resource, subresource, namespace to probe, label).
-const SENSITIVE: &[(&str, &str, &str, &str, &str)] = &[
-    ("", "secrets", "", "default", "secrets"),
-    ("", "configmaps", "", "default", "configmaps"),
-    (
-        "authentication.k8s.io",
-        "tokenreviews",
-        "",
-        "",
-        "tokenreviews",
-    ),
-    (
-        "",
-        "serviceaccounts",
-        "token",
-        "default",
-        "serviceaccounts/token",
-    ),
-];
-const ALL_VERBS: &[&str] = &[
-    "get", "list", "watch", "create", "update", "patch", "delete",
-];
-
-/// Sensitive resources rule `i` records with bodies, using witness requests built
-/// from the rule's own selectors.
-fn sensitive_hits(c: &CompiledPolicy, i: usize, r: &PolicyRule) -> Vec<&'static str> {
-    if r.level < Level::Request {
-        return Vec::new();
+/// Rules that write secrets or tokens into the log ([`super::needs::body_leak`], probed
+/// with the witnesses of every kind, so rules aimed at specific users are caught too).
+fn sensitive_bodies(p: &LoadedPolicy, w: &Witnesses, out: &mut Vec<Diagnostic>) {
+    for (i, what) in leaking_rules(&p.compiled, w) {
+        out.push(warn(
+            p,
+            "sensitive-body",
+            Some(i),
+            format!(
+                "rule {i} writes secret values or tokens into the audit log ({}). Use Metadata for these requests",
+                what.join("; ")
+            ),
+        ));
     }
-    let user = r.users.first().map_or(PROBE_USER, |s| s.as_str());
-    let group_owned: Vec<&str> = match r.user_groups.first() {
-        Some(g) => vec![g.as_str()],
-        None => PROBE_GROUPS.to_vec(),
-    };
-    let verbs: Vec<&str> = if r.verbs.is_empty() {
-        ALL_VERBS.to_vec()
-    } else {
-        r.verbs.iter().map(|s| s.as_str()).collect()
-    };
-    let mut names: Vec<&str> = vec!["probe", ""];
-    names.extend(
-        r.resources
-            .iter()
-            .flat_map(|g| g.resource_names.iter().map(|s| s.as_str())),
+}
+
+/// One warning per (code, rule) at fault in a failing need, with its first failure.
+fn need_warnings(
+    p: &LoadedPolicy,
+    v: &NeedVerdict,
+    code_for: impl Fn(&super::needs::Failure) -> (&'static str, &'static str),
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut done: Vec<(&str, Option<usize>)> = Vec::new();
+    for k in &v.kinds {
+        for f in &k.failures {
+            let (code, tail) = code_for(f);
+            if done.contains(&(code, f.rule)) {
+                continue;
+            }
+            done.push((code, f.rule));
+            let kinds: Vec<&str> = v
+                .kinds
+                .iter()
+                .filter(|k| k.failures.iter().any(|g| g.rule == f.rule))
+                .map(|k| k.kind.as_str())
+                .collect();
+            out.push(warn(
+                p,
+                code,
+                f.rule,
+                format!("{}: {}: {tail}", kinds.join(", "), f.why),
+            ));
+        }
+    }
+}
+
+fn exec_attach(p: &LoadedPolicy, v: &NeedVerdict, out: &mut Vec<Diagnostic>) {
+    need_warnings(
+        p,
+        v,
+        |f| {
+            if f.level == Level::None {
+                (
+                    "exec-not-recorded",
+                    "interactive access to containers leaves no trace",
+                )
+            } else {
+                ("exec-responsestarted-omitted", "ResponseStarted is the event detection rules (e.g. Falco's) read for exec/attach sessions")
+            }
+        },
+        out,
     );
-    let mut hits = Vec::new();
-    for &(group, resource, sub, default_ns, label) in SENSITIVE {
-        let ns = r.namespaces.first().map_or(default_ns, |s| s.as_str());
-        let found = verbs.iter().any(|verb| {
-            names.iter().any(|name| {
-                let a = RequestAttrs {
-                    user,
-                    groups: &group_owned,
-                    name,
-                    ..probe(group, resource, sub, verb, ns)
-                };
-                c.evaluate(&a).rule == Some(i)
-            })
-        });
-        if found {
-            hits.push(label);
-        }
-    }
-    hits
 }
 
-fn sensitive_bodies(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
-    for (i, r) in p.policy.rules.iter().enumerate() {
-        let hits = sensitive_hits(&p.compiled, i, r);
-        if !hits.is_empty() {
-            out.push(warn(
-                p,
-                "sensitive-body",
-                Some(i),
-                format!(
-                    "rule {i} records {} at level {}: their bodies (secret values, tokens) are written to the audit log. Use Metadata for these resources",
-                    hits.join(", "),
-                    r.level.as_str()
-                ),
-            ));
-        }
-    }
-}
-
-const EXEC_LIKE: &[&str] = &["exec", "attach", "portforward"];
-
-/// Decisions for exec/attach/portforward by an arbitrary user (create, and get for
-/// websocket clients).
-fn exec_decisions(c: &CompiledPolicy) -> Vec<(&'static str, &'static str, Decision)> {
-    let mut v = Vec::new();
-    for sub in EXEC_LIKE {
-        for verb in ["create", "get"] {
-            v.push((
-                *sub,
-                verb,
-                c.evaluate(&probe("", "pods", sub, verb, "default")),
-            ));
-        }
-    }
-    v
-}
-
-fn exec_attach(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
-    let mut seen = Vec::new();
-    for (sub, verb, d) in exec_decisions(&p.compiled) {
-        let key = (sub, d.rule);
-        if seen.contains(&key) {
-            continue;
-        }
-        if d.level == Level::None {
-            seen.push(key);
-            out.push(warn(
-                p,
-                "exec-not-recorded",
-                d.rule,
-                format!("pods/{sub} ({verb}) is not recorded ({} decides level None): interactive access to containers leaves no trace", rule_name(d.rule)),
-            ));
-        } else if d.omit_stages.contains(Stage::ResponseStarted) {
-            seen.push(key);
-            out.push(warn(
-                p,
-                "exec-responsestarted-omitted",
-                d.rule,
-                format!("pods/{sub} ({verb}) is recorded by {} but without the ResponseStarted stage, which is the event detection rules (e.g. Falco's) read for exec/attach sessions", rule_name(d.rule)),
-            ));
-        }
-    }
-}
-
-fn pod_decisions(c: &CompiledPolicy) -> Vec<(&'static str, Decision)> {
-    ["create", "update"]
-        .into_iter()
-        .map(|v| (v, c.evaluate(&probe("", "pods", "", v, "default"))))
-        .collect()
-}
-
-fn pod_bodies(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
-    for (verb, d) in pod_decisions(&p.compiled) {
-        if d.level < Level::Request {
-            out.push(warn(
-                p,
+fn pod_bodies(p: &LoadedPolicy, v: &NeedVerdict, out: &mut Vec<Diagnostic>) {
+    need_warnings(
+        p,
+        v,
+        |_| {
+            (
                 "pod-body-missing",
-                d.rule,
-                format!("pod {verb} is recorded at level {} by {}: without the request body, privileged or hostPath pods cannot be detected from the log. Record pod writes at Request", d.level.as_str(), rule_name(d.rule)),
-            ));
-        }
-    }
+                "without the request body, privileged or hostPath pods cannot be detected from the log. Record pod writes at Request",
+            )
+        },
+        out,
+    );
 }
 
 /// Rules at a level above None that do not omit RequestReceived.
@@ -525,94 +446,47 @@ fn groups(p: &LoadedPolicy, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The security checklist shown next to the policy.
+/// The security checklist shown next to the policy (no identities from a log).
 pub fn security_checklist(p: &LoadedPolicy) -> Vec<CheckItem> {
-    let c = &p.compiled;
-    let mut items = Vec::new();
+    security_checklist_seen(p, &[])
+}
 
-    let sensitive: Vec<usize> = p
-        .policy
-        .rules
+/// One line for a need: which kinds fail, and the first failure of each failing kind.
+fn need_detail(v: &NeedVerdict) -> String {
+    if v.ok {
+        let kinds: Vec<&str> = v.kinds.iter().map(|k| k.kind.as_str()).collect();
+        return format!("recorded as asked for {}", kinds.join(", "));
+    }
+    v.kinds
         .iter()
-        .enumerate()
-        .filter(|(i, r)| !sensitive_hits(c, *i, r).is_empty())
-        .map(|(i, _)| i)
-        .collect();
-    let deciders: Vec<usize> = uniq(
-        SENSITIVE
-            .iter()
-            .filter_map(|&(g, r, s, ns, _)| c.evaluate(&probe(g, r, s, "get", ns)).rule),
-    );
-    items.push(CheckItem {
-        id: "sensitive-bodies".into(),
-        title: "secret, configmap and token bodies kept out of the log".into(),
-        outcome: if sensitive.is_empty() { Outcome::Pass } else { Outcome::Warn },
-        detail: if sensitive.is_empty() {
-            "no rule records secrets, configmaps, tokenreviews or serviceaccounts/token at Request or RequestResponse".into()
-        } else {
-            "these rules record sensitive bodies at Request or RequestResponse".into()
-        },
-        rules: if sensitive.is_empty() { deciders } else { sensitive },
-    });
+        .filter(|k| !k.ok)
+        .map(|k| match k.failures.first() {
+            Some(f) => format!("{}: {}", k.kind.as_str(), f.why),
+            None => format!("{}: fails", k.kind.as_str()),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
-    let ex = exec_decisions(c);
-    let bad: Vec<_> = ex
-        .iter()
-        .filter(|(_, _, d)| {
-            d.level == Level::None || d.omit_stages.contains(Stage::ResponseStarted)
+/// The security checklist: the requirements of [`security_needs`], each decided per kind
+/// of identity (with the identities `seen` in a log as extra witnesses), then the checks
+/// on the policy as a whole.
+pub fn security_checklist_seen(p: &LoadedPolicy, seen: &[(String, Vec<String>)]) -> Vec<CheckItem> {
+    let w = witnesses(p, seen);
+    let mut items: Vec<CheckItem> = security_needs()
+        .into_iter()
+        .map(|need| {
+            let v = check_with(&p.compiled, &w, &need);
+            CheckItem {
+                id: need.id.clone(),
+                title: need.title.clone(),
+                outcome: if v.ok { Outcome::Pass } else { Outcome::Warn },
+                rules: v.rules.clone(),
+                detail: need_detail(&v),
+                verdict: Some(v),
+            }
         })
         .collect();
-    items.push(CheckItem {
-        id: "exec-attach-visible".into(),
-        title: "exec/attach/portforward recorded with ResponseStarted".into(),
-        outcome: if bad.is_empty() {
-            Outcome::Pass
-        } else {
-            Outcome::Warn
-        },
-        rules: uniq(if bad.is_empty() {
-            ex.iter().filter_map(|x| x.2.rule).collect::<Vec<_>>()
-        } else {
-            bad.iter().filter_map(|x| x.2.rule).collect()
-        }),
-        detail: if bad.is_empty() {
-            "pods/exec, pods/attach and pods/portforward are recorded, ResponseStarted included"
-                .into()
-        } else {
-            bad.iter()
-                .map(|(s, v, d)| {
-                    let why = if d.level == Level::None {
-                        "not recorded"
-                    } else {
-                        "ResponseStarted omitted"
-                    };
-                    format!("pods/{s} ({v}): {why}")
-                })
-                .collect::<Vec<_>>()
-                .join("; ")
-        },
-    });
-
-    let pods = pod_decisions(c);
-    let low: Vec<_> = pods
-        .iter()
-        .filter(|(_, d)| d.level < Level::Request)
-        .collect();
-    items.push(CheckItem {
-        id: "pod-writes-with-body".into(),
-        title: "pod create/update recorded with the request body".into(),
-        outcome: if low.is_empty() {
-            Outcome::Pass
-        } else {
-            Outcome::Warn
-        },
-        rules: uniq(pods.iter().filter_map(|(_, d)| d.rule)),
-        detail: pods
-            .iter()
-            .map(|(v, d)| format!("pod {v}: {}", d.level.as_str()))
-            .collect::<Vec<_>>()
-            .join("; "),
-    });
 
     let rr = request_received_rules(p);
     items.push(CheckItem {
@@ -629,6 +503,7 @@ pub fn security_checklist(p: &LoadedPolicy) -> Vec<CheckItem> {
             "these rules write every request twice".into()
         },
         rules: rr,
+        verdict: None,
     });
 
     let ca = first_catch_all(&p.policy.rules);
@@ -649,6 +524,7 @@ pub fn security_checklist(p: &LoadedPolicy) -> Vec<CheckItem> {
             ),
             Some(i) => format!("rule {i} matches everything, so the rules after it never apply"),
         },
+        verdict: None,
     });
 
     let dropped: Vec<usize> = uniq(
@@ -676,6 +552,7 @@ pub fn security_checklist(p: &LoadedPolicy) -> Vec<CheckItem> {
         } else {
             "every key is one kube-apiserver knows".into()
         },
+        verdict: None,
     });
     items
 }
@@ -690,6 +567,7 @@ fn uniq(it: impl IntoIterator<Item = usize>) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::needs::IdentityKind;
 
     #[test]
     fn rule_lists_compress_runs_and_stop_after_a_dozen() {
@@ -722,6 +600,13 @@ mod tests {
         lint(p).into_iter().map(|d| (d.code, d.rule)).collect()
     }
 
+    fn item(p: &LoadedPolicy, id: &str) -> CheckItem {
+        security_checklist(p)
+            .into_iter()
+            .find(|c| c.id == id)
+            .unwrap()
+    }
+
     fn has(p: &LoadedPolicy, code: &str, rule: Option<usize>) -> bool {
         codes(p).contains(&(code.to_owned(), rule))
     }
@@ -752,7 +637,7 @@ mod tests {
     #[test]
     fn good_policy_is_quiet() {
         let p = load(
-            "- level: Metadata\n  resources: [{group: \"\", resources: [secrets, configmaps, serviceaccounts/token]}, {group: authentication.k8s.io, resources: [tokenreviews]}]\n- level: Request\n  resources: [{group: \"\", resources: [pods, pods/exec, pods/attach, pods/portforward]}]\n- level: Metadata\n",
+            "- level: Metadata\n  resources: [{group: \"\", resources: [secrets, configmaps, serviceaccounts/token]}, {group: authentication.k8s.io, resources: [tokenreviews]}]\n- level: Request\n  resources: [{group: \"\", resources: [pods, pods/exec, pods/attach, pods/portforward, pods/ephemeralcontainers]}, {group: rbac.authorization.k8s.io}, {group: admissionregistration.k8s.io}]\n- level: Metadata\n",
         );
         assert_eq!(codes(&p), Vec::<(String, Option<usize>)>::new());
         assert!(
@@ -769,9 +654,14 @@ mod tests {
         let p = load("- level: RequestResponse\n  users: [admin]\n  resources: [{group: \"\", resources: [secrets]}]\n- level: Request\n");
         assert!(has(&p, "sensitive-body", Some(0)));
         assert!(has(&p, "sensitive-body", Some(1)));
-        let item = &security_checklist(&p)[0];
+        let item = item(&p, "secret-access");
         assert_eq!(item.outcome, Outcome::Warn);
         assert_eq!(item.rules, vec![0, 1]);
+        // admin is a human: humans fail by rule 0 (and rule 1), the other kinds by rule 1.
+        let v = item.verdict.unwrap();
+        assert_eq!(v.failing(), IdentityKind::ALL.to_vec());
+        assert_eq!(v.kinds[0].rules, vec![0, 1]);
+        assert_eq!(v.kinds[1].rules, vec![1]);
     }
 
     #[test]
@@ -779,18 +669,28 @@ mod tests {
         let p = load("- level: None\n  resources: [{group: \"\", resources: [pods/exec]}]\n- level: Metadata\n  omitStages: [ResponseStarted]\n");
         assert!(has(&p, "exec-not-recorded", Some(0)));
         assert!(has(&p, "exec-responsestarted-omitted", Some(1)));
-        let c = &security_checklist(&p)[1];
+        let c = item(&p, "exec-attach-visible");
         assert_eq!(c.outcome, Outcome::Warn);
-        assert!(c.detail.contains("pods/exec (create): not recorded"));
+        assert_eq!(c.rules, vec![0, 1]);
+        assert!(
+            c.detail.contains("`create pods/exec` in any namespace by any human is not recorded — rule 0 (level None)"),
+            "{}",
+            c.detail
+        );
     }
 
     #[test]
     fn checklist_display() {
         let p = load("- level: Request\n  resources: [{group: \"\", resources: [pods/exec, pods/attach, pods/portforward, pods]}]\n- level: Metadata\n");
-        let c = &security_checklist(&p)[1];
+        let c = item(&p, "exec-attach-visible");
         assert_eq!(
             c.to_string(),
-            "exec/attach/portforward recorded with ResponseStarted: PASS (rule 0)"
+            "pods/exec, attach, portforward recorded with ResponseStarted: PASS (rule 0)"
+        );
+        let c = item(&p, "rbac-changes");
+        assert_eq!(
+            c.to_string(),
+            "RBAC changes recorded with bodies: WARN for humans, service accounts, nodes, system components, anonymous (rule 1)"
         );
     }
 

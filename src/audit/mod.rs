@@ -8,6 +8,7 @@ pub mod clo;
 pub mod eval;
 pub mod input;
 pub mod lint;
+pub mod needs;
 pub mod policy;
 pub mod validate;
 pub mod yamlpos;

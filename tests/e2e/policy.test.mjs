@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, launch, strictPage, dropFiles, summaryCounts, cli, screenshot, corpusSkip, DIST, CORPUS } from './harness.mjs';
+import { serve, launch, strictPage, dropFiles, summaryCounts, cli, screenshot, corpusSkip, DIST, CORPUS, SHOTS as ROOT_SHOTS } from './harness.mjs';
 
 const POLICY = join(CORPUS, 'policies', 'kubernetes-website-examples-audit-policy.yaml');
 const skipCorpus = corpusSkip(POLICY, 'policy workbench e2e');
@@ -186,4 +186,73 @@ test('policy workbench: template without a log, version selector, checklist', as
   await screenshot(page, 'policy-template-no-log');
   page.check();
   await page.close();
+});
+
+// Issue 13 §4: the checklist per kind of identity. Verdicts as tests/identity_checks.rs works
+// them out by hand: GCE's policy fails only "anonymous requests recorded" (rule 8 drops
+// /healthz*, /version, /swagger*; rule 9 all events); the probe policy (drops service
+// accounts, then every secret read) fails secret access for every kind and exec/pod writes
+// for service accounts only.
+const GCE = join(CORPUS, 'policies', 'kubernetes-gce-configure-helper-audit-policy.yaml');
+/** The whole checklist as one image (its side panel scrolls). */
+const shootList = async (page, name) => {
+  await page.evaluate(() => { const s = document.querySelector('.wb-side'); s.style.maxHeight = 'none'; s.style.overflow = 'visible'; });
+  await page.getByTestId('security-checklist').screenshot({ path: join(ROOT_SHOTS, `${name}.png`) });
+};
+const checkRows = (page) => page.getByTestId('check-row').evaluateAll((els) => Object.fromEntries(els.map((e) => [e.dataset.id, e.dataset.failingKinds])));
+
+test('policy workbench: security checklist per kind of identity', { skip: corpusSkip(GCE, 'per-identity checklist e2e') }, async () => {
+  for (const width of [1440, 1024]) {
+    for (const scheme of ['light', 'dark']) {
+      const page = await strictPage(context, [server.origin], { colorScheme: scheme });
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(server.origin + '/');
+      await page.locator('.engine.ready').waitFor({ timeout: 20_000 });
+      await page.evaluate(() => localStorage.clear());
+      await page.reload();
+      await page.locator('.engine.ready').waitFor({ timeout: 20_000 });
+      await page.getByTestId('policy-input').setInputFiles(GCE);
+      await page.locator('[data-testid=check-row][data-id=anonymous-recorded]').waitFor({ timeout: 30_000 });
+      await settled(page);
+      const rowsGce = await checkRows(page);
+      assert.deepEqual(rowsGce, {
+        'exec-attach-visible': '', 'secret-access': '', 'pod-writes-with-body': '', 'rbac-changes': '',
+        'anonymous-recorded': 'anonymous', 'webhook-changes': '', 'token-bodies': '',
+        'request-received-omitted': '', 'catch-all': '', 'no-dropped-keys': '',
+      });
+      const anon = page.locator('[data-testid=check-row][data-id=anonymous-recorded]');
+      assert.equal(await anon.locator('.kind-chip.fail').count(), 1);
+      assert.equal(await anon.locator('.kind-chip.na').count(), 4, 'the other kinds are not concerned');
+      // One line per deciding rule: rule 8 (a URL) and rule 9 (events).
+      const anonLines = await anon.locator('.kind-fail').allInnerTexts();
+      assert.equal(anonLines.length, 2, anonLines.join('\n'));
+      assert.ok(anonLines.some((l) => /by system:anonymous is not recorded — rule 8 \(level None\)/.test(l)), anonLines.join('\n'));
+      assert.ok(anonLines.some((l) => /`?get events`? .*rule 9 \(level None\)/.test(l) || /events.*rule 9/.test(l)), anonLines.join('\n'));
+      await screenshot(page, `policy-checklist-gce-${width}-${scheme}`);
+      await shootList(page, `policy-checklist-gce-list-${width}-${scheme}`);
+
+      if (width === 1440 && scheme === 'light') {
+        const probe = 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n'
+          + '- level: None\n  userGroups: ["system:serviceaccounts"]\n'
+          + '- level: None\n  verbs: [get, list, watch]\n  resources: [{group: "", resources: [secrets]}]\n'
+          + '- level: Metadata\n  resources: [{group: "", resources: [secrets, configmaps]}]\n'
+          + '- level: Request\n  resources: [{group: ""}, {group: rbac.authorization.k8s.io}, {group: admissionregistration.k8s.io}]\n'
+          + '- level: Metadata\n';
+        await page.getByTestId('policy-input').setInputFiles({ name: 'probe.yaml', mimeType: 'text/yaml', buffer: Buffer.from(probe) });
+        await settled(page);
+        const r = await checkRows(page);
+        assert.equal(r['secret-access'], 'human,service-account,node,system,anonymous');
+        assert.equal(r['exec-attach-visible'], 'service-account');
+        assert.equal(r['pod-writes-with-body'], 'service-account');
+        // Kinds failing the same way share a line: four kinds lose their secret reads to rule 1.
+        const secretLines = await page.locator('[data-testid=check-row][data-id=secret-access] .kind-fail').evaluateAll((els) => els.map((e) => e.dataset.kind));
+        assert.deepEqual(secretLines, ['human,node,system,anonymous', 'service-account']);
+        const sa = page.locator('[data-testid=check-row][data-id=exec-attach-visible] .kind-fail[data-kind=service-account]');
+        assert.match(await sa.innerText(), /by any service account is not recorded — rule 0 \(level None\)/);
+        await shootList(page, 'policy-checklist-probe');
+      }
+      page.check();
+      await page.close();
+    }
+  }
 });

@@ -97,8 +97,45 @@ fn validate(args: &Args, with_lint: bool) -> Result<ExitCode, String> {
                 "WARN"
             };
             println!("  [{mark}] {c}");
-            if c.outcome != Outcome::Pass && !c.detail.is_empty() {
-                println!("         {}", c.detail);
+            match &c.verdict {
+                Some(v) => {
+                    let marks: Vec<String> = v
+                        .kinds
+                        .iter()
+                        .map(|k| {
+                            format!(
+                                "{} {}{}",
+                                k.kind.as_str(),
+                                if k.ok { "ok" } else { "FAIL" },
+                                if k.complete { "" } else { " (partial)" }
+                            )
+                        })
+                        .collect();
+                    println!("         {}", marks.join(" · "));
+                    for k in v.kinds.iter().filter(|k| !k.ok) {
+                        if let Some(f) = k.failures.first() {
+                            println!("         {}: {}", k.kind.as_str(), f.why);
+                        }
+                        if k.failed > 1 {
+                            let mut by = audit_lens::audit::lint::rule_list(&k.rules);
+                            if k.no_rule {
+                                by = if by.is_empty() {
+                                    "no rule".into()
+                                } else {
+                                    format!("{by} and no rule")
+                                };
+                            }
+                            println!(
+                                "           ({} failing requests of {} checked; decided by {by})",
+                                k.failed, k.checked
+                            );
+                        }
+                    }
+                }
+                None if c.outcome != Outcome::Pass && !c.detail.is_empty() => {
+                    println!("         {}", c.detail);
+                }
+                None => {}
             }
         }
         let w = findings
