@@ -719,3 +719,120 @@ fn credential_looking_configmap_entries() {
         assert_eq!(credential_key(k, v), *want, "{k}: {v:?}");
     }
 }
+
+// ---- what a policy would blind ----
+
+/// The probe policy: service accounts and secret reads dropped, the rest at
+/// Metadata.
+const PROBE: &str = "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: None\n    userGroups: [\"system:serviceaccounts\"]\n  - level: None\n    resources: [{group: \"\", resources: [\"secrets\"]}]\n    verbs: [get, list, watch]\n  - level: Metadata\n";
+
+#[test]
+fn what_the_probe_policy_blinds() {
+    use audit_lens::audit::needs::IdentityKind::*;
+    use audit_lens::audit::policy::{load_policy, LoadOptions};
+    let mut log = Vec::new();
+    let opts = audit_lens::gen::GenOptions {
+        duration_s: 4 * 3600,
+        activity: 0.04,
+        body_scale: 0.2,
+        ..Default::default()
+    };
+    audit_lens::gen::generate(&opts, &mut |b| log.extend_from_slice(b));
+    let pack = Pack::builtin();
+    let (s, rep) = findings("generated.log", &log, &pack);
+    let p = load_policy("probe.yaml", PROBE, &LoadOptions::default()).unwrap();
+    let b = audit_lens::detect::blind::blind(&p, &pack, &s, &rep.findings, &[]);
+    let kinds = |id: &str| {
+        b.rules
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.kinds.clone())
+            .unwrap_or_default()
+    };
+    // Secret reads are dropped for everyone (rule 1) — and for service accounts by rule 0.
+    assert_eq!(
+        kinds("secret-access"),
+        vec![Human, ServiceAccount, Node, System, Anonymous]
+    );
+    // exec is recorded at Metadata for everyone but service accounts (rule 0).
+    assert_eq!(kinds("pod-exec"), vec![ServiceAccount]);
+    // Pod specs need the request body: Metadata (rule 2) blinds everyone.
+    assert_eq!(
+        kinds("privileged-pod"),
+        vec![Human, ServiceAccount, Node, System, Anonymous]
+    );
+    // Anonymous requests other than secret reads are still recorded.
+    assert!(kinds("anonymous-allowed").is_empty());
+    // The events, decided again from their JSON: dropped when the user is in
+    // system:serviceaccounts, the request reads secrets, or the stage is RequestReceived.
+    let text = String::from_utf8_lossy(&log);
+    let by_id: std::collections::HashMap<(String, String), Value> = events(&text)
+        .into_iter()
+        .map(|e| {
+            (
+                (st(&e, "/auditID").to_string(), st(&e, "/stage").to_string()),
+                e,
+            )
+        })
+        .collect();
+    let mut any = 0;
+    for f in &rep.findings {
+        let mut dropped = 0;
+        for &r in &f.rows {
+            let e = &by_id[&(
+                s.audit_id(r as usize),
+                s.stage(r as usize).map_or("", |x| x.as_str()).to_string(),
+            )];
+            let sa = e
+                .pointer("/user/groups")
+                .and_then(Value::as_array)
+                .is_some_and(|g| g.iter().any(|x| x == "system:serviceaccounts"));
+            let secret_read = st(e, "/objectRef/resource") == "secrets"
+                && st(e, "/objectRef/subresource").is_empty()
+                && ["get", "list", "watch"].contains(&st(e, "/verb"));
+            dropped += (sa || secret_read) as u32;
+        }
+        let got: u32 = b
+            .rules
+            .iter()
+            .filter(|r| r.rule == f.rule)
+            .map(|r| r.dropped_events)
+            .sum();
+        let total_for_rule: u32 = rep
+            .findings
+            .iter()
+            .filter(|x| x.rule == f.rule)
+            .map(|x| {
+                x.rows
+                    .iter()
+                    .filter(|&&r| {
+                        let e = &by_id[&(
+                            s.audit_id(r as usize),
+                            s.stage(r as usize).map_or("", |x| x.as_str()).to_string(),
+                        )];
+                        e.pointer("/user/groups")
+                            .and_then(Value::as_array)
+                            .is_some_and(|g| g.iter().any(|x| x == "system:serviceaccounts"))
+                            || (st(e, "/objectRef/resource") == "secrets"
+                                && st(e, "/objectRef/subresource").is_empty()
+                                && ["get", "list", "watch"].contains(&st(e, "/verb")))
+                            // omitStages: [RequestReceived]
+                            || st(e, "/stage") == "RequestReceived"
+                    })
+                    .count() as u32
+            })
+            .sum();
+        assert_eq!(got, total_for_rule, "rule {}", f.id);
+        any += dropped;
+    }
+    assert!(any > 0, "the generated log has events the probe drops");
+    // A policy recording everything with bodies and every stage blinds nothing.
+    let all = load_policy(
+        "all.yaml",
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: RequestResponse\n",
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let none = audit_lens::detect::blind::blind(&all, &pack, &s, &rep.findings, &[]);
+    assert!(none.rules.is_empty(), "{:?}", none.rules);
+}

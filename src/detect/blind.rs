@@ -110,7 +110,14 @@ pub fn blind(
     };
     for (i, rule) in pack.rules.iter().enumerate() {
         let v = check_with(c, &w, &need_of(rule));
-        let failing: Vec<_> = v.kinds.iter().filter(|k| !k.ok).collect();
+        // A rule about any request (impersonation, bursts, anonymous access) still fires
+        // while anything by that kind is recorded: blind only when every witness fails.
+        let any_request = rule.needs.resources.is_empty();
+        let failing: Vec<_> = v
+            .kinds
+            .iter()
+            .filter(|k| !k.ok && (!any_request || (k.checked > 0 && k.failed >= k.checked)))
+            .collect();
         let mut b = BlindRule {
             rule: i as u32,
             id: rule.id.clone(),
@@ -121,7 +128,11 @@ pub fn blind(
                 .iter()
                 .find_map(|k| k.failures.first())
                 .map_or_else(String::new, |f| f.why.clone()),
-            rules: if failing.is_empty() { Vec::new() } else { v.rules.clone() },
+            rules: if failing.is_empty() {
+                Vec::new()
+            } else {
+                v.rules.clone()
+            },
             found_events: 0,
             dropped_events: 0,
             stripped_events: 0,

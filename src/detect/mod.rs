@@ -19,6 +19,7 @@
 //! reported in [`Report::errors`] and gives no findings, the other rules still run.
 
 pub mod answer;
+pub mod blind;
 pub mod rules;
 
 use crate::query::{compile, Filter};
@@ -277,7 +278,7 @@ impl Index {
     /// when it has no seed (every row is then tested).
     fn candidates(&mut self, s: &Store, f: &Filter) -> Option<Vec<u32>> {
         let seeds = f.seeds();
-        let mut best: Option<(usize, &Vec<(Dim, Vec<bool>)>)> = None;
+        let mut best: Option<(usize, &crate::query::Seed)> = None;
         for seed in &seeds {
             let mut n = 0;
             for (d, set) in seed {

@@ -179,13 +179,6 @@ impl<J: Judge> Scan<J> {
         self.next += 1;
     }
 
-    /// For a plain window read as one buffer `buf` = `[w.start, w.start + buf.len())`:
-    /// the record `[off, off + len)` inside it.
-    pub fn slice_of<'a>(w: &Window, buf: &'a [u8], off: u64, len: u32) -> Option<&'a [u8]> {
-        let a = off.checked_sub(w.start)? as usize;
-        buf.get(a..a + len as usize)
-    }
-
     /// The judge, once the scan is done with it.
     pub fn into_judge(self) -> J {
         self.filter
@@ -199,5 +192,14 @@ impl<J: Judge> Scan<J> {
             .filter(|(_, &h)| h)
             .map(|(&r, _)| r)
             .collect()
+    }
+}
+
+impl Scan {
+    /// For a plain window read as one buffer `buf` = `[w.start, w.start + buf.len())`:
+    /// the record `[off, off + len)` inside it.
+    pub fn slice_of<'a>(w: &Window, buf: &'a [u8], off: u64, len: u32) -> Option<&'a [u8]> {
+        let a = off.checked_sub(w.start)? as usize;
+        buf.get(a..a + len as usize)
     }
 }

@@ -26,6 +26,9 @@ use crate::util::parse_rfc3339_micros;
 pub use parse::{parse, Field, ParseError, Term};
 use serde::{Deserialize, Serialize};
 
+/// Ids a matching row must have one of, per dimension (see [`Filter::seeds`]).
+pub type Seed = Vec<(Dim, Vec<bool>)>;
+
 /// A compiled test of one term.
 enum Test {
     /// Bit set over a dictionary of `dim`.
@@ -535,7 +538,7 @@ impl Filter {
     /// dictionary). A row that matches the filter has, for every seed, one of its ids —
     /// so the rows of an index by that dimension are the only candidates. `Never` is one
     /// empty seed.
-    pub fn seeds(&self) -> Vec<Vec<(Dim, Vec<bool>)>> {
+    pub fn seeds(&self) -> Vec<Seed> {
         let mut out = Vec::new();
         for c in self.terms.iter().filter(|c| !c.negate) {
             match &c.test {

@@ -324,13 +324,19 @@ impl Worker for Engine {
             // The edited policy becomes the current one (Explore's rule column and `rule:`).
             Request::Workbench(req) => {
                 let loading = self.loader.is_loading();
-                let (report, loaded) = workbench::answer(
+                let (mut report, loaded) = workbench::answer(
                     self.loader.store(),
                     loading,
                     &mut self.workbench,
                     &req,
                     now_ms,
                 );
+                // What it would blind of the detection pack and of this log's findings.
+                if let Some(p) = &loaded {
+                    let t = now_ms();
+                    report.blind = Some(self.findings.blind(self.loader.store(), p));
+                    report.elapsed_ms += now_ms() - t;
+                }
                 if let Some(p) = loaded {
                     self.policy = Some(p);
                     self.policy_text = req.text;
@@ -437,6 +443,7 @@ impl Engine {
 
     /// Forgets the running findings run (its reads in flight are ignored when they land).
     fn stop_findings(&mut self) {
+        self.findings.reset_last();
         self.findings_run = None;
         self.findings_gen = self.findings_gen.wrapping_add(1);
     }
@@ -732,7 +739,7 @@ fn decide_window<J: crate::query::bodyscan::Judge>(
     match bytes {
         Ok(Some(buf)) => {
             scan.window_done(store, &|_, off, len| {
-                crate::query::bodyscan::Scan::<J>::slice_of(w, &buf, off, len)
+                crate::query::bodyscan::Scan::slice_of(w, &buf, off, len)
             });
             Ok(())
         }

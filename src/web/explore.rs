@@ -663,7 +663,7 @@ pub fn window_step<J: crate::query::bodyscan::Judge>(
         scan.window_done(s, &|k, _, _| parts.get(k).map(Vec::as_slice));
     } else {
         let buf = src.read(w.start, w.end)?;
-        scan.window_done(s, &|_, off, len| Scan::<J>::slice_of(w, &buf, off, len));
+        scan.window_done(s, &|_, off, len| Scan::slice_of(w, &buf, off, len));
     }
     Ok(())
 }
@@ -738,11 +738,7 @@ fn sample_paths(s: &Store, raw: &[Option<RawSource>]) -> PathSet {
             match src.read(w.start, w.end) {
                 Ok(buf) => ranges
                     .iter()
-                    .map(|&(off, len)| {
-                        Scan::<crate::query::Filter>::slice_of(w, &buf, off, len)
-                            .unwrap_or(&[])
-                            .to_vec()
-                    })
+                    .map(|&(off, len)| Scan::slice_of(w, &buf, off, len).unwrap_or(&[]).to_vec())
                     .collect(),
                 Err(_) => Vec::new(),
             }

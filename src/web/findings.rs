@@ -15,6 +15,9 @@ pub struct Findings {
     user: Option<(String, Pack)>,
     /// Why the user's last file did not load (`file:line: …`).
     user_error: Option<String>,
+    /// The last run's pack and findings, whole (the page gets them cut), for "what would
+    /// this policy blind".
+    last: Option<(Pack, Vec<crate::detect::Finding>)>,
 }
 
 /// A run whose body rules are reading.
@@ -25,6 +28,45 @@ pub struct Pending {
 }
 
 impl Findings {
+    /// Forgets the last run (a load or a clear changes the store).
+    pub fn reset_last(&mut self) {
+        self.last = None;
+    }
+
+    /// What policy `p` would blind: of the last run's pack and findings, or of the pack
+    /// alone before any run. The identities probed besides the policy's own are the
+    /// findings' actors.
+    pub fn blind(
+        &self,
+        s: &Store,
+        p: &crate::audit::policy::LoadedPolicy,
+    ) -> crate::detect::blind::BlindReport {
+        let fresh;
+        let (pack, findings): (&Pack, &[crate::detect::Finding]) = match &self.last {
+            Some((p, f)) => (p, f),
+            None => {
+                fresh = self.pack();
+                (&fresh, &[])
+            }
+        };
+        let mut seen: Vec<(String, Vec<String>)> = Vec::new();
+        for f in findings {
+            if let Some(&r) = f.rows.first() {
+                let u = s.str(crate::store::Dim::User, r as usize).to_string();
+                if !u.is_empty() && !seen.iter().any(|(x, _)| *x == u) {
+                    let groups = s
+                        .dict
+                        .groups
+                        .members_of(s.groups_id(r as usize))
+                        .map(str::to_string)
+                        .collect();
+                    seen.push((u, groups));
+                }
+            }
+        }
+        crate::detect::blind::blind(p, pack, s, findings, &seen)
+    }
+
     /// Replaces the user's rule file (`text` empty: removes it).
     pub fn set_rules(&mut self, r: UserRules) {
         self.user_error = None;
@@ -53,7 +95,7 @@ impl Findings {
 
     /// Starts a run: answered at once when no rule needs bodies (or none has
     /// candidates), else a scan to read window by window.
-    pub fn begin(&self, s: &Store, id: u32, t0: f64) -> Result<FindingsAnswer, Pending> {
+    pub fn begin(&mut self, s: &Store, id: u32, t0: f64) -> Result<FindingsAnswer, Pending> {
         let pack = self.pack();
         let run = Run::new(s, &pack);
         let cands = run.body_candidates();
@@ -72,9 +114,10 @@ impl Findings {
     }
 
     /// The answer of a run whose bodies were all read (or that needed none).
-    pub fn finish(&self, s: &Store, run: Run, id: u32, t0: f64) -> FindingsAnswer {
+    pub fn finish(&mut self, s: &Store, run: Run, id: u32, t0: f64) -> FindingsAnswer {
         let pack = run.pack().clone();
         let report = run.finish(s);
+        self.last = Some((pack.clone(), report.findings.clone()));
         answer(
             s,
             &pack,
@@ -88,7 +131,7 @@ impl Findings {
 
     /// The answer of a run whose body reads failed: the findings of the rules that need no
     /// bodies, and the reason the others are missing.
-    pub fn failed(&self, s: &Store, run: Run, id: u32, t0: f64, why: String) -> FindingsAnswer {
+    pub fn failed(&mut self, s: &Store, run: Run, id: u32, t0: f64, why: String) -> FindingsAnswer {
         let mut a = self.finish(s, run, id, t0);
         a.errors.push(why);
         a

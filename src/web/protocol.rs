@@ -578,6 +578,10 @@ pub struct WorkbenchReport {
     pub baseline_error: Option<String>,
     /// Why there is no coverage (no log, loading, invalid policy).
     pub no_coverage: Option<String>,
+    /// What the policy would blind of the detection pack and of the log's findings
+    /// (issue 13; `None` for a policy that does not load).
+    #[serde(default)]
+    pub blind: Option<crate::detect::blind::BlindReport>,
     /// Worker time for this answer, ms.
     pub elapsed_ms: f64,
 }

@@ -272,6 +272,7 @@ pub fn answer(
         retention: Vec::new(),
         baseline_error: None,
         no_coverage: None,
+        blind: None,
         elapsed_ms: 0.0,
     };
     let loaded = match load_policy(&req.name, &req.text, &options(req)) {

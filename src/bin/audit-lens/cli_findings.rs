@@ -11,7 +11,10 @@ use serde_json::json;
 use std::io::Write;
 use std::process::ExitCode;
 
-/// `findings [--json] [--rules FILE]... [--no-builtin] [--fail-on SEVERITY] LOG...`
+/// `findings [--json] [--rules FILE]... [--no-builtin] [--fail-on SEVERITY] [--policy P] LOG...`
+///
+/// With `--policy`: what that policy would blind (the rules that could no longer fire,
+/// for which identities, and the events of these findings it would drop or strip).
 ///
 /// Exit codes: 0 when no finding is at or above `--fail-on` (or without it), 1 when one
 /// is, 2 for an error (a rule file that does not load, a log that cannot be read).
@@ -64,6 +67,39 @@ pub fn run_findings(a: &[String]) -> Result<ExitCode, String> {
     if let Some(e) = read_err {
         return Err(e);
     }
+    let blind = match args.get("policy") {
+        None => None,
+        Some(p) => {
+            let bytes = std::fs::read(p).map_err(|e| format!("{p}: {e}"))?;
+            let lp = audit_lens::audit::policy::load_policy_bytes(
+                p,
+                &bytes,
+                &audit_lens::audit::policy::LoadOptions::default(),
+            )
+            .map_err(|e| format!("{p}: policy refused:\n{e}"))?;
+            let mut seen: Vec<(String, Vec<String>)> = Vec::new();
+            for f in &report.findings {
+                let r = f.rows[0] as usize;
+                let u = store.str(audit_lens::store::Dim::User, r).to_string();
+                if !seen.iter().any(|(x, _)| *x == u) {
+                    let g = store
+                        .dict
+                        .groups
+                        .members_of(store.groups_id(r))
+                        .map(str::to_string)
+                        .collect();
+                    seen.push((u, g));
+                }
+            }
+            Some(audit_lens::detect::blind::blind(
+                &lp,
+                &pack,
+                &store,
+                &report.findings,
+                &seen,
+            ))
+        }
+    };
     let newlines: Vec<Vec<u64>> = files
         .iter()
         .map(|b| memchr::memchr_iter(b'\n', b).map(|i| i as u64).collect())
@@ -109,6 +145,7 @@ pub fn run_findings(a: &[String]) -> Result<ExitCode, String> {
             })
             .collect();
         let v = json!({
+            "blind": blind,
             "findings": findings,
             "rules": pack.rules.len(),
             "events": report.events,
@@ -183,6 +220,48 @@ pub fn run_findings(a: &[String]) -> Result<ExitCode, String> {
         }
         for e in &report.errors {
             writeln!(o, "\nrule not run: {e}").map_err(w)?;
+        }
+        if let Some(b) = &blind {
+            writeln!(
+                o,
+                "\nwhat {} would blind: {} of {} rules; {} of these {} findings could not have been made",
+                args.get("policy").unwrap_or(""),
+                b.rules.iter().filter(|r| !r.kinds.is_empty()).count(),
+                b.checked,
+                b.lost_findings,
+                b.findings
+            )
+            .map_err(w)?;
+            for r in &b.rules {
+                let kinds: Vec<&str> = r.kinds.iter().map(|k| k.as_str()).collect();
+                let who = if kinds.is_empty() {
+                    "still fires".to_string()
+                } else {
+                    format!("blind for {}", kinds.join(", "))
+                };
+                writeln!(
+                    o,
+                    "  [{}] {} ({}): {who}",
+                    r.severity.as_str().to_uppercase(),
+                    r.title,
+                    r.id
+                )
+                .map_err(w)?;
+                if !r.why.is_empty() {
+                    writeln!(o, "    {}", r.why).map_err(w)?;
+                }
+                if r.found_events > 0 {
+                    writeln!(
+                        o,
+                        "    of the {} events found here: {} dropped, {} recorded below {}",
+                        r.found_events,
+                        r.dropped_events,
+                        r.stripped_events,
+                        pack.rules[r.rule as usize].needs.level.as_str()
+                    )
+                    .map_err(w)?;
+                }
+            }
         }
     }
     o.flush().map_err(w)?;
