@@ -14,7 +14,7 @@ pub struct FindingsAnswer {
     /// `events` count all.
     pub findings: Vec<FindingItem>,
     /// Every rule of the pack that ran, in pack order (`FindingItem::rule` indexes here).
-    pub rules: Vec<RuleInfo>,
+    pub rules: Vec<PackRule>,
     /// Findings per severity, `Severity::DESC` order (critical first).
     pub by_severity: [u32; 5],
     /// Rules that could not run, and a user rule file that did not load (`file:line: …`).
@@ -42,7 +42,7 @@ pub struct FindingItem {
 
 /// A rule of the pack as the page shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RuleInfo {
+pub struct PackRule {
     pub id: String,
     pub category: String,
     pub severity: Severity,
@@ -101,7 +101,7 @@ pub fn answer(
         .rules
         .iter()
         .enumerate()
-        .map(|(i, r)| RuleInfo {
+        .map(|(i, r)| PackRule {
             id: r.id.clone(),
             category: r.category.clone(),
             severity: r.severity,

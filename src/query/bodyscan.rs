@@ -186,6 +186,11 @@ impl<J: Judge> Scan<J> {
         buf.get(a..a + len as usize)
     }
 
+    /// The judge, once the scan is done with it.
+    pub fn into_judge(self) -> J {
+        self.filter
+    }
+
     /// The matching rows, time order (complete once `next_window` is `None`).
     pub fn matched(&self) -> Vec<u32> {
         self.candidates

@@ -15,6 +15,7 @@ use crate::audit::policy::LoadedPolicy;
 use crate::load::{Config, Effect, Loader, Origin, Reply, SourceId, SourceSpec};
 use crate::web::activity;
 use crate::web::explore::{self, Explore, RawSource};
+use crate::web::findings;
 use crate::web::helper::{self, Helper};
 use crate::web::piece;
 use crate::web::policy;
@@ -48,6 +49,11 @@ pub enum Msg {
     /// The bytes of the body search's next window (`Ok(None)`: read it here, in a step of
     /// its own, after the event loop had its turn).
     SearchBytes {
+        generation: u32,
+        bytes: Result<Option<Vec<u8>>, String>,
+    },
+    /// The same for the findings run's body rules.
+    FindingsBytes {
         generation: u32,
         bytes: Result<Option<Vec<u8>>, String>,
     },
@@ -86,6 +92,11 @@ pub struct Engine {
     search_gen: u32,
     // ---- actor view and activity feed (issue 12) ----
     activity: activity::Activity,
+    // ---- findings (issue 13) ----
+    findings: findings::Findings,
+    /// A findings run reading its body rules' candidates, and the generation its reads carry.
+    findings_run: Option<(HandlerId, findings::Pending)>,
+    findings_gen: u32,
 }
 
 fn now_ms() -> f64 {
@@ -117,6 +128,9 @@ impl Worker for Engine {
             search: None,
             search_gen: 0,
             activity: activity::Activity::default(),
+            findings: findings::Findings::default(),
+            findings_run: None,
+            findings_gen: 0,
         }
     }
 
@@ -134,6 +148,11 @@ impl Worker for Engine {
                     let start = reply.start();
                     self.loader
                         .helper(generation, start, reply.into_event(), now);
+                }
+            }
+            Msg::FindingsBytes { generation, bytes } => {
+                if generation == self.findings_gen {
+                    self.findings_window(scope, bytes);
                 }
             }
             Msg::SearchBytes { generation, bytes } => {
@@ -156,6 +175,7 @@ impl Worker for Engine {
             ),
             Request::Load { files, as_policy } => {
                 self.stop_search();
+                self.stop_findings();
                 let specs = files.into_iter().map(|f| self.source(f)).collect();
                 self.loader.load(id, specs, as_policy, now);
             }
@@ -165,6 +185,7 @@ impl Worker for Engine {
             Request::Cancel => self.loader.cancel(id, now),
             Request::Clear => {
                 self.stop_search();
+                self.stop_findings();
                 self.loader.clear(id);
                 self.sources.clear();
                 self.policy = None;
@@ -235,6 +256,20 @@ impl Worker for Engine {
                 let a = activity::actor(self.loader.store(), q, &actor, gap_us, now_ms);
                 scope.respond(id, Response::Actor(Box::new(a)));
             }
+            // ---- findings (issue 13): between loads ----
+            Request::Findings { id: q, rules } if !self.loader.is_loading() => {
+                self.stop_findings();
+                if let Some(r) = rules {
+                    self.findings.set_rules(r);
+                }
+                match self.findings.begin(self.loader.store(), q, now) {
+                    Ok(a) => scope.respond(id, Response::Findings(Box::new(a))),
+                    Err(p) => {
+                        self.findings_run = Some((id, p));
+                        self.findings_read(scope);
+                    }
+                }
+            }
             Request::Feed(spec) if !self.loader.is_loading() => {
                 let p = self.activity.feed(self.loader.store(), &spec, now_ms);
                 scope.respond(id, Response::Feed(Box::new(p)));
@@ -259,6 +294,7 @@ impl Worker for Engine {
                 );
             }
             Request::Actor { .. } | Request::Feed(_) | Request::FeedBurst { .. } => {}
+            Request::Findings { .. } => {}
             Request::Complete {
                 id: q,
                 text,
@@ -364,22 +400,9 @@ impl Engine {
             return;
         };
         let generation = self.search_gen;
-        let blob = match self.raw.get(w.file as usize).and_then(Option::as_ref) {
-            Some(RawSource::Blob(b)) if !w.gzip => Some(b.clone()),
-            _ => None,
-        };
-        let scope = scope.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let bytes = match blob {
-                Some(b) => crate::web::reader::read_slice(&b, w.start, w.end)
-                    .await
-                    .map(Some),
-                None => {
-                    crate::web::reader::next_turn().await;
-                    Ok(None)
-                }
-            };
-            scope.send_message(Msg::SearchBytes { generation, bytes });
+        self.spawn_window_read(scope, &w, move |bytes| Msg::SearchBytes {
+            generation,
+            bytes,
         });
     }
 
@@ -392,17 +415,7 @@ impl Engine {
         let Some(w) = se.scan.next_window().cloned() else {
             return;
         };
-        let done = match bytes {
-            Ok(Some(buf)) => {
-                se.scan.window_done(store, &|_, off, len| {
-                    crate::query::bodyscan::Scan::slice_of(&w, &buf, off, len)
-                });
-                Ok(())
-            }
-            Ok(None) => explore::window_step(store, &self.raw, &mut se.scan, &w),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = done {
+        if let Err(e) = decide_window(store, &self.raw, &mut se.scan, &w, bytes) {
             let se = self.search.take().expect("checked above");
             self.search_gen = self.search_gen.wrapping_add(1);
             let name = store
@@ -420,6 +433,91 @@ impl Engine {
         }
         self.search_progress(scope);
         self.search_read(scope);
+    }
+
+    /// Forgets the running findings run (its reads in flight are ignored when they land).
+    fn stop_findings(&mut self) {
+        self.findings_run = None;
+        self.findings_gen = self.findings_gen.wrapping_add(1);
+    }
+
+    /// Starts reading the findings run's next window, or answers when none is left.
+    fn findings_read(&mut self, scope: &WorkerScope<Self>) {
+        let Some((_, p)) = &self.findings_run else {
+            return;
+        };
+        let Some(w) = p.scan.next_window().cloned() else {
+            let (to, p) = self.findings_run.take().expect("checked above");
+            let a = self
+                .findings
+                .finish(self.loader.store(), p.scan.into_judge(), p.id, p.t0);
+            scope.respond(to, Response::Findings(Box::new(a)));
+            return;
+        };
+        let generation = self.findings_gen;
+        self.spawn_window_read(scope, &w, move |bytes| Msg::FindingsBytes {
+            generation,
+            bytes,
+        });
+    }
+
+    /// A findings window's bytes arrived (or are to be read here): judge its events, go on.
+    fn findings_window(
+        &mut self,
+        scope: &WorkerScope<Self>,
+        bytes: Result<Option<Vec<u8>>, String>,
+    ) {
+        let store = self.loader.store();
+        let Some((_, p)) = self.findings_run.as_mut() else {
+            return;
+        };
+        let Some(w) = p.scan.next_window().cloned() else {
+            return;
+        };
+        if let Err(e) = decide_window(store, &self.raw, &mut p.scan, &w, bytes) {
+            let (to, p) = self.findings_run.take().expect("checked above");
+            self.findings_gen = self.findings_gen.wrapping_add(1);
+            let name = store
+                .files
+                .get(w.file as usize)
+                .map_or("?", |f| f.name.as_str());
+            let why = format!("The rules that read bodies could not read {name}: {e}");
+            let a = self
+                .findings
+                .failed(store, p.scan.into_judge(), p.id, p.t0, why);
+            scope.respond(to, Response::Findings(Box::new(a)));
+            return;
+        }
+        self.findings_read(scope);
+    }
+
+    /// Reads window `w` of a body scan: a plain `File` window asynchronously; the sample's
+    /// bytes and gzip files (one decompression pass) in a step of their own after a turn
+    /// of the event loop (`Ok(None)`), so other requests always get in between windows.
+    fn spawn_window_read(
+        &self,
+        scope: &WorkerScope<Self>,
+        w: &crate::query::bodyscan::Window,
+        msg: impl FnOnce(Result<Option<Vec<u8>>, String>) -> Msg + 'static,
+    ) {
+        let blob = match self.raw.get(w.file as usize).and_then(Option::as_ref) {
+            Some(RawSource::Blob(b)) if !w.gzip => Some(b.clone()),
+            _ => None,
+        };
+        let (start, end) = (w.start, w.end);
+        let scope = scope.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let bytes = match blob {
+                Some(b) => crate::web::reader::read_slice(&b, start, end)
+                    .await
+                    .map(Some),
+                None => {
+                    crate::web::reader::next_turn().await;
+                    Ok(None)
+                }
+            };
+            scope.send_message(msg(bytes));
+        });
     }
 
     /// Gives `file` an id the loader can name it by.
@@ -622,6 +720,27 @@ const HISTORY_FEW_LISTS: usize = 3;
 /// neighbouring records (a gap under 1 MiB, a span under 32 MiB) instead of one Blob read
 /// per event; a gzip file in one pass ([`explore::read_gzip_ranges`]). Returns the texts
 /// and how many could not be read.
+/// Decides window `w` of a body scan: on the bytes read (`Ok(Some)`), or reading them
+/// here (`Ok(None)`: the sample, a gzip file), or the read's error.
+fn decide_window<J: crate::query::bodyscan::Judge>(
+    store: &crate::store::Store,
+    raw: &[Option<RawSource>],
+    scan: &mut crate::query::bodyscan::Scan<J>,
+    w: &crate::query::bodyscan::Window,
+    bytes: Result<Option<Vec<u8>>, String>,
+) -> Result<(), String> {
+    match bytes {
+        Ok(Some(buf)) => {
+            scan.window_done(store, &|_, off, len| {
+                crate::query::bodyscan::Scan::<J>::slice_of(w, &buf, off, len)
+            });
+            Ok(())
+        }
+        Ok(None) => explore::window_step(store, raw, scan, w),
+        Err(e) => Err(e),
+    }
+}
+
 fn history_texts(
     s: &crate::store::Store,
     raw: &[Option<RawSource>],

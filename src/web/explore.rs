@@ -738,7 +738,11 @@ fn sample_paths(s: &Store, raw: &[Option<RawSource>]) -> PathSet {
             match src.read(w.start, w.end) {
                 Ok(buf) => ranges
                     .iter()
-                    .map(|&(off, len)| Scan::slice_of(w, &buf, off, len).unwrap_or(&[]).to_vec())
+                    .map(|&(off, len)| {
+                        Scan::<crate::query::Filter>::slice_of(w, &buf, off, len)
+                            .unwrap_or(&[])
+                            .to_vec()
+                    })
                     .collect(),
                 Err(_) => Vec::new(),
             }

@@ -10,6 +10,7 @@
 //! - [`helper`]: helper workers that read one piece of a large file (their own protocol).
 //! - [`summary`] and [`policy`]: turn engine state into the small answers the UI renders.
 //! - [`explore`]: the Explore view's answers (query, pages, one event, downloads).
+//! - [`findings`]: the detection pack's runs (body rules read window by window).
 //! - [`workbench`]: the policy workbench's answers (coverage, map, what-if, lint).
 //! - [`spawn`]: starts the worker from the page (main thread side).
 //!
@@ -19,6 +20,7 @@ pub mod activity;
 pub mod codec;
 pub mod engine;
 pub mod explore;
+pub mod findings;
 pub mod helper;
 pub mod piece;
 pub mod policy;

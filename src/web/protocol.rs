@@ -190,7 +190,7 @@ pub enum Response {
 // Findings (issue 13).
 // =====================================================================================
 
-pub use crate::detect::answer::{FindingItem, FindingsAnswer, RuleInfo, FINDING_ROWS_MAX};
+pub use crate::detect::answer::{FindingItem, FindingsAnswer, PackRule, FINDING_ROWS_MAX};
 pub use crate::detect::{Finding, Severity, Support};
 
 // =====================================================================================
