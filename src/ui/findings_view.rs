@@ -16,7 +16,7 @@ use super::format::{user_label, user_title, visible};
 use crate::ui::dom;
 use crate::util::{human_count, human_duration_micros, parse_rfc3339_micros};
 use crate::web::protocol::{
-    EventDetail, FindingItem, FindingsAnswer, Request, Response, PackRule, Severity, Summary,
+    EventDetail, FindingItem, FindingsAnswer, PackRule, Request, Response, Severity, Summary,
     Support, UserRules,
 };
 use std::collections::BTreeMap;
@@ -640,6 +640,7 @@ pub fn FindingsView(props: &FindingsViewProps) -> Html {
                 if a.findings.is_empty() {
                     <p class="muted" data-testid="findings-none">{ format!("No findings: none of the {} rules matched this log. The rules below say what each needs and what this log holds of it.", a.rules.len()) }</p>
                 } else {
+                    <p class="findings-order muted small">{ format!("Most serious first, then most recent · who or what the events share · the first event's object · first → last event ({zone}). Open a finding for why it matters and its events.") }</p>
                     <ul class="findings-list" data-testid="findings-list" aria-label="Findings, most serious and most recent first">{ for rows }</ul>
                     if list.is_empty() { <p class="muted">{"No finding of this severity and category."}</p> }
                 }
@@ -680,14 +681,12 @@ fn detail(
         let (cb, filter) = (props.on_explore.clone(), f.filter.clone());
         Callback::from(move |_: MouseEvent| cb.emit((filter.clone(), None)))
     };
-    let history = f
-        .rows
-        .first()
-        .filter(|_| !item.object.is_empty())
-        .map(|&row| {
-            let cb = props.on_history.clone();
-            Callback::from(move |_: MouseEvent| cb.emit(row))
-        });
+    // An object has a name (a pod created by its controller has none in the request).
+    let named = !item.object.starts_with('/') && item.object.contains('/');
+    let history = f.rows.first().filter(|_| named).map(|&row| {
+        let cb = props.on_history.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(row))
+    });
     let shown: Vec<u32> = f.rows.iter().take(st.shown).copied().collect();
     let got: Vec<Rc<EventLine>> = shown
         .iter()
@@ -743,10 +742,10 @@ fn detail(
                         }) }</dd>
                     }
                     <dt>{"Needs"}</dt>
-                    <dd data-testid="finding-needs">{ &r.needs }<br/>
+                    <dd data-testid="finding-needs">{ r.needs.strip_prefix("needs ").unwrap_or(&r.needs) }<br/>
                         <span class={classes!("small", if cannot { "support-blind" } else { "muted" })} data-testid="finding-support">{ sup }</span></dd>
                     <dt>{"Rule"}</dt>
-                    <dd><span class="mono">{ &r.id }</span><span class="muted">{ format!(" · {} · pack {}", r.category, r.pack) }</span></dd>
+                    <dd><span class="mono">{ &r.id }</span><span class="muted">{ format!(" · category {} · pack {}", r.category, r.pack) }</span></dd>
                     <dt>{"Filter"}</dt>
                     <dd class="mono finding-filter" data-testid="finding-filter">{ visible(&f.filter).into_owned() }</dd>
                 </dl>
