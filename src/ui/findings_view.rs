@@ -470,11 +470,13 @@ pub fn FindingsView(props: &FindingsViewProps) -> Html {
         };
     };
     let running = st.sent != a.id;
+    // One line per problem (a rule file's problems come joined by newlines).
     let errors: Vec<String> = a
         .errors
         .iter()
-        .cloned()
-        .chain(st.file_error.clone())
+        .chain(st.file_error.iter())
+        .flat_map(|e| e.lines().map(str::to_string).collect::<Vec<_>>())
+        .filter(|e| !e.trim().is_empty())
         .collect();
     // Severity chips.
     let sev_chips = Severity::DESC.iter().enumerate().map(|(i, &s)| {
@@ -574,11 +576,18 @@ pub fn FindingsView(props: &FindingsViewProps) -> Html {
             </li>
         }
     });
-    let quiet: Vec<&PackRule> = a
+    // The rules that cannot fire here first, then the most serious (pack order within).
+    let mut quiet: Vec<&PackRule> = a
         .rules
         .iter()
         .filter(|r| !a.findings.iter().any(|f| f.finding.id == r.id))
         .collect();
+    quiet.sort_by_key(|r| {
+        (
+            !support_text(&r.needs, &r.support).1,
+            std::cmp::Reverse(r.severity),
+        )
+    });
     let blind = quiet
         .iter()
         .filter(|r| support_text(&r.needs, &r.support).1)
@@ -630,7 +639,7 @@ pub fn FindingsView(props: &FindingsViewProps) -> Html {
                 if !errors.is_empty() {
                     <div class="banner error findings-errors" role="alert" data-testid="findings-errors">
                         <div class="banner-text">
-                            <b>{ if errors.len() == 1 { "A rule could not run:" } else { "Some rules could not run:" } }</b>
+                            <b>{"Not run — the rest of the pack ran without these:"}</b>
                             <ul>{ for errors.iter().map(|e| html! { <li class="mono">{ visible(e).into_owned() }</li> }) }</ul>
                         </div>
                     </div>

@@ -171,6 +171,10 @@ test('findings: Falco traces, each scenario found, the benign ones not; Explore,
   // Rules without findings: every other rule of the pack.
   const rules = Number(await page.getByTestId('findings-summary').getAttribute('data-rules'));
   assert.equal(await page.getByTestId('quiet-rule').count(), rules - found.size);
+  await page.locator('[data-testid=findings-quiet] > summary').click();
+  await page.getByTestId('quiet-rule').first().waitFor();
+  await screenshot(page, 'findings-quiet-1440-light');
+  await page.locator('[data-testid=findings-quiet] > summary').click();
 
   // Screenshots with a row open (the first, most serious), light.
   await page.getByTestId('finding-toggle').first().click();
@@ -287,13 +291,23 @@ test('findings: Falco traces, each scenario found, the benign ones not; Explore,
   }
 });
 
-test('findings: nothing loaded shows nothing; Clear forgets them', { skip }, async () => {
+test('findings: Clear forgets them; a log without findings says so', { skip }, async () => {
   const { files } = readTraces();
+  const pick = (n) => files.find((f) => basename(f) === `${n}.json`);
   const page = await strictPage(env.context, [env.server.origin]);
-  await open(page, 1280, 'light', files.slice(0, 3));
-  assert.ok(Number(await page.getByTestId('findings-count').getAttribute('data-findings')) >= 0);
+  await open(page, 1280, 'light', ['anonymous_creates_namespace_foo', 'attach_pod'].map(pick));
+  await page.getByTestId('findings-count').click();
+  await page.getByTestId('finding-row').first().waitFor();
+  const ids = (await rowsOf(page)).map((r) => r.id);
+  for (const id of ['anonymous-allowed', 'pod-attach']) assert.ok(ids.includes(id), id);
   await page.getByTestId('clear').click();
-  await page.getByTestId('findings-count').waitFor({ state: 'detached' });
+  await page.getByTestId('drop-zone').waitFor();
+  // A benign log alone: no findings, said plainly, and the earlier ones are gone.
+  await page.getByTestId('file-input').setInputFiles([pick('create_configmap')]);
+  await page.waitForFunction(() => document.querySelector('[data-testid=findings-count]')?.dataset.findings === '0');
+  await page.getByTestId('findings-count').click();
+  await page.getByTestId('findings-none').waitFor();
+  assert.equal(await page.getByTestId('finding-row').count(), 0);
   page.check();
   await page.close();
 });
