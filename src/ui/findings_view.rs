@@ -37,6 +37,7 @@ pub struct EventLine {
     pub object: String,
     pub code: u16,
     pub audit_id: String,
+    pub stage: String,
     /// Why the event could not be read.
     pub error: Option<String>,
 }
@@ -102,6 +103,11 @@ impl EventLine {
                 .and_then(|c| c.as_u64())
                 .unwrap_or(0) as u16,
             audit_id,
+            stage: if d.stage.is_empty() {
+                s(&["stage"])
+            } else {
+                d.stage.clone()
+            },
             error: d.error.clone(),
         }
     }
@@ -716,10 +722,14 @@ fn detail(
                             <span class="mono fe-time">{ time }</span>
                             <span class="fe-verb">{ visible(&l.verb).into_owned() }</span>
                             <span class="fe-user" title={user_title(&l.user, &l.impersonated)}>{ user_label(&l.user, &l.impersonated) }</span>
-                            <span class="fe-obj mono" title={l.object.clone()}>{ visible(&l.object).into_owned() }</span>
+                            if let Some(e) = &l.error {
+                                <span class="fe-obj muted">{ visible(e).into_owned() }</span>
+                            } else {
+                                <span class="fe-obj mono" title={l.object.clone()}>{ visible(&l.object).into_owned() }</span>
+                            }
+                            <span class="fe-stage muted">{ visible(&l.stage).into_owned() }</span>
                             if l.code >= 400 { <span class={classes!("feed-code", crate::ui::format::code_class(l.code))}>{ l.code }</span> }
-                            else if l.code > 0 { <span class="muted small">{ l.code }</span> }
-                            if let Some(e) = &l.error { <span class="muted small">{ visible(e).into_owned() }</span> }
+                            else { <span class="muted small">{ if l.code > 0 { l.code.to_string() } else { String::new() } }</span> }
                         </button>
                     </li>
                 }
