@@ -10,6 +10,7 @@ use crate::ui::error_banner::ErrorBanner;
 use crate::ui::explore::ExploreView;
 use crate::ui::explore_state::ExploreAction;
 use crate::ui::feed_view::{FeedAction, FeedView};
+use crate::ui::findings_view::{use_findings_sync, FindingsAction, FindingsCount, FindingsView};
 use crate::ui::fit_dialog::FitDialog;
 use crate::ui::header::Header;
 use crate::ui::help::HelpDialog;
@@ -282,6 +283,33 @@ pub fn App() -> Html {
         )
     };
 
+    // ---- findings (issue 13): the pack runs after every load, whichever tab is shown ----
+    let findings_dispatch = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |a: FindingsAction, _| {
+            dispatcher.dispatch(Action::Findings(a))
+        })
+    };
+    use_findings_sync(
+        state.summary.clone(),
+        state.loading.is_some(),
+        send.clone(),
+        findings_dispatch.clone(),
+    );
+    let findings_history = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |row: u32, _| {
+            dispatcher.dispatch(Action::ShowTab(Tab::Explore));
+            dispatcher.dispatch(Action::Explore(ExploreAction::OpenHistory(row)));
+        })
+    };
+    let show_findings = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |_: (), _| {
+            dispatcher.dispatch(Action::ShowTab(Tab::Findings))
+        })
+    };
+
     {
         let (dispatcher, on_sample) = (state.dispatcher(), on_sample.clone());
         let cell = single_keys.clone();
@@ -365,7 +393,13 @@ pub fn App() -> Html {
         let view = match s.tab {
             Tab::Explore => html! {
                 <ExploreView summary={s.summary.clone()} policy={s.policy.clone()} state={s.explore.clone()}
-                    dispatch={explore_dispatch.clone()} send={send.clone()} on_actor={on_actor.clone()} />
+                    dispatch={explore_dispatch.clone()} send={send.clone()} on_actor={on_actor.clone()}
+                    markers={s.findings.markers()} />
+            },
+            Tab::Findings => html! {
+                <FindingsView state={s.findings.clone()} dispatch={findings_dispatch.clone()} send={send.clone()}
+                    local_time={s.explore.local_time} on_explore={actor_explore.clone()}
+                    on_open_row={actor_open_row.clone()} on_history={findings_history.clone()} />
             },
             Tab::Activity => html! {
                 <FeedView state={s.feed.clone()} dispatch={feed_dispatch.clone()} send={send.clone()}
@@ -389,7 +423,9 @@ pub fn App() -> Html {
                 if let Some(p) = progress {
                     <div class="status-slot">{ p }</div>
                 } else if let Some(sum) = s.summary.clone() {
-                    <div class="status-slot"><LoadSummary summary={sum} /></div>
+                    <div class="status-slot"><LoadSummary summary={sum}>
+                        <FindingsCount state={s.findings.clone()} on_click={show_findings.clone()} />
+                    </LoadSummary></div>
                 }
                 { note }
                 { fit }

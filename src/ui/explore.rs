@@ -32,6 +32,9 @@ pub struct ExploreProps {
     /// Opens the Actor view (issue 12).
     #[prop_or_default]
     pub on_actor: Callback<String>,
+    /// Findings to mark on the timeline: first event time, severity (issue 13).
+    #[prop_or_default]
+    pub markers: Rc<Vec<(i64, crate::web::protocol::Severity)>>,
 }
 
 fn file_row(f: &FileSummary) -> Html {
@@ -223,7 +226,8 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
             html! {
                 <>
                     <TimelineChart result={r.clone()} stack={st.stack} local_time={st.local_time}
-                        on_range={on_range.clone()} on_term={on_term.clone()} {on_stack} {on_local} />
+                        on_range={on_range.clone()} on_term={on_term.clone()} {on_stack} {on_local}
+                        markers={props.markers.clone()} />
                     if empty {
                         <section class="panel empty" data-testid="no-match">
                             <p>{ if r.total == 0 { "The loaded files hold no events." } else { "No events match the filter in this time range." } }</p>

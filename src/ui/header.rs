@@ -25,13 +25,19 @@ pub fn Header(props: &HeaderProps) -> Html {
             <span class="brand">{"Audit Lens"}</span>
             <nav class="tabs" role="tablist" aria-label="Views">
                 if props.show_tabs {
-                    { for Tab::ALL.iter().enumerate().map(|(i, t)| {
+                    { for Tab::ALL.iter().map(|t| {
                         let t = *t;
+                        // The tabs with a key of their own (`1`, `2`).
+                        let key = match t {
+                            Tab::Explore => " (1)",
+                            Tab::Policy => " (2)",
+                            _ => "",
+                        };
                         let on_tab = props.on_tab.reform(move |_: MouseEvent| t);
                         html! {
                             <button role="tab" class="tab" aria-selected={(props.tab == t).to_string()}
                                     data-testid={format!("tab-{}", t.label().to_lowercase())} onclick={on_tab}
-                                    title={format!("{} ({})", t.label(), i + 1)}>{ t.label() }</button>
+                                    title={format!("{}{key}", t.label())}>{ t.label() }</button>
                         }
                     }) }
                 }

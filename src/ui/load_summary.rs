@@ -8,6 +8,9 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct LoadSummaryProps {
     pub summary: Rc<Summary>,
+    /// Shown after the numbers (the findings count, issue 13).
+    #[prop_or_default]
+    pub children: Html,
 }
 
 #[function_component]
@@ -56,6 +59,7 @@ pub fn LoadSummary(props: &LoadSummaryProps) -> Html {
                 </span>
             </div>
             <div class="stat"><span class="stat-label">{"Last load took"}</span><span class="stat-value">{ format::duration_ms(s.load_ms) }</span></div>
+            { props.children.clone() }
         </section>
     }
 }

@@ -16,6 +16,7 @@ pub mod explore;
 pub mod explore_state;
 pub mod feed_view;
 pub mod filter_bar;
+pub mod findings_view;
 pub mod fit_dialog;
 pub mod format;
 pub mod header;

@@ -31,17 +31,20 @@ pub const STALL_MS: f64 = 30_000.0;
 pub enum Tab {
     #[default]
     Explore,
+    /// The detection pack's findings (issue 13).
+    Findings,
     Policy,
     /// The activity feed (issue 12).
     Activity,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Explore, Tab::Policy, Tab::Activity];
+    pub const ALL: [Tab; 4] = [Tab::Explore, Tab::Findings, Tab::Policy, Tab::Activity];
 
     pub fn label(self) -> &'static str {
         match self {
             Tab::Explore => "Explore",
+            Tab::Findings => "Findings",
             Tab::Policy => "Policy",
             Tab::Activity => "Activity",
         }
@@ -91,6 +94,8 @@ pub struct State {
     // ---- actor view and activity feed (issue 12) ----
     pub actor: crate::ui::actor_view::ActorState,
     pub feed: crate::ui::feed_view::FeedState,
+    // ---- findings (issue 13) ----
+    pub findings: crate::ui::findings_view::FindingsState,
 }
 
 impl State {
@@ -152,6 +157,8 @@ pub enum Action {
     // ---- actor view and activity feed (issue 12) ----
     Actor(crate::ui::actor_view::ActorAction),
     Feed(crate::ui::feed_view::FeedAction),
+    // ---- findings (issue 13) ----
+    Findings(crate::ui::findings_view::FindingsAction),
 }
 
 impl Reducible for State {
@@ -244,6 +251,9 @@ impl Reducible for State {
             }
             Action::DismissError => s.error = None,
             Action::Fail(e) => s.error = Some(e),
+            // ---- findings (issue 13): its answers and the events it asked for ----
+            Action::Worker(r) if s.findings.takes(&r) => s.findings.on_response(r),
+            Action::Findings(a) => s.findings.reduce(a),
             // ---- Explore view (issue 5) ----
             Action::Worker(
                 r @ (Response::QueryResult(_)
@@ -269,8 +279,6 @@ impl Reducible for State {
                 s.feed.on_response(r)
             }
             Action::Worker(r @ Response::Next(_)) => s.explore.on_response(r),
-            // --- findings: the Findings view keeps the answer (issue 13) ---
-            Action::Worker(Response::Findings(_)) => {}
             Action::Actor(a) => s.actor.reduce(a),
             Action::Feed(a) => s.feed.reduce(a),
             Action::Policy(a) => {

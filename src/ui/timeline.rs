@@ -9,7 +9,7 @@ use crate::analysis::timeline::{latency_percentile, LATENCY_BUCKETS};
 use crate::ui::dom;
 use crate::ui::explore_state::{field_of, term_for, STACKS};
 use crate::util::{human_count, human_duration_micros};
-use crate::web::protocol::{QueryResult, StackBy, Timeline};
+use crate::web::protocol::{QueryResult, Severity, StackBy, Timeline};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, MouseEvent};
@@ -64,6 +64,26 @@ pub fn view_of(r: &QueryResult) -> Option<(i64, i64)> {
     r.range.or(r.span.map(|(a, b)| (a, b + 1)))
 }
 
+/// The colour of a finding marker (issue 13): (light, dark) per severity.
+fn marker_colour(s: Severity, dark: bool) -> &'static str {
+    match (s, dark) {
+        (Severity::Critical, false) => "#8f1111",
+        (Severity::Critical, true) => "#ff6b6b",
+        (Severity::High, false) => "#c2410c",
+        (Severity::High, true) => "#ff922b",
+        (_, false) => "#9a6700",
+        (_, true) => "#ffd43b",
+    }
+}
+
+/// The markers inside the shown window.
+fn markers_in(markers: &[(i64, Severity)], from: i64, to: i64) -> usize {
+    markers
+        .iter()
+        .filter(|(t, _)| *t >= from && *t < to)
+        .count()
+}
+
 /// Tick label of `us` for a tick step of `step_s` seconds.
 fn tick_label(us: i64, step_s: i64, local: bool) -> String {
     let t = dom::time_ms(us, local); // "YYYY-MM-DD HH:MM:SS.mmm"
@@ -105,6 +125,7 @@ fn draw(
     hover: Option<usize>,
     brush: Option<(f64, f64)>,
     local: bool,
+    markers: &[(i64, Severity)],
 ) {
     let Some(tl) = r.timeline.as_ref() else {
         return;
@@ -114,7 +135,8 @@ fn draw(
     if rect.width() < 60.0 || rect.height() < 60.0 {
         // Not laid out (yet): drawing now would stretch a tiny bitmap. Try again shortly.
         let (c, r) = (canvas.clone(), r.clone());
-        dom::after(80, move || draw(&c, &r, hover, brush, local));
+        let m = markers.to_vec();
+        dom::after(80, move || draw(&c, &r, hover, brush, local, &m));
         return;
     }
     let (w, h) = (rect.width(), rect.height());
@@ -192,6 +214,30 @@ fn draw(
             ctx.set_fill_style_str(PALETTE[c]);
             ctx.fill_rect(x0, y0, wd, (y1 - y0).max(1.0));
         }
+    }
+    // Findings (issue 13): a thin line through the bars and a triangle on top, at each
+    // finding's first event, the least serious drawn first.
+    let mut ms: Vec<&(i64, Severity)> = markers
+        .iter()
+        .filter(|(t, _)| *t >= from && *t < to)
+        .collect();
+    ms.sort_by_key(|(_, s)| *s);
+    for (t, sev) in ms {
+        let x = g.x(*t).round() + 0.5;
+        let c = marker_colour(*sev, dark);
+        ctx.set_fill_style_str(c);
+        ctx.set_global_alpha(0.55);
+        ctx.fill_rect(x - 0.5, TOP + 6.0, 1.0, PLOT_H - 6.0);
+        ctx.set_global_alpha(1.0);
+        ctx.begin_path();
+        ctx.move_to(x - 5.0, TOP - 2.0);
+        ctx.line_to(x + 5.0, TOP - 2.0);
+        ctx.line_to(x, TOP + 7.0);
+        ctx.close_path();
+        ctx.fill();
+        ctx.set_stroke_style_str(bg);
+        ctx.set_line_width(1.0);
+        ctx.stroke();
     }
     // Latency heat strip: one row per log2 bucket, darker = more events.
     let rows = LATENCY_BUCKETS - HEAT_LO;
@@ -297,6 +343,9 @@ pub struct TimelineProps {
     pub on_term: Callback<(String, bool)>,
     pub on_stack: Callback<StackBy>,
     pub on_local: Callback<()>,
+    /// Findings of severity medium or worse: (first event time, severity).
+    #[prop_or_default]
+    pub markers: Rc<Vec<(i64, Severity)>>,
 }
 
 #[function_component]
@@ -332,11 +381,12 @@ pub fn TimelineChart(props: &TimelineProps) -> Html {
         let local = props.local_time;
         let hv = *hover;
         let br = *brush;
+        let markers = props.markers.clone();
         use_effect_with(
-            (r, hv, br, local, *resized),
-            move |(r, hv, br, local, _)| {
+            (r, hv, br, local, *resized, markers),
+            move |(r, hv, br, local, _, markers)| {
                 if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
-                    draw(&c, r, hv.map(|h| h.0), *br, *local);
+                    draw(&c, r, hv.map(|h| h.0), *br, *local, markers);
                     if let (Some(t), Some((_, x, y))) = (tip.cast::<web_sys::Element>(), hv) {
                         let w = c.get_bounding_client_rect().width();
                         let left = if *x > w - 260.0 { x - 250.0 } else { x + 14.0 };
@@ -518,9 +568,15 @@ pub fn TimelineChart(props: &TimelineProps) -> Html {
         .iter()
         .filter(|s| s.2 != StackBy::Rule || r.policy)
         .map(|(k, label, v)| html! { <option value={*k} selected={*v == props.stack}>{ *label }</option> });
+    let marked = markers_in(&props.markers, view.0, view.1);
     let aria = format!(
-        "Events over time: {} events, {span_text}",
-        human_count(tl.events)
+        "Events over time: {} events, {span_text}{}",
+        human_count(tl.events),
+        if marked > 0 {
+            format!("; {marked} findings marked")
+        } else {
+            String::new()
+        }
     );
     html! {
         <section class="panel timeline-panel">
@@ -536,12 +592,14 @@ pub fn TimelineChart(props: &TimelineProps) -> Html {
                 <button class="button small" onclick={png} data-testid="export-png" title="Download the chart as PNG">{"PNG"}</button>
             </div>
             <div class="tl-wrap">
-                <canvas ref={canvas} class="tl-canvas" data-testid="timeline" role="img" aria-label={aria}
+                <canvas ref={canvas} class="tl-canvas" data-testid="timeline" role="img" aria-label={aria} data-markers={marked.to_string()}
                     {onmousedown} {onmousemove} {onmouseup} {onmouseleave} {ondblclick}></canvas>
                 { for tooltip }
             </div>
             <div class="legend">{ for legend }
-                <span class="legend-note muted small">{"Heat strip: latency (darker = more requests); red marks: requests running ≥1 min (watches). Drag to zoom."}</span>
+                <span class="legend-note muted small">{"Heat strip: latency (darker = more requests); red marks: requests running ≥1 min (watches). Drag to zoom."}
+                    if marked > 0 { { format!(" ▼ {marked} finding{} (medium or worse) at {} first event.", if marked == 1 { "" } else { "s" }, if marked == 1 { "its" } else { "their" }) } }
+                </span>
             </div>
         </section>
     }
