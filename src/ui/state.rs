@@ -279,6 +279,8 @@ impl Reducible for State {
                 s.feed.on_response(r)
             }
             Action::Worker(r @ Response::Next(_)) => s.explore.on_response(r),
+            // --- findings: routed to `Action::Findings` by the app (issue 13) ---
+            Action::Worker(Response::Findings(_)) => {}
             Action::Actor(a) => s.actor.reduce(a),
             Action::Feed(a) => s.feed.reduce(a),
             Action::Policy(a) => {
