@@ -24,6 +24,7 @@ pub mod help;
 pub mod history_view;
 pub mod keys;
 pub mod load_summary;
+pub mod policy_blind;
 pub mod policy_checklist;
 pub mod policy_coverage;
 pub mod policy_editor;

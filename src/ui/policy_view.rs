@@ -201,6 +201,16 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
         _ => (report.clone(), false),
     };
     let stale = busy || from_last_valid;
+    // What the policy would blind of the detection pack (and of this log's findings).
+    let blind = analysis_src.as_ref().and_then(|r| r.blind.clone()).map(|b| {
+        let on_rule = act.reform(|i: usize| PolicyAction::SelectRule(Some(i)));
+        html! {
+            <section class={classes!("panel", stale.then_some("stale"))} data-testid="blind">
+                <h2>{"What this policy blinds"}<span class="muted small">{"detection rules that could no longer fire, per kind of identity"}</span></h2>
+                <crate::ui::policy_blind::BlindView blind={Rc::new(b)} {on_rule} />
+            </section>
+        }
+    });
     let analysis = match &analysis_src {
         Some(r) if r.coverage.is_some() => {
             let cov = Rc::new(r.coverage.clone().expect("checked"));
@@ -246,11 +256,15 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
                         if let Some(e) = &r.baseline_error { <p class="banner note">{ e }</p> }
                         { what_if.unwrap_or_default() }
                     </section>
+                    { blind.clone() }
                 </>
             }
         }
         Some(r) => html! {
-            <section class="panel muted">{ r.no_coverage.clone().unwrap_or_default() }</section>
+            <>
+                <section class="panel muted">{ r.no_coverage.clone().unwrap_or_default() }</section>
+                { blind.clone() }
+            </>
         },
         None => html! {},
     };
