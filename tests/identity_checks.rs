@@ -415,3 +415,29 @@ fn real_leaks_are_still_warned() {
     );
     check(&p, "secret-access", ALL, &[2]);
 }
+
+/// A policy naming 300 namespaces and 300 secret names: 90 000 combinations per verb, more
+/// than a kind's budget. The verdict is still the rule's, flagged as partial.
+#[test]
+fn budget_bounds_wide_policies() {
+    let ns: Vec<String> = (0..300).map(|i| format!("ns{i}")).collect();
+    let names: Vec<String> = (0..300).map(|i| format!("n{i}")).collect();
+    let p = policy(&format!(
+        "- level: None\n  namespaces: [{}]\n  resources: [{{group: \"\", resources: [secrets], resourceNames: [{}]}}]\n- level: Metadata\n",
+        ns.join(", "),
+        names.join(", ")
+    ));
+    let v = verdict(&p, "secret-access");
+    assert_eq!(v.failing(), ALL);
+    assert_eq!(v.rules, vec![0]);
+    for k in &v.kinds {
+        assert!(!k.complete, "{:?}", k.kind);
+        assert!(k.checked <= 2 * 25_000, "{}", k.checked);
+    }
+    // A small policy is checked whole.
+    let p = policy("- level: Metadata\n");
+    assert!(verdict(&p, "secret-access")
+        .kinds
+        .iter()
+        .all(|k| k.complete && k.ok));
+}

@@ -195,10 +195,13 @@ fn yes() -> bool {
 }
 
 /// Rule tests one need may cost (witness requests × rules), shared by its kinds: 5 M, a few
-/// milliseconds natively. A 17-rule policy gets 58 k witness requests per kind, a
-/// 10 000-rule one 500 (and always its generic identity's).
+/// milliseconds natively; per kind between 100 and 25 000 witness requests (twice that
+/// for its generic identity). A 17-rule policy gets 25 000 per kind (GCE's needs take at
+/// most 1 729), a 10 000-rule one 100.
 pub const EVAL_BUDGET: usize = 5_000_000;
-const MIN_EVALS: usize = 500;
+const MIN_EVALS: usize = 100;
+/// Witness requests per kind, at most (twice that for its generic identity).
+const MAX_EVALS: usize = 25_000;
 
 /// Failures kept per kind.
 pub const FAILURES_SHOWN: usize = 8;
@@ -959,7 +962,7 @@ fn rule_text(d: &Decision, stages: bool) -> String {
 pub fn check_with(c: &CompiledPolicy, w: &Witnesses, need: &Need) -> NeedVerdict {
     let ts = targets(need, w);
     let n_kinds = need.kinds().len().max(1);
-    let max_evals = (EVAL_BUDGET / c.rule_count().max(1) / n_kinds).max(MIN_EVALS);
+    let max_evals = (EVAL_BUDGET / c.rule_count().max(1) / n_kinds).clamp(MIN_EVALS, MAX_EVALS);
     let mut kinds = Vec::new();
     let mut deciders: BTreeSet<usize> = BTreeSet::new();
     for kind in need.kinds() {
@@ -973,19 +976,21 @@ pub fn check_with(c: &CompiledPolicy, w: &Witnesses, need: &Need) -> NeedVerdict
             no_rule: false,
             complete: true,
         };
-        let mut shown: HashSet<(Option<usize>, String, String)> = HashSet::new();
+        // (rule, target, verb) of the candidates kept (URLs: any verb).
+        let mut shown: HashSet<(Option<usize>, usize, &str)> = HashSet::new();
         let mut rules: BTreeSet<usize> = BTreeSet::new();
         let mut evals = 0usize;
-        for (user, groups) in w.identities(kind) {
-            // The kind's generic identity comes first and is always probed whole.
+        'ident: for (user, groups) in w.identities(kind) {
+            // The kind's generic identity comes first and is probed whole (up to twice the budget).
             if evals >= max_evals {
                 kv.complete = false;
                 break;
             }
             let grefs: Vec<&str> = groups.iter().map(|s| s.as_str()).collect();
-            for t in &ts {
+            for (ti, t) in ts.iter().enumerate() {
                 for verb in verbs_for(need, t) {
-                    let mut probe = |ns: &str, name: &str| {
+                    // Probes one request; false when the budget is spent.
+                    let mut probe = |ns: &str, name: &str| -> bool {
                         let a = match t {
                             Target::Res {
                                 group,
@@ -1013,6 +1018,12 @@ pub fn check_with(c: &CompiledPolicy, w: &Witnesses, need: &Need) -> NeedVerdict
                                 ..Default::default()
                             },
                         };
+                        // Even the generic identity stops at twice the budget (a policy
+                        // naming thousands of namespaces and names).
+                        if evals >= 2 * max_evals {
+                            kv.complete = false;
+                            return false;
+                        }
                         let d = c.evaluate(&a);
                         kv.checked += 1;
                         evals += 1;
@@ -1020,7 +1031,7 @@ pub fn check_with(c: &CompiledPolicy, w: &Witnesses, need: &Need) -> NeedVerdict
                             if let Some(r) = d.rule {
                                 deciders.insert(r);
                             }
-                            return;
+                            return true;
                         };
                         kv.ok = false;
                         kv.failed += 1;
@@ -1030,14 +1041,13 @@ pub fn check_with(c: &CompiledPolicy, w: &Witnesses, need: &Need) -> NeedVerdict
                             }
                             None => kv.no_rule = true,
                         }
-                        let (res_text, url) = match t {
-                            Target::Res { text, .. } => (shown_text(text), false),
-                            Target::Url(u) => (u.replace(FRESH, "…"), true),
-                        };
-                        let vkey = if url { String::new() } else { verb.to_string() };
-                        if kv.failures.len() < CANDIDATES
-                            && shown.insert((d.rule, res_text.clone(), vkey))
-                        {
+                        let url = matches!(t, Target::Url(_));
+                        let vkey = if url { "" } else { verb };
+                        if kv.failures.len() < CANDIDATES && shown.insert((d.rule, ti, vkey)) {
+                            let res_text = match t {
+                                Target::Res { text, .. } => shown_text(text),
+                                Target::Url(u) => u.replace(FRESH, "…"),
+                            };
                             let mut req = format!("`{verb} {res_text}");
                             if !url && !name.is_empty() && name != FRESH {
                                 req.push_str(&format!(" {name}"));
@@ -1076,9 +1086,14 @@ pub fn check_with(c: &CompiledPolicy, w: &Witnesses, need: &Need) -> NeedVerdict
                                 reason: why,
                             });
                         }
+                        true
                     };
                     match t {
-                        Target::Url(_) => probe("", ""),
+                        Target::Url(_) => {
+                            if !probe("", "") {
+                                break 'ident;
+                            }
+                        }
                         Target::Res { sub, .. } => {
                             let sc = scope_of(t);
                             let mut nss: Vec<&str> = Vec::new();
@@ -1107,7 +1122,9 @@ pub fn check_with(c: &CompiledPolicy, w: &Witnesses, need: &Need) -> NeedVerdict
                             };
                             for ns in &nss {
                                 for name in &names {
-                                    probe(ns, name);
+                                    if !probe(ns, name) {
+                                        break 'ident;
+                                    }
                                 }
                             }
                         }

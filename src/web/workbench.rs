@@ -13,7 +13,7 @@
 use crate::analysis::coverage::coverage;
 use crate::analysis::evaluate::{evaluate, Evaluation};
 use crate::analysis::volume::{retention, what_if};
-use crate::audit::lint::{lint, security_checklist};
+use crate::audit::lint::{lint, security_checklist_seen};
 use crate::audit::policy::{
     load_policy, GroupResources, KubeVersion, LoadOptions, LoadedPolicy, PolicyRule,
 };
@@ -41,6 +41,8 @@ pub struct Cache {
     idx: SharedAttr,
     /// (text, options) of the baseline and what came of it.
     baseline: Option<BaselineEntry>,
+    /// The identities seen in the log (witnesses of the checklist), once per store.
+    seen: Option<Vec<(String, Vec<String>)>>,
 }
 
 impl Cache {
@@ -49,6 +51,7 @@ impl Cache {
         Cache {
             idx,
             baseline: None,
+            seen: None,
         }
     }
 
@@ -56,7 +59,31 @@ impl Cache {
     pub fn invalidate(&mut self) {
         self.idx.clear();
         self.baseline = None;
+        self.seen = None;
     }
+}
+
+/// Most distinct identities of a log the checklist probes with (they only add witnesses
+/// that differ in what the rules name, see `audit::needs`).
+const SEEN_MAX: usize = 20_000;
+
+/// Each distinct (user, groups) of the log once, in row order, at most [`SEEN_MAX`].
+fn seen_identities(s: &Store) -> Vec<(String, Vec<String>)> {
+    let mut keys = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for r in 0..s.len() {
+        let key = (s.sym(Dim::User, r), s.groups_id(r));
+        if keys.insert(key) {
+            out.push((
+                s.str(Dim::User, r).to_string(),
+                s.dict.groups.members_of(key.1).map(String::from).collect(),
+            ));
+            if out.len() >= SEEN_MAX {
+                break;
+            }
+        }
+    }
+    out
 }
 
 fn options(req: &WorkbenchRequest) -> LoadOptions {
@@ -296,7 +323,13 @@ pub fn answer(
     out.report.rules = Some(loaded.rule_count());
     out.report.valid = true;
     out.rules = rule_infos(&loaded);
-    out.checklist = security_checklist(&loaded);
+    // The identities of the log join the checklist's witnesses once it is read whole.
+    let seen: &[(String, Vec<String>)] = if s.is_empty() || loading {
+        &[]
+    } else {
+        cache.seen.get_or_insert_with(|| seen_identities(s))
+    };
+    out.checklist = security_checklist_seen(&loaded, seen);
 
     if s.is_empty() || loading {
         out.no_coverage = Some(if loading {

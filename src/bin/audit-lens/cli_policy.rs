@@ -117,7 +117,14 @@ fn validate(args: &Args, with_lint: bool) -> Result<ExitCode, String> {
                             println!("         {}: {}", k.kind.as_str(), f.why);
                         }
                         if k.failed > 1 {
-                            let mut by = audit_lens::audit::lint::rule_list(&k.rules);
+                            let mut by = match k.rules.len() {
+                                0 => String::new(),
+                                1 => format!("rule {}", k.rules[0]),
+                                _ => format!(
+                                    "rules {}",
+                                    audit_lens::audit::lint::rule_list(&k.rules)
+                                ),
+                            };
                             if k.no_rule {
                                 by = if by.is_empty() {
                                     "no rule".into()
