@@ -54,10 +54,10 @@ try {
   await server.close();
   await rm(dir, { recursive: true, force: true });
 }
-console.log('\n| log | events | load | MB/s | events/s | store B/event | heap B/event | first timeline | filter (median / max) | policy keystroke (worker) | scroll p95 | body search max (× load) |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('\n| log | events | load | MB/s | events/s | store B/event | heap B/event | first timeline | filter (median / max) | policy keystroke (worker) | scroll p95 | body search max (× load) | findings (worker) |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.size} | ${r.events} | ${r.loadMs} ms | ${r.mbs} | ${r.evs} | ${r.storeB} | ${r.heapB} | ${r.firstMs} ms | ${r.filterMed} / ${r.filterMax} ms | ${r.policyMs} ms (${r.policyWorker} ms) | ${r.scrollP95} ms | ${r.bodyMax} ms (${r.bodyX}×) |`);
+  console.log(`| ${r.size} | ${r.events} | ${r.loadMs} ms | ${r.mbs} | ${r.evs} | ${r.storeB} | ${r.heapB} | ${r.firstMs} ms | ${r.filterMed} / ${r.filterMax} ms | ${r.policyMs} ms (${r.policyWorker} ms) | ${r.scrollP95} ms | ${r.bodyMax} ms (${r.bodyX}×) | ${r.findingsMs} ms |`);
 }
 
 async function measure(size, file, bytes, policy) {
@@ -82,6 +82,14 @@ async function measure(size, file, bytes, policy) {
   const store = Number(await s.getAttribute('data-memory-bytes'));
   const heap = Number(await s.getAttribute('data-heap-bytes'));
   console.log(`${size}: ${events} events (${(bytes / 1e6).toFixed(0)} MB) ready in ${loadMs} ms; first timeline at ${firstMs} ms`);
+  // The detection pack runs by itself after the load: its worker time.
+  await page.locator('[data-testid=findings-count]').waitFor({ timeout: 120_000 });
+  await page.getByTestId('tab-findings').click();
+  const fsum = page.getByTestId('findings-summary');
+  await fsum.waitFor({ timeout: 120_000 });
+  const findingsMs = Number(await fsum.getAttribute('data-elapsed-ms'));
+  console.log(`  findings: ${await fsum.getAttribute('data-findings')} from ${await fsum.getAttribute('data-rules')} rules in ${findingsMs} ms (worker)`);
+  await page.getByTestId('tab-explore').click();
 
   const per = new Map(FILTERS.map((f) => [f, []]));
   for (let round = 0; round < 3; round++) {
@@ -108,7 +116,7 @@ async function measure(size, file, bytes, policy) {
   if (page.problems?.length) console.log('  problems:', page.problems);
   await page.close();
   return {
-    size, events, loadMs, firstMs,
+    size, events, loadMs, firstMs, findingsMs,
     mbs: (bytes / 1e6 / (loadMs / 1000)).toFixed(0),
     evs: `${(events / (loadMs / 1000) / 1000).toFixed(0)} k`,
     storeB: (store / events).toFixed(0), heapB: (heap / events).toFixed(0),

@@ -289,32 +289,31 @@ const SECRET_READERS: &[&str] = &[
 ];
 
 /// Each rule's meaning, written again from the event's JSON.
-const ORACLES: &[(&str, Oracle)] = &[
-    ("pod-exec", |e| {
+/// (rule, counts only requests that succeeded, the rule's meaning on one event).
+const ORACLES: &[(&str, bool, Oracle)] = &[
+    ("pod-exec", false, |e| {
         st(e, "/objectRef/resource") == "pods"
             && st(e, "/objectRef/subresource") == "exec"
             && !st(e, "/user/username").starts_with("system:node:")
     }),
-    ("pod-portforward", |e| {
+    ("pod-portforward", false, |e| {
         st(e, "/objectRef/resource") == "pods" && st(e, "/objectRef/subresource") == "portforward"
     }),
-    ("secret-access", |e| {
+    ("secret-access", true, |e| {
         let u = st(e, "/user/username");
         st(e, "/objectRef/resource") == "secrets"
             && st(e, "/objectRef/subresource").is_empty()
             && ["get", "list", "watch"].contains(&st(e, "/verb"))
-            && code(e) < 400
             && !u.starts_with("system:node:")
             && !SECRET_READERS.contains(&u)
     }),
-    ("impersonation", |e| {
-        !st(e, "/impersonatedUser/username").is_empty() && code(e) < 400
+    ("impersonation", true, |e| {
+        !st(e, "/impersonatedUser/username").is_empty()
     }),
-    ("anonymous-allowed", |e| {
+    ("anonymous-allowed", true, |e| {
         let uri = st(e, "/requestURI");
         st(e, "/user/username") == "system:anonymous"
             && st(e, "/impersonatedUser/username").is_empty()
-            && code(e) < 400
             && ![
                 "/healthz",
                 "/livez",
@@ -326,7 +325,7 @@ const ORACLES: &[(&str, Oracle)] = &[
             .iter()
             .any(|p| uri.starts_with(p))
     }),
-    ("webhook-change", |e| {
+    ("webhook-change", true, |e| {
         [
             "validatingwebhookconfigurations",
             "mutatingwebhookconfigurations",
@@ -335,10 +334,9 @@ const ORACLES: &[(&str, Oracle)] = &[
             && st(e, "/objectRef/apiGroup") == "admissionregistration.k8s.io"
             && st(e, "/objectRef/subresource").is_empty()
             && ["create", "update", "patch", "delete", "deletecollection"].contains(&st(e, "/verb"))
-            && code(e) < 400
             && st(e, "/user/username") != "system:apiserver"
     }),
-    ("privileged-pod", |e| {
+    ("privileged-pod", false, |e| {
         if !["create", "update", "patch"].contains(&st(e, "/verb")) {
             return false;
         }
@@ -421,7 +419,24 @@ fn rules_match_an_independent_reading_of_every_corpus_event() {
     for (name, bytes) in inputs {
         let (s, rep) = findings(&name, &bytes, &pack);
         let evs = events(&String::from_utf8_lossy(&bytes));
-        for (id, oracle) in ORACLES {
+        // A request succeeded when a stage says so (a code below 400, or the
+        // authorizer's `allow`) and none says otherwise (≥ 400 or `forbid`).
+        let mut outcome: BTreeMap<String, (bool, bool)> = BTreeMap::new();
+        for e in &evs {
+            let o = outcome.entry(st(e, "/auditID").to_string()).or_default();
+            let d = st(e, "/annotations/authorization.k8s.io~1decision");
+            if code(e) >= 400 || d == "forbid" {
+                o.1 = true;
+            } else if (code(e) > 0 && code(e) < 400) || d == "allow" {
+                o.0 = true;
+            }
+        }
+        let succeeded = |e: &Value| {
+            outcome
+                .get(st(e, "/auditID"))
+                .is_some_and(|&(a, d)| a && !d)
+        };
+        for (id, allowed_only, oracle) in ORACLES {
             // (auditID, stage) multiset, both ways.
             let mut want: BTreeMap<(String, String), usize> = BTreeMap::new();
             // Events kube-apiserver could have written (the loader refuses the others):
@@ -431,7 +446,7 @@ fn rules_match_an_independent_reading_of_every_corpus_event() {
                     && (e.get("requestReceivedTimestamp").is_some() || e.get("timestamp").is_some())
             };
             for e in evs.iter().filter(real) {
-                if oracle(e) {
+                if oracle(e) && (!allowed_only || succeeded(e)) {
                     *want
                         .entry((st(e, "/auditID").to_string(), st(e, "/stage").to_string()))
                         .or_default() += 1;
@@ -450,7 +465,7 @@ fn rules_match_an_independent_reading_of_every_corpus_event() {
         }
     }
     // The corpus does exercise each rule (a rule tested on nothing proves nothing).
-    for (id, _) in ORACLES {
+    for (id, _, _) in ORACLES {
         assert!(totals[id] > 0, "no corpus event for {id}: {totals:?}");
     }
     eprintln!("oracle events per rule: {totals:?}");

@@ -24,7 +24,7 @@ pub mod rules;
 
 use crate::query::{compile, Filter};
 use crate::store::{Dim, Store};
-pub use rules::{CountBy, GroupBy, Needs, Pack, Rule, Severity, Threshold};
+pub use rules::{CountBy, GroupBy, Needs, Outcome, Pack, Rule, Severity, Threshold};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -224,23 +224,46 @@ impl Run {
             hits,
             errors,
         } = self;
+        // Rules counting by outcome need every stage of their requests: one pass over the
+        // store for the requests they matched.
+        let mut rows = rows;
+        for (i, f) in filters.iter().enumerate() {
+            if f.as_ref().is_some_and(|f| f.needs_bodies()) {
+                let keep: Vec<u32> = rows[i]
+                    .iter()
+                    .zip(&hits[i])
+                    .filter(|(_, h)| **h)
+                    .map(|(r, _)| *r)
+                    .collect();
+                rows[i] = keep;
+            }
+        }
+        let outcomes = outcomes(
+            s,
+            pack.rules
+                .iter()
+                .zip(&rows)
+                .filter(|(r, _)| r.outcome != Outcome::Any)
+                .flat_map(|(_, v)| v.iter().copied()),
+        );
         let mut findings = Vec::new();
         let mut matched = Vec::with_capacity(rows.len());
-        for (i, ((rule, f), (rows, hits))) in pack
-            .rules
-            .iter()
-            .zip(&filters)
-            .zip(rows.into_iter().zip(hits))
-            .enumerate()
-        {
-            let rows: Vec<u32> = match f {
-                Some(f) if f.needs_bodies() => rows
+        for (i, (rule, rows)) in pack.rules.iter().zip(rows).enumerate() {
+            let rows: Vec<u32> = match rule.outcome {
+                Outcome::Any => rows,
+                want => rows
                     .into_iter()
-                    .zip(hits)
-                    .filter(|(_, h)| *h)
-                    .map(|(r, _)| r)
+                    .filter(|&r| {
+                        let st = outcomes
+                            .get(&s.audit_key(r as usize))
+                            .copied()
+                            .unwrap_or_default();
+                        match want {
+                            Outcome::Allowed => st.allowed && !st.denied,
+                            _ => st.denied,
+                        }
+                    })
                     .collect(),
-                _ => rows,
             };
             matched.push(rows.len() as u64);
             let rows = match &rule.threshold {
@@ -265,6 +288,48 @@ impl Run {
             events: s.len() as u64,
         }
     }
+}
+
+/// What the stages of one request say about its outcome.
+#[derive(Clone, Copy, Default)]
+struct Status {
+    allowed: bool,
+    denied: bool,
+}
+
+/// The outcome of every request that `rows` belong to, over all their stages in `s`.
+fn outcomes(s: &Store, rows: impl Iterator<Item = u32>) -> HashMap<(bool, u128), Status> {
+    let mut m: HashMap<(bool, u128), Status> = rows
+        .map(|r| (s.audit_key(r as usize), Status::default()))
+        .collect();
+    if m.is_empty() {
+        return m;
+    }
+    let dec = s.dict.of(Dim::Decision);
+    let verdict: Vec<u8> = dec
+        .iter()
+        .map(|(_, v)| match v {
+            "allow" => 1,
+            "forbid" => 2,
+            _ => 0,
+        })
+        .collect();
+    for r in 0..s.len() {
+        let Some(st) = m.get_mut(&s.audit_key(r)) else {
+            continue;
+        };
+        let code = s.code(r);
+        let d = verdict
+            .get(s.sym(Dim::Decision, r) as usize)
+            .copied()
+            .unwrap_or(0);
+        if code >= 400 || d == 2 {
+            st.denied = true;
+        } else if (code > 0 && code < 400) || d == 1 {
+            st.allowed = true;
+        }
+    }
+    m
 }
 
 /// Rows by dictionary id, per dimension, built when a rule first asks (one pass each).

@@ -13,6 +13,7 @@
 //!     mitre: [T1609]         # ATT&CK ids (names for the known ones are built in)
 //!     match: fact:exec ns:prod-*
 //!     group: actor           # actor (default) | object | ip | none: one finding per …
+//!     outcome: allowed       # any (default) | allowed | denied, over all stages
 //!     threshold:             # optional: only bursts of `count` requests within `window`
 //!       count: 20
 //!       window: 5m
@@ -89,6 +90,21 @@ pub enum CountBy {
     Agent,
 }
 
+/// Which requests a rule counts, by their outcome over all their stages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Every request the filter matches.
+    #[default]
+    Any,
+    /// Requests answered with success: some stage has a code in 1..400 (or the
+    /// authorizer's `allow`) and none has a code ≥ 400 (or `forbid`). A request seen only
+    /// at RequestReceived has no outcome yet and is not counted.
+    Allowed,
+    /// Requests some stage of which has a code ≥ 400 or the authorizer's `forbid`.
+    Denied,
+}
+
 /// Only bursts fire: at least `count` distinct requests of one `by` within `window_us`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Threshold {
@@ -152,6 +168,8 @@ pub struct Rule {
     pub filter: String,
     pub group: GroupBy,
     pub threshold: Option<Threshold>,
+    /// Which requests count (decided over all the stages of each request).
+    pub outcome: Outcome,
     pub needs: Needs,
     /// The pack it came from.
     pub pack: String,
@@ -264,6 +282,8 @@ struct RuleIn {
     #[serde(default)]
     threshold: Option<ThresholdIn>,
     #[serde(default)]
+    outcome: Option<String>,
+    #[serde(default)]
     needs: Option<NeedsIn>,
 }
 
@@ -375,6 +395,15 @@ fn check(r: RuleIn, pack: &str, line: u32) -> Result<Rule, Vec<String>> {
             GroupBy::Actor
         }
     };
+    let outcome = match r.outcome.as_deref() {
+        None | Some("any") => Outcome::Any,
+        Some("allowed") => Outcome::Allowed,
+        Some("denied") => Outcome::Denied,
+        Some(o) => {
+            e.push(format!("outcome {o:?}: one of any, allowed, denied"));
+            Outcome::Any
+        }
+    };
     let threshold = r.threshold.and_then(|t| {
         let window_us = crate::query::parse_duration_us(&t.window);
         let by = match t.by.as_deref() {
@@ -461,6 +490,7 @@ fn check(r: RuleIn, pack: &str, line: u32) -> Result<Rule, Vec<String>> {
         filter,
         group,
         threshold,
+        outcome,
         needs,
         pack: pack.to_string(),
         line,

@@ -62,7 +62,7 @@ pub fn BlindView(props: &BlindProps) -> Html {
                                 <span class="blind-title">{ &r.title }</span>
                                 <span class={classes!("blind-who", (!r.kinds.is_empty()).then_some("fail"))}>{ who }</span>
                                 if !r.why.is_empty() {
-                                    <span class="blind-why muted">{ &r.why }
+                                    <span class="blind-why muted">{ crate::ui::policy_checklist::with_code(&r.why) }
                                         { for rules.iter().take(3).map(|&i| {
                                             let cb = props.on_rule.clone();
                                             html! { <button class="button small" onclick={Callback::from(move |_| cb.emit(i))}>{ format!("rule {i}") }</button> }

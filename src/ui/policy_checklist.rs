@@ -26,7 +26,7 @@ fn short(k: IdentityKind) -> &'static str {
 }
 
 /// `a `b` c` with the back-quoted parts as code.
-fn with_code(s: &str) -> Html {
+pub fn with_code(s: &str) -> Html {
     html! {
         { for s.split('`').enumerate().map(|(i, part)| if i % 2 == 1 {
             html! { <code>{ part }</code> }

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { strictPage, summaryCounts, screenshot, cli, forTestFile } from './harness.mjs';
+import { strictPage, summaryCounts, screenshot, cli, forTestFile, SHOTS } from './harness.mjs';
 
 const env = forTestFile(false);
 
@@ -82,6 +82,12 @@ test('what the probe policy blinds, and what an edit gives back', async () => {
     }
     await page.getByTestId('blind').scrollIntoViewIfNeeded();
     await screenshot(page, 'policy-blind');
+    for (const [w, scheme] of [[1440, 'light'], [1024, 'light'], [1440, 'dark'], [1024, 'dark']]) {
+      await page.setViewportSize({ width: w, height: 900 });
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.getByTestId('blind').screenshot({ path: join(SHOTS, `policy-blind-${w}-${scheme}.png`) });
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
 
     // As you type: remove the secrets rule; secret reads are recorded again for all but
     // service accounts.
