@@ -26,7 +26,11 @@ use crate::query::{compile, Filter};
 use crate::store::{Dim, Store};
 pub use rules::{CountBy, GroupBy, Needs, Outcome, Pack, Rule, Severity, Threshold};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+
+/// Hash maps keyed by audit IDs and small tuples: foldhash (no DoS concern in a local
+/// tool, and SipHash dominated the run over a million rows).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 
 /// One finding: what one rule found for one key.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -103,6 +107,7 @@ impl Report {
 /// A run in progress (see the module docs).
 pub struct Run {
     pack: Pack,
+    index: Index,
     filters: Vec<Option<Filter>>,
     /// Per rule: rows matching the metadata terms (candidates for body rules).
     rows: Vec<Vec<u32>>,
@@ -171,6 +176,7 @@ impl Run {
             .collect();
         Run {
             pack: pack.clone(),
+            index,
             filters,
             rows,
             hits,
@@ -219,6 +225,7 @@ impl Run {
     pub fn finish(self, s: &Store) -> Report {
         let Run {
             pack,
+            mut index,
             filters,
             rows,
             hits,
@@ -279,7 +286,7 @@ impl Run {
                 .then(a.rule.cmp(&b.rule))
                 .then(a.key.cmp(&b.key))
         });
-        let support = supports(s, &pack);
+        let support = supports_with(s, &pack, &mut index);
         Report {
             findings,
             matched,
@@ -332,27 +339,44 @@ fn outcomes(s: &Store, rows: impl Iterator<Item = u32>) -> HashMap<(bool, u128),
     m
 }
 
-/// Rows by dictionary id, per dimension, built when a rule first asks (one pass each).
+/// Rows by dictionary id, per dimension, built when a rule first asks (a counting sort:
+/// one pass to count, one to place), and the rows answered with an error.
 #[derive(Default)]
 struct Index {
-    by: HashMap<Dim, Vec<Vec<u32>>>,
+    /// Per dimension: `offsets` (one more than ids) and the rows, grouped by id.
+    by: HashMap<Dim, (Vec<u32>, Vec<u32>)>,
+    failures: Option<Vec<u32>>,
 }
 
 impl Index {
-    /// The candidate rows of `f` (sorted): those of its most selective seed, or `None`
-    /// when it has no seed (every row is then tested).
+    /// The candidate rows of `f` (sorted): those of its most selective seed, or of its
+    /// code term when it only takes errors, or `None` when it has neither (every row is
+    /// then tested).
     fn candidates(&mut self, s: &Store, f: &Filter) -> Option<Vec<u32>> {
+        if f.code_floor().is_some_and(|c| c >= 400) {
+            let fails = self.failures.get_or_insert_with(|| {
+                (0..s.len())
+                    .filter(|&r| s.code(r) >= 400)
+                    .map(|r| r as u32)
+                    .collect()
+            });
+            return Some(fails.clone());
+        }
         let seeds = f.seeds();
         let mut best: Option<(usize, &crate::query::Seed)> = None;
         for seed in &seeds {
             let mut n = 0;
             for (d, set) in seed {
-                let lists = self.lists(s, *d);
-                n += lists
+                let (off, _) = self.lists(s, *d);
+                n += set
                     .iter()
-                    .zip(set)
+                    .enumerate()
                     .filter(|(_, &b)| b)
-                    .map(|(l, _)| l.len())
+                    .map(|(i, _)| {
+                        off.get(i + 1)
+                            .zip(off.get(i))
+                            .map_or(0, |(b, a)| (b - a) as usize)
+                    })
                     .sum::<usize>();
             }
             if best.is_none_or(|(m, _)| n < m) {
@@ -362,9 +386,11 @@ impl Index {
         let (_, seed) = best?;
         let mut out: Vec<u32> = Vec::new();
         for (d, set) in seed {
-            let lists = self.lists(s, *d);
-            for (l, _) in lists.iter().zip(set).filter(|(_, &b)| b) {
-                out.extend_from_slice(l);
+            let (off, rows) = self.lists(s, *d);
+            for (i, _) in set.iter().enumerate().filter(|(_, &b)| b) {
+                if let (Some(&a), Some(&b)) = (off.get(i), off.get(i + 1)) {
+                    out.extend_from_slice(&rows[a as usize..b as usize]);
+                }
             }
         }
         if seed.len() > 1 || set_count(seed) > 1 {
@@ -374,17 +400,29 @@ impl Index {
         Some(out)
     }
 
-    fn lists(&mut self, s: &Store, d: Dim) -> &Vec<Vec<u32>> {
+    fn lists(&mut self, s: &Store, d: Dim) -> &(Vec<u32>, Vec<u32>) {
         self.by.entry(d).or_insert_with(|| {
-            let mut v: Vec<Vec<u32>> = vec![Vec::new(); s.dict.of(d).len()];
-            for r in 0..s.len() {
-                let id = s.sym(d, r) as usize;
-                if id >= v.len() {
-                    v.resize(id + 1, Vec::new());
-                }
-                v[id].push(r as u32);
+            let ids: Vec<u32> = (0..s.len()).map(|r| s.sym(d, r)).collect();
+            let n = ids
+                .iter()
+                .copied()
+                .max()
+                .map_or(0, |m| m as usize + 1)
+                .max(s.dict.of(d).len());
+            let mut off = vec![0u32; n + 1];
+            for &id in &ids {
+                off[id as usize + 1] += 1;
             }
-            v
+            for i in 0..n {
+                off[i + 1] += off[i];
+            }
+            let mut next = off.clone();
+            let mut rows = vec![0u32; ids.len()];
+            for (r, &id) in ids.iter().enumerate() {
+                rows[next[id as usize] as usize] = r as u32;
+                next[id as usize] += 1;
+            }
+            (off, rows)
         })
     }
 }
@@ -416,8 +454,8 @@ impl crate::query::bodyscan::Judge for Run {
 /// The rows of `rows` (time order) that belong to a burst: at least `t.count` distinct
 /// requests of one key within `t.window_us`. One row per request is counted (its first).
 fn bursts(s: &Store, rows: &[u32], t: &Threshold) -> Vec<u32> {
-    let mut first_of: HashMap<(bool, u128), u32> = HashMap::new();
-    let mut by_key: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut first_of: HashMap<(bool, u128), u32> = HashMap::default();
+    let mut by_key: HashMap<u32, Vec<u32>> = HashMap::default();
     for &r in rows {
         let k = s.audit_key(r as usize);
         if first_of.contains_key(&k) {
@@ -429,7 +467,7 @@ fn bursts(s: &Store, rows: &[u32], t: &Threshold) -> Vec<u32> {
             .or_default()
             .push(r);
     }
-    let mut keep: std::collections::HashSet<(bool, u128)> = Default::default();
+    let mut keep: HashSet<(bool, u128)> = HashSet::default();
     let n = t.count as usize;
     for reqs in by_key.values() {
         let mut lo = 0;
@@ -477,7 +515,7 @@ fn group(s: &Store, i: u32, rule: &Rule, rows: Vec<u32>) -> Vec<Finding> {
     }
     // Keys in order of first appearance (stable output).
     let mut order: Vec<String> = Vec::new();
-    let mut parts: HashMap<String, (Vec<u32>, String)> = HashMap::new();
+    let mut parts: HashMap<String, (Vec<u32>, String)> = HashMap::default();
     for r in rows {
         let ru = r as usize;
         let (key, narrow) = match rule.group {
@@ -515,7 +553,7 @@ fn group(s: &Store, i: u32, rule: &Rule, rows: Vec<u32>) -> Vec<Finding> {
         .into_iter()
         .map(|key| {
             let (rows, narrow) = parts.remove(&key).unwrap_or_default();
-            let mut reqs: HashMap<(bool, u128), bool> = HashMap::new();
+            let mut reqs: HashMap<(bool, u128), bool> = HashMap::default();
             for &r in &rows {
                 let denied = s.code(r as usize) >= 400;
                 *reqs.entry(s.audit_key(r as usize)).or_default() |= denied;
@@ -565,12 +603,32 @@ fn split_resource(r: &str) -> (&str, Option<&str>, Option<&str>) {
     }
 }
 
-/// What the log holds of what each rule of `pack` needs: one pass over the rows counts
-/// the distinct (verb, resource, group, subresource, level, stage) tuples, then each
-/// rule's needs are decided per tuple.
+/// What the log holds of what each rule of `pack` needs: the rows of the resources the
+/// rules name (from the resource index) are counted per distinct (verb, resource, group,
+/// subresource, level, stage) tuple, every row per (level, stage) for the rules about any
+/// request; then each rule's needs are decided per tuple.
 pub fn supports(s: &Store, pack: &Pack) -> Vec<Support> {
-    let mut tuples: HashMap<(u32, u32, u32, u32, u8, u8), u64> = HashMap::new();
-    for r in 0..s.len() {
+    supports_with(s, pack, &mut Index::default())
+}
+
+fn supports_with(s: &Store, pack: &Pack, index: &mut Index) -> Vec<Support> {
+    let named: HashSet<&str> = pack
+        .rules
+        .iter()
+        .flat_map(|r| r.needs.resources.iter())
+        .filter(|r| !r.starts_with('/'))
+        .map(|r| split_resource(r).0)
+        .collect();
+    // Rules the resource index cannot serve: `*`, verbs of any resource, URLs only.
+    let all_resources = named.contains("*")
+        || pack.rules.iter().any(|r| {
+            let n = &r.needs;
+            let urls_only =
+                !n.resources.is_empty() && n.resources.iter().all(|x| x.starts_with('/'));
+            (n.resources.is_empty() && !n.verbs.is_empty()) || urls_only
+        });
+    let mut tuples: HashMap<(u32, u32, u32, u32, u8, u8), u64> = HashMap::default();
+    let mut count = |r: usize| {
         let k = (
             s.sym(Dim::Verb, r),
             s.sym(Dim::Resource, r),
@@ -580,6 +638,34 @@ pub fn supports(s: &Store, pack: &Pack) -> Vec<Support> {
             s.stage_byte(r),
         );
         *tuples.entry(k).or_default() += 1;
+    };
+    if all_resources {
+        (0..s.len()).for_each(&mut count);
+    } else {
+        let ids: Vec<usize> = s
+            .dict
+            .of(Dim::Resource)
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, v))| named.contains(v))
+            .map(|(i, _)| i)
+            .collect();
+        let (off, rows) = index.lists(s, Dim::Resource);
+        for i in ids {
+            if let (Some(&a), Some(&b)) = (off.get(i), off.get(i + 1)) {
+                rows[a as usize..b as usize]
+                    .iter()
+                    .for_each(|&r| count(r as usize));
+            }
+        }
+    }
+    // Every row by (level, stage), for the rules about any request and verb.
+    let slot = |b: u8| (b as usize).min(4);
+    let mut by_level_stage = [[0u64; 5]; 5];
+    if pack.rules.iter().any(|r| r.needs.resources.is_empty()) {
+        for r in 0..s.len() {
+            by_level_stage[slot(s.level_byte(r))][slot(s.stage_byte(r))] += 1;
+        }
     }
     let str_of = |d: Dim, id: u32| s.dict.of(d).get(id);
     pack.rules
@@ -593,6 +679,22 @@ pub fn supports(s: &Store, pack: &Pack) -> Vec<Support> {
                 .map(|r| split_resource(r))
                 .collect();
             let mut out = Support::default();
+            if n.resources.is_empty() && n.verbs.is_empty() {
+                for (l, row) in by_level_stage.iter().enumerate() {
+                    for (st, &c) in row.iter().enumerate() {
+                        out.events += c;
+                        let level = crate::audit::Level::ALL.get(l).copied();
+                        if level.is_some_and(|x| x >= n.level) {
+                            out.at_level += c;
+                            let stage = crate::audit::Stage::ALL.get(st).copied();
+                            if n.stages.is_empty() || stage.is_some_and(|x| n.stages.contains(&x)) {
+                                out.at_stage += c;
+                            }
+                        }
+                    }
+                }
+                return out;
+            }
             for (&(v, rr, g, sub, lvl, st), &c) in &tuples {
                 let verb = str_of(Dim::Verb, v);
                 if !n.verbs.is_empty() && !n.verbs.iter().any(|x| x == verb) {

@@ -567,6 +567,19 @@ impl Filter {
         out
     }
 
+    /// The lowest HTTP code a matching row can have, when a positive `code:` term bounds
+    /// it (`code:401` → 401, `code:4xx,5xx` → 400); `None` without one.
+    pub fn code_floor(&self) -> Option<u16> {
+        self.terms
+            .iter()
+            .filter(|c| !c.negate)
+            .filter_map(|c| match &c.test {
+                Test::Code(rs) => rs.iter().map(|r| r.0).min(),
+                _ => None,
+            })
+            .max()
+    }
+
     /// The body predicates' verdict on one event's JSON bytes (every one must hold).
     pub fn matches_body(&self, event: &[u8]) -> bool {
         self.body.iter().all(|(t, neg)| t.matches(event) != *neg)
