@@ -111,18 +111,7 @@ fn want(e: &Value) -> Want {
         .filter_map(|p| e.pointer(p))
         .find(|b| b.is_object());
     let Some(body) = body else { return w };
-    let spec_at = match res {
-        "pods" => "/spec",
-        "podtemplates" => "/template/spec",
-        "deployments"
-        | "replicasets"
-        | "statefulsets"
-        | "daemonsets"
-        | "jobs"
-        | "replicationcontrollers" => "/spec/template/spec",
-        "cronjobs" => "/spec/jobTemplate/spec/template/spec",
-        _ => "",
-    };
+    let spec_at = pod_spec_pointer(res).unwrap_or("");
     if let Some(spec) = (!spec_at.is_empty())
         .then(|| body.pointer(spec_at))
         .flatten()

@@ -347,17 +347,8 @@ const ORACLES: &[(&str, bool, Oracle)] = &[
         if !(sub.is_empty() || (res == "pods" && sub == "ephemeralcontainers")) {
             return false;
         }
-        let at = match res {
-            "pods" => "/spec",
-            "podtemplates" => "/template/spec",
-            "deployments"
-            | "replicasets"
-            | "statefulsets"
-            | "daemonsets"
-            | "jobs"
-            | "replicationcontrollers" => "/spec/template/spec",
-            "cronjobs" => "/spec/jobTemplate/spec/template/spec",
-            _ => return false,
+        let Some(at) = pod_spec_pointer(res) else {
+            return false;
         };
         // The request body, or the response's when the request has no object.
         let body = ["/requestObject", "/responseObject"]

@@ -440,22 +440,7 @@ pub fn body_leak(
 
 /// The resources [`body_leak`] knows: (group, resource, subresource, label, verbs).
 pub const LEAKY: &[(&str, &str, &str, &str, &[&str])] = &[
-    (
-        "",
-        "secrets",
-        "",
-        "secrets",
-        &[
-            "get",
-            "list",
-            "watch",
-            "create",
-            "update",
-            "patch",
-            "delete",
-            "deletecollection",
-        ],
-    ),
+    ("", "secrets", "", "secrets", USUAL_VERBS),
     (
         "",
         "serviceaccounts",

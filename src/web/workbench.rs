@@ -98,16 +98,7 @@ fn options(req: &WorkbenchRequest) -> LoadOptions {
 }
 
 /// Verbs in the order a reader expects (reads, then writes); others follow by name.
-const VERB_ORDER: &[&str] = &[
-    "get",
-    "list",
-    "watch",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "deletecollection",
-];
+const VERB_ORDER: &[&str] = crate::audit::needs::USUAL_VERBS;
 
 /// At most this many values of one selector are listed; the rest is "+N".
 const LIST_MAX: usize = 4;

@@ -111,3 +111,21 @@ pub fn facts_text(s: &Store, r: usize) -> String {
         list(&mut f.ports()),
     )
 }
+
+/// Where a pod spec is in the body of a resource that holds one (k8s.io/api core/v1
+/// `Pod.spec`, `PodTemplate.template.spec`; apps/v1 and batch/v1 `spec.template.spec`;
+/// `CronJob.spec.jobTemplate.spec.template.spec`), as a JSON pointer.
+pub fn pod_spec_pointer(resource: &str) -> Option<&'static str> {
+    Some(match resource {
+        "pods" => "/spec",
+        "podtemplates" => "/template/spec",
+        "deployments"
+        | "replicasets"
+        | "statefulsets"
+        | "daemonsets"
+        | "jobs"
+        | "replicationcontrollers" => "/spec/template/spec",
+        "cronjobs" => "/spec/jobTemplate/spec/template/spec",
+        _ => return None,
+    })
+}
