@@ -88,7 +88,7 @@ async function measure(size, file, bytes, policy) {
   const fsum = page.getByTestId('findings-summary');
   await fsum.waitFor({ timeout: 120_000 });
   const findingsMs = Number(await fsum.getAttribute('data-elapsed-ms'));
-  console.log(`  findings: ${await fsum.getAttribute('data-findings')} from ${await fsum.getAttribute('data-rules')} rules in ${findingsMs} ms (worker)`);
+  console.log(`  findings: ${await fsum.getAttribute('data-findings')} from ${await fsum.getAttribute('data-rules')} rules in ${findingsMs} ms (worker: ${await fsum.getAttribute('data-phases')})`);
   await page.getByTestId('tab-explore').click();
 
   const per = new Map(FILTERS.map((f) => [f, []]));

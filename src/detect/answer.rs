@@ -25,6 +25,9 @@ pub struct FindingsAnswer {
     pub events: u64,
     /// Worker time, ms (body reads included).
     pub elapsed_ms: f64,
+    /// Where the time went ("pack 1 ms · rules 120 ms · …").
+    #[serde(default)]
+    pub phases: String,
 }
 
 /// Rows of one finding sent to the page (the Explore filter shows them all).
@@ -128,6 +131,7 @@ pub fn answer(
         user_rules,
         events,
         elapsed_ms,
+        phases: String::new(),
     }
 }
 

@@ -321,8 +321,26 @@ fn outcomes(s: &Store, rows: impl Iterator<Item = u32>) -> HashMap<(bool, u128),
             _ => 0,
         })
         .collect();
+    // A bit per key hash first: most rows belong to none of these requests, and testing
+    // a bit is much cheaper than a map lookup of a 128-bit key (in wasm above all).
+    const BITS: usize = 1 << 20;
+    let bit = |k: (bool, u128)| {
+        let (lo, hi) = (k.1 as u64, (k.1 >> 64) as u64);
+        ((lo ^ hi.rotate_left(29) ^ k.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 44) as usize
+            % BITS
+    };
+    let mut seen = vec![0u64; BITS / 64];
+    for k in m.keys() {
+        let b = bit(*k);
+        seen[b / 64] |= 1 << (b % 64);
+    }
     for r in 0..s.len() {
-        let Some(st) = m.get_mut(&s.audit_key(r)) else {
+        let k = s.audit_key(r);
+        let b = bit(k);
+        if seen[b / 64] & (1 << (b % 64)) == 0 {
+            continue;
+        }
+        let Some(st) = m.get_mut(&k) else {
             continue;
         };
         let code = s.code(r);
@@ -364,7 +382,15 @@ impl Index {
         }
         let seeds = f.seeds();
         let mut best: Option<(usize, &crate::query::Seed)> = None;
-        for seed in &seeds {
+        // A resource term is selective in every rule worth writing: take it without
+        // building the other dimensions' indexes to compare.
+        let resource = seeds
+            .iter()
+            .find(|sd| sd.len() == 1 && sd[0].0 == Dim::Resource);
+        if let Some(seed) = resource {
+            best = Some((0, seed));
+        }
+        for seed in seeds.iter().filter(|_| resource.is_none()) {
             let mut n = 0;
             for (d, set) in seed {
                 let (off, _) = self.lists(s, *d);

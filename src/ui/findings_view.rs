@@ -623,7 +623,7 @@ pub fn FindingsView(props: &FindingsViewProps) -> Html {
     html! {
         <div class="findings-view" data-testid="findings-view">
             <section class="panel findings-top" data-testid="findings-summary" data-findings={a.findings.len().to_string()}
-                     data-rules={a.rules.len().to_string()} data-events={a.events.to_string()} data-elapsed-ms={format!("{:.1}", a.elapsed_ms)}>
+                     data-rules={a.rules.len().to_string()} data-events={a.events.to_string()} data-elapsed-ms={format!("{:.1}", a.elapsed_ms)} data-phases={a.phases.clone()}>
                 <div class="panel-head">
                     <h2>{"Findings"}</h2>
                     <span class="muted small">

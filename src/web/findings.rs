@@ -18,6 +18,10 @@ pub struct Findings {
     /// The last run's pack and findings, whole (the page gets them cut), for "what would
     /// this policy blind".
     last: Option<(Pack, Vec<crate::detect::Finding>)>,
+    /// The running run's phases so far.
+    phases: String,
+    /// The built-in pack, read once.
+    builtin: Option<Pack>,
 }
 
 /// A run whose body rules are reading.
@@ -37,17 +41,13 @@ impl Findings {
     /// alone before any run. The identities probed besides the policy's own are the
     /// findings' actors.
     pub fn blind(
-        &self,
+        &mut self,
         s: &Store,
         p: &crate::audit::policy::LoadedPolicy,
     ) -> crate::detect::blind::BlindReport {
-        let fresh;
-        let (pack, findings): (&Pack, &[crate::detect::Finding]) = match &self.last {
-            Some((p, f)) => (p, f),
-            None => {
-                fresh = self.pack();
-                (&fresh, &[])
-            }
+        let Some((pack, findings)) = &self.last else {
+            let fresh = self.pack();
+            return crate::detect::blind::blind(p, &fresh, s, &[], &[]);
         };
         let mut seen: Vec<(String, Vec<String>)> = Vec::new();
         for f in findings {
@@ -85,8 +85,8 @@ impl Findings {
 
     /// The pack to run: the built-in rules, then the user's (an id of theirs replaces
     /// the built-in rule of that id).
-    pub fn pack(&self) -> Pack {
-        let b = Pack::builtin();
+    pub fn pack(&mut self) -> Pack {
+        let b = self.builtin.get_or_insert_with(Pack::builtin).clone();
         match &self.user {
             Some((_, p)) => b.with(p.clone()),
             None => b,
@@ -97,8 +97,14 @@ impl Findings {
     /// candidates), else a scan to read window by window.
     pub fn begin(&mut self, s: &Store, id: u32, t0: f64) -> Result<FindingsAnswer, Pending> {
         let pack = self.pack();
+        let t1 = js_sys::Date::now();
         let run = Run::new(s, &pack);
         let cands = run.body_candidates();
+        self.phases = format!(
+            "pack {:.0} ms · rules {:.0} ms",
+            t1 - t0,
+            js_sys::Date::now() - t1
+        );
         if cands.is_empty() {
             return Ok(self.finish(s, run, id, t0));
         }
@@ -116,9 +122,11 @@ impl Findings {
     /// The answer of a run whose bodies were all read (or that needed none).
     pub fn finish(&mut self, s: &Store, run: Run, id: u32, t0: f64) -> FindingsAnswer {
         let pack = run.pack().clone();
+        let t1 = js_sys::Date::now();
         let report = run.finish(s);
+        let t2 = js_sys::Date::now();
         self.last = Some((pack.clone(), report.findings.clone()));
-        answer(
+        let mut a = answer(
             s,
             &pack,
             report,
@@ -126,7 +134,14 @@ impl Findings {
             self.user.as_ref().map(|(n, _)| n.clone()),
             self.user_error.iter().cloned().collect(),
             js_sys::Date::now() - t0,
-        )
+        );
+        a.phases = format!(
+            "{} · finish {:.0} ms · answer {:.0} ms",
+            std::mem::take(&mut self.phases),
+            t2 - t1,
+            js_sys::Date::now() - t2
+        );
+        a
     }
 
     /// The answer of a run whose body reads failed: the findings of the rules that need no
