@@ -112,7 +112,7 @@ async function measure(size, file, bytes, policy) {
   const keys = await policyKeystrokes(page, policy, 5);
   const policyMs = med(keys.map((k) => k.total - 150));
   const policyWorker = med(keys.map((k) => k.worker));
-  console.log(`  policy keystroke -> coverage: ${policyMs.toFixed(0)} ms without the debounce (worker ${policyWorker.toFixed(0)} ms)`);
+  console.log(`  policy keystroke -> coverage: ${policyMs.toFixed(0)} ms without the debounce (worker ${policyWorker.toFixed(0)} ms; each: ${keys.map((k) => k.total.toFixed(0)).join(', ')})`);
   if (page.problems?.length) console.log('  problems:', page.problems);
   await page.close();
   return {

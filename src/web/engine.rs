@@ -128,7 +128,11 @@ impl Worker for Engine {
             search: None,
             search_gen: 0,
             activity: activity::Activity::default(),
-            findings: findings::Findings::default(),
+            findings: {
+                let mut f = findings::Findings::default();
+                f.warm();
+                f
+            },
             findings_run: None,
             findings_gen: 0,
         }

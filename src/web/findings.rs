@@ -32,6 +32,11 @@ pub struct Pending {
 }
 
 impl Findings {
+    /// Reads the built-in pack now (the worker's start), not in the first run.
+    pub fn warm(&mut self) {
+        self.builtin.get_or_insert_with(Pack::builtin);
+    }
+
     /// Forgets the last run (a load or a clear changes the store).
     pub fn reset_last(&mut self) {
         self.last = None;
