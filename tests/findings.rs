@@ -615,6 +615,16 @@ fn the_cli_runs_user_rules_with_bodies_and_honours_fail_on() {
                     && e["line"].as_u64().unwrap() > 0
                     && e["auditID"].is_string()
             );
+            // The place printed holds that event: read the file's line back (one event
+            // per line in these files) and compare its auditID and stage.
+            let text = std::fs::read_to_string(e["file"].as_str().unwrap()).unwrap();
+            let line = text
+                .lines()
+                .nth(e["line"].as_u64().unwrap() as usize - 1)
+                .expect("the line exists");
+            let ev: Value = serde_json::from_str(line).expect("the line is an event");
+            assert_eq!(ev["auditID"], e["auditID"], "{}:{}", e["file"], e["line"]);
+            assert_eq!(ev["stage"], e["stage"], "{}:{}", e["file"], e["line"]);
         }
     }
     // Exit codes: a critical finding fails `--fail-on high`; nothing at critical in the
