@@ -4,6 +4,7 @@
 //! answers queries. The native CLI (`src/bin/audit-lens/`) and the Web Worker (`src/web`)
 //! are thin shells around it.
 
+pub mod advise;
 pub mod analysis;
 pub mod audit;
 pub mod detect;

@@ -128,6 +128,9 @@ pub struct Need {
     pub stages: Vec<Stage>,
     /// The identity kinds it is about (empty = all five).
     pub kinds: Vec<IdentityKind>,
+    /// Resources `"*"` leaves out (same spelling as `resources`): "every write but secrets".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<String>,
 }
 
 impl Need {
@@ -475,6 +478,7 @@ pub fn security_needs() -> Vec<Need> {
         no_bodies,
         stages: stages.to_vec(),
         kinds: kinds.to_vec(),
+        except: Vec::new(),
     };
     vec![
         // Falco's exec/attach rules read the ResponseStarted event of these sessions.
@@ -813,6 +817,9 @@ fn targets(need: &Need, w: &Witnesses) -> Vec<Target> {
             for (g, rs, subs) in &w.groups {
                 for res in rs {
                     for sub in subs {
+                        if excepted(need, g, res, sub) {
+                            continue;
+                        }
                         out.push(Target::Res {
                             group: g.clone(),
                             resource: res.clone(),
@@ -833,6 +840,72 @@ fn targets(need: &Need, w: &Witnesses) -> Vec<Target> {
         }
     }
     out
+}
+
+/// True when `need.except` leaves this resource out of its `"*"`.
+fn excepted(need: &Need, group: &str, resource: &str, sub: &str) -> bool {
+    need.except.iter().any(|e| {
+        let (g, r, s) = parse_resource(e);
+        g == group && r == resource && (s == sub || s == "*")
+    })
+}
+
+/// Whether a request is one `need` is about: its kind of identity, its verb, and its
+/// resource (`resource_request`: group, resource, subresource) or URL `path`. The test a
+/// log's request gets; [`check_with`] asks the same of witnesses.
+#[allow(clippy::too_many_arguments)]
+pub fn covers(
+    need: &Need,
+    kind: IdentityKind,
+    resource_request: bool,
+    group: &str,
+    resource: &str,
+    sub: &str,
+    path: &str,
+    verb: &str,
+) -> bool {
+    if !need.kinds.is_empty() && !need.kinds.contains(&kind) {
+        return false;
+    }
+    if !need.verbs.is_empty() && !need.verbs.iter().any(|v| v == verb) {
+        return false;
+    }
+    need.resources.iter().any(|r| {
+        if let Some(prefix) = r.strip_suffix('*').filter(|p| p.starts_with('/')) {
+            !resource_request && path.starts_with(prefix)
+        } else if r.starts_with('/') {
+            !resource_request && path == r
+        } else if r == "*" {
+            resource_request && !excepted(need, group, resource, sub)
+        } else {
+            let (g, res, s) = parse_resource(r);
+            resource_request && g == group && res == resource && s == sub
+        }
+    })
+}
+
+/// What decision `d` does wrong with one request `need` [`covers`], for that need (`None`
+/// when it records the request as the need asks) — the judgement [`check_with`] makes.
+pub fn judge_request(
+    need: &Need,
+    resource_request: bool,
+    group: &str,
+    resource: &str,
+    sub: &str,
+    verb: &str,
+    d: &Decision,
+) -> Option<String> {
+    let t = if resource_request {
+        Target::Res {
+            group: group.to_string(),
+            resource: resource.to_string(),
+            sub: sub.to_string(),
+            text: res_text(group, resource, sub),
+        }
+    } else {
+        Target::Url(String::new())
+    };
+    judge(need, &t, verb, d)
 }
 
 /// Verbs of a need for a target.
@@ -1198,6 +1271,7 @@ pub fn leaking_rules(c: &CompiledPolicy, w: &Witnesses) -> Vec<(usize, Vec<Strin
                 no_bodies: true,
                 stages: Vec::new(),
                 kinds: Vec::new(),
+                except: Vec::new(),
             };
             let v = check_with(c, w, &need);
             for r in v.rules.iter().filter(|_| !v.ok) {

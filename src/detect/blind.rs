@@ -85,6 +85,7 @@ pub fn need_of(rule: &Rule) -> Need {
         no_bodies: false,
         stages: n.stages.clone(),
         kinds: kinds_of(rule),
+        except: Vec::new(),
     }
 }
 
