@@ -26,13 +26,13 @@ fn close(got: f64, want: f64, what: &str) {
 #[test]
 fn cloudwatch_ten_gib_a_day_for_a_month() {
     // CloudWatch Logs, Standard, us-east-1: $0.50 per GB ingested, $0.03 per GB-month.
-    // 10 GiB/day = 10.73741824 GB/day; a month = 30.4375 days → 326.82016512 GB → $163.41;
+    // 10 GiB/day = 10.73741824 GB/day; a month = 30.4375 days → 326.82016768 GB → $163.41;
     // 30 days kept = 322.1225472 GB stored → $9.66; total $173.07.
     let p = price("cloudwatch").unwrap();
     let c = monthly(10.0 * GIB, &p, 30.0);
-    close(c.ingest, 326.82016512 * 0.50, "ingest");
+    close(c.ingest, 326.82016768 * 0.50, "ingest");
     close(c.storage, 322.1225472 * 0.03, "storage");
-    close(c.total, 163.41008256 + 9.663676416, "total");
+    close(c.total, 163.41008384 + 9.663676416, "total");
     close(c.gib_month, 304.375, "GiB a month");
     assert_eq!(format_money(c.ingest, "USD"), "$163.41");
     assert_eq!(format_money(c.storage, "USD"), "$9.66");
@@ -49,7 +49,11 @@ fn cloud_logging_free_allotment_and_included_30_days() {
     close(c.ingest, 1496.875, "ingest");
     assert_eq!(c.storage, 0.0);
     // 90 days kept: 100 GiB × 60 days beyond the included 30 × $0.01 = $60.
-    close(monthly(100.0 * GIB, &p, 90.0).storage, 60.0, "storage at 90 days");
+    close(
+        monthly(100.0 * GIB, &p, 90.0).storage,
+        60.0,
+        "storage at 90 days",
+    );
     // 1 GiB/day (30.4375 GiB a month) is inside the allotment: nothing.
     assert_eq!(monthly(GIB, &p, 30.0).total, 0.0);
 }
@@ -95,13 +99,24 @@ fn every_list_price_says_where_it_comes_from() {
         let p = price(id).unwrap();
         assert_eq!(p.looked_up, "2026-12-01", "{id}");
         assert_eq!(p.currency, "USD");
-        assert!(p.source.contains('/'), "{id}: a page path in {:?}", p.source);
-        assert!(!p.source.contains("://"), "{id}: no host names: {:?}", p.source);
+        assert!(
+            p.source.contains('/'),
+            "{id}: a page path in {:?}",
+            p.source
+        );
+        assert!(
+            !p.source.contains("://"),
+            "{id}: no host names: {:?}",
+            p.source
+        );
         assert!(!p.note.is_empty());
     }
     // What the page keeps in local storage: camelCase keys, read back equal.
     let d = Pricing::default();
-    assert_eq!((d.price.id.as_str(), d.retention_days), ("cloudwatch", 30.0));
+    assert_eq!(
+        (d.price.id.as_str(), d.retention_days),
+        ("cloudwatch", 30.0)
+    );
     let v = serde_json::to_value(&d).unwrap();
     assert!(v["price"]["freeIngestGibMonth"].is_number());
     assert!(v["retentionDays"].is_number());
@@ -132,17 +147,34 @@ fn whatif_price_on_a_real_log_and_policy() {
 
     // CloudWatch, 30 days: the money from the bytes per day the CLI prints, in GB.
     let (code, out, err) = cli(&[
-        "whatif", "--policy", pol, "--price", "cloudwatch", "--json", log,
+        "whatif",
+        "--policy",
+        pol,
+        "--price",
+        "cloudwatch",
+        "--json",
+        log,
     ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let bpd = |k: &str| v["whatIf"][k]["bytesPerDay"].as_f64().unwrap();
     let (b, n) = (bpd("baseline"), bpd("candidate"));
-    assert!(b > n && n > 0.0, "the GCE policy drops part of this log: {b} → {n}");
+    assert!(
+        b > n && n > 0.0,
+        "the GCE policy drops part of this log: {b} → {n}"
+    );
     let cost = |bpd: f64| bpd / GB * MONTH_DAYS * 0.50 + bpd / GB * 30.0 * 0.03;
     let m = &v["money"];
-    close(m["baseline"]["total"].as_f64().unwrap(), cost(b), "baseline");
-    close(m["candidate"]["total"].as_f64().unwrap(), cost(n), "candidate");
+    close(
+        m["baseline"]["total"].as_f64().unwrap(),
+        cost(b),
+        "baseline",
+    );
+    close(
+        m["candidate"]["total"].as_f64().unwrap(),
+        cost(n),
+        "candidate",
+    );
     close(m["saving"].as_f64().unwrap(), cost(b) - cost(n), "saving");
     assert_eq!(m["price"]["id"], "cloudwatch");
     assert_eq!(m["retentionDays"], 30.0);
@@ -163,7 +195,13 @@ fn whatif_price_on_a_real_log_and_policy() {
     // Cloud Logging: this log writes well under 50 GiB a month under either policy, so
     // the free allotment takes it all and nothing is saved.
     let (_, out, _) = cli(&[
-        "whatif", "--policy", pol, "--price", "gcp-logging", "--json", log,
+        "whatif",
+        "--policy",
+        pol,
+        "--price",
+        "gcp-logging",
+        "--json",
+        log,
     ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(b / GIB * MONTH_DAYS < 50.0);
@@ -183,7 +221,11 @@ fn whatif_price_on_a_real_log_and_policy() {
     ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let az = |bpd: f64| bpd / GB * MONTH_DAYS * 2.30 + bpd / GB * 59.0 * 0.10;
-    close(v["money"]["saving"].as_f64().unwrap(), az(b) - az(n), "azure");
+    close(
+        v["money"]["saving"].as_f64().unwrap(),
+        az(b) - az(n),
+        "azure",
+    );
 
     // No --price: no money.
     let (_, out, _) = cli(&["whatif", "--policy", pol, "--json", log]);
@@ -210,11 +252,25 @@ fn whatif_refuses_an_unknown_price_before_reading_anything() {
         assert!(err.contains(id), "{err}");
     }
     let (code, _, err) = cli(&[
-        "whatif", "--policy", "p.yaml", "--price", "gcp", "--retention-days", "a month", "x.log",
+        "whatif",
+        "--policy",
+        "p.yaml",
+        "--price",
+        "gcp",
+        "--retention-days",
+        "a month",
+        "x.log",
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("--retention-days"), "{err}");
-    let (code, _, err) = cli(&["whatif", "--policy", "p.yaml", "--retention-days", "9", "x.log"]);
+    let (code, _, err) = cli(&[
+        "whatif",
+        "--policy",
+        "p.yaml",
+        "--retention-days",
+        "9",
+        "x.log",
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("needs --price"), "{err}");
 }

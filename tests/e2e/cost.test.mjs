@@ -108,9 +108,12 @@ test('cost panel: the saving from the page\'s numbers, another destination, kept
   f = await read(page);
   assert.equal(f.free, 50);
   assert.equal(f.retention, 90, 'the reset puts back the price, not the days kept');
-  // Back to CloudWatch for the screenshots below.
+  // Back to CloudWatch and 30 days for the screenshots below.
   await page.getByTestId('cost-destination').selectOption('cloudwatch');
   await page.locator('[data-testid=cost-panel][data-destination=cloudwatch]').waitFor();
+  await page.getByTestId('cost-retention').fill('30');
+  await page.getByTestId('cost-retention').dispatchEvent('change');
+  await page.waitForFunction(() => document.querySelector('[data-testid=cost-retention]').value === '30');
   page.check();
   await page.close();
 });
