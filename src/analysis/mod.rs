@@ -9,6 +9,7 @@ pub mod diff;
 pub mod evaluate;
 pub mod feed;
 pub mod history;
+pub mod money;
 pub mod stats;
 pub mod timeline;
 pub mod topn;

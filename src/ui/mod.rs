@@ -29,6 +29,7 @@ pub mod policy_checklist;
 pub mod policy_coverage;
 pub mod policy_editor;
 pub mod policy_highlight;
+pub mod policy_money;
 pub mod policy_state;
 pub mod policy_sync;
 pub mod policy_view;

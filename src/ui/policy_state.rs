@@ -92,6 +92,9 @@ pub struct Workbench {
     pub jump: Option<(u32, u64)>,
     /// The text a replacement (template, policy file) overwrote, until the next edit.
     pub undo: Option<Undo>,
+    /// The price money figures use (the Cost panel's choice; kept in local storage under
+    /// its own key by `policy_money`, never sent anywhere). Not sent to the worker.
+    pub pricing: crate::analysis::money::Pricing,
 }
 
 /// What [`PolicyAction::Undo`] puts back.
@@ -124,6 +127,7 @@ impl Default for Workbench {
             selected_rule: None,
             jump: None,
             undo: None,
+            pricing: crate::analysis::money::Pricing::default(),
         }
     }
 }
@@ -155,6 +159,8 @@ pub enum PolicyAction {
     Undo,
     /// Forgets it (the banner was closed).
     DismissUndo,
+    /// The price (and retention) money figures use; changes nothing sent to the worker.
+    SetPricing(crate::analysis::money::Pricing),
 }
 
 impl Workbench {
@@ -390,6 +396,7 @@ impl Workbench {
                 }
             }
             PolicyAction::DismissUndo => self.undo = None,
+            PolicyAction::SetPricing(p) => self.pricing = p,
         }
     }
 }

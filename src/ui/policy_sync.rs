@@ -23,6 +23,9 @@ pub fn use_policy_sync(state: &UseReducerHandle<State>, send: Callback<Request>)
             if let Some(saved) = load_saved() {
                 dispatcher.dispatch(Action::Policy(PolicyAction::Restore(saved)));
             }
+            if let Some(p) = crate::ui::policy_money::load_pricing() {
+                dispatcher.dispatch(Action::Policy(PolicyAction::SetPricing(p)));
+            }
         });
     }
     let wb = &state.workbench;

@@ -4,6 +4,9 @@
 use crate::{load_logs, Args};
 use audit_lens::analysis::coverage::coverage;
 use audit_lens::analysis::evaluate::{evaluate, AttrIndex};
+use audit_lens::analysis::money::{
+    self, format_money, format_rate, Pricing, DAYS_PER_MONTH, DEFAULT_RETENTION_DAYS, PRICE_IDS,
+};
 use audit_lens::analysis::volume::{retention, what_if, RotationFlags, Volume};
 use audit_lens::audit::lint::{lint, security_checklist, Outcome};
 use audit_lens::audit::policy::{
@@ -369,7 +372,37 @@ fn flags(args: &Args) -> Result<RotationFlags, String> {
     })
 }
 
+/// `--price ID [--retention-days N]`: the destination whose list price the money lines
+/// use (none: no money lines).
+fn pricing_arg(args: &Args) -> Result<Option<Pricing>, String> {
+    let days = match args.get("retention-days") {
+        None => None,
+        Some(v) => match v.trim().parse::<f64>() {
+            Ok(d) if d.is_finite() && d >= 0.0 => Some(d),
+            _ => return Err(format!("--retention-days: not a number of days: {v}")),
+        },
+    };
+    let Some(id) = args.get("price") else {
+        if days.is_some() {
+            return Err("--retention-days needs --price ID".into());
+        }
+        return Ok(None);
+    };
+    let price = money::price(id).ok_or_else(|| {
+        format!(
+            "--price: unknown destination '{id}'; known: {}",
+            PRICE_IDS.join(", ")
+        )
+    })?;
+    Ok(Some(Pricing {
+        price,
+        retention_days: days.unwrap_or(DEFAULT_RETENTION_DAYS),
+    }))
+}
+
 fn cmd_whatif(args: &Args) -> Result<ExitCode, String> {
+    // A bad --price is refused before any file is read.
+    let pricing = pricing_arg(args)?;
     let Some(newp) = load(policy_arg(args, "policy")?, args)? else {
         return Ok(ExitCode::from(1));
     };
@@ -396,9 +429,22 @@ fn cmd_whatif(args: &Args) -> Result<ExitCode, String> {
     let fl = flags(args)?;
     let rb = retention(wi.baseline.bytes_per_hour, fl);
     let rc = retention(wi.candidate.bytes_per_hour, fl);
+    let money = pricing.as_ref().map(|p| {
+        let (b, c) = (
+            p.monthly(wi.baseline.bytes_per_day),
+            p.monthly(wi.candidate.bytes_per_day),
+        );
+        (p, b, c)
+    });
     let mut o = std::io::stdout().lock();
     if args.flag("json") {
-        let v = serde_json::json!({"whatIf": wi, "rotation": fl, "retention": {"baseline": rb, "candidate": rc}});
+        let mut v = serde_json::json!({"whatIf": wi, "rotation": fl, "retention": {"baseline": rb, "candidate": rc}});
+        if let Some((p, b, c)) = &money {
+            v["money"] = serde_json::json!({
+                "price": p.price, "retentionDays": p.retention_days, "daysPerMonth": DAYS_PER_MONTH,
+                "baseline": b, "candidate": c, "saving": b.total - c.total,
+            });
+        }
         serde_json::to_writer_pretty(&mut o, &v).map_err(|e| e.to_string())?;
         writeln!(o).ok();
         return Ok(ExitCode::SUCCESS);
@@ -459,6 +505,34 @@ fn cmd_whatif(args: &Args) -> Result<ExitCode, String> {
     text.push(format!("  baseline:  {}", hours(&rb)));
     text.push(format!("  candidate: {}", hours(&rc)));
     text.push(String::new());
+    if let Some((p, b, c)) = &money {
+        let cur = p.price.currency.as_str();
+        let m = |x: f64| format_money(x, cur);
+        text.push(format!(
+            "money per month at {} ({}; {} days kept; list price looked up {}):",
+            p.price.name, p.price.id, p.retention_days, p.price.looked_up
+        ));
+        text.push(format!(
+            "  price: {} per GiB ingested ({} GiB a month free), {} per GiB-month stored beyond {} days",
+            format_rate(p.price.ingest_per_gib, cur),
+            p.price.free_ingest_gib_month,
+            format_rate(p.price.storage_per_gib_month, cur),
+            p.price.included_retention_days
+        ));
+        for (label, x) in [("baseline: ", b), ("candidate:", c)] {
+            text.push(format!(
+                "  {label} {:>12}  (ingest {}, storage {}; {:.2} GiB a month)",
+                m(x.total),
+                m(x.ingest),
+                m(x.storage),
+                x.gib_month
+            ));
+        }
+        text.push(format!("  saving:    {:>12} a month", m(b.total - c.total)));
+        text.push(format!("  source: {}", p.price.source));
+        text.push(format!("  note: {}", p.price.note));
+        text.push(String::new());
+    }
     for c in &wi.caveats {
         text.push(format!("note: {c}"));
     }

@@ -24,8 +24,9 @@ USAGE:
   audit-lens lint POLICY                              validation plus warnings (sensitive bodies, exec visibility, ...)
   audit-lens eval --policy POLICY [LOG]               one JSON line per input line: level, rule, omitStages
   audit-lens coverage --policy POLICY [--json] LOG... per-rule events and bytes, dead and shadowed rules
-  audit-lens whatif --policy NEW [--baseline OLD] [--json] LOG...
-                                                      volume kept by NEW vs OLD (or vs as recorded)
+  audit-lens whatif --policy NEW [--baseline OLD] [--json] [--price ID [--retention-days N]] LOG...
+                                                      volume kept by NEW vs OLD (or vs as recorded); with --price
+                                                      (cloudwatch, gcp-logging, azure-monitor, disk) its cost a month
   audit-lens clo-filter --policy FILTER [LOG]        apply an OpenShift ClusterLogForwarder kubeAPIAudit filter (its semantics)
   audit-lens generate [--size 200MB] [--hours H] [--seed N] [--nodes N] [--sample] [-o FILE]
                                                       write a realistic, deterministic audit log
