@@ -30,7 +30,8 @@ use crate::analysis::evaluate::{evaluate, uses_resource_names, AttrIndex};
 use crate::analysis::volume::span_hours;
 use crate::audit::eval::{CompiledPolicy, Decision};
 use crate::audit::needs::{
-    check_with, covers, identity_kind, judge_request, IdentityKind, Need, Witnesses,
+    check_new_failures, check_with, covers, identity_kind, judge_request, IdentityKind, Need,
+    Witnesses,
 };
 use crate::audit::policy::{
     load_policy, GroupResources, LoadOptions, LoadedPolicy, Policy, PolicyRule,
@@ -414,6 +415,29 @@ impl Sized {
     }
 }
 
+/// Most distinct identities of a log the per-identity checks probe with.
+pub const SEEN_MAX: usize = 20_000;
+
+/// Each distinct (user, groups) of the log once, in row order, at most [`SEEN_MAX`]: the
+/// identities the per-identity checks add to their witnesses.
+pub fn seen_identities(s: &Store) -> Vec<(String, Vec<String>)> {
+    let mut keys = HashSet::new();
+    let mut out = Vec::new();
+    for r in 0..s.len() {
+        let key = (s.sym(Dim::User, r), s.groups_id(r));
+        if keys.insert(key) {
+            out.push((
+                s.str(Dim::User, r).to_string(),
+                s.dict.groups.members_of(key.1).map(String::from).collect(),
+            ));
+            if out.len() >= SEEN_MAX {
+                break;
+            }
+        }
+    }
+    out
+}
+
 /// Per key: the decision of one policy.
 fn decide(s: &Store, z: &Sized, c: &CompiledPolicy) -> Vec<Decision> {
     z.keys
@@ -546,8 +570,6 @@ struct State {
     /// Per rule: its keys.
     by_rule: Vec<Vec<u32>>,
     shares: Shares,
-    /// Per guard: per kind, ok over witnesses.
-    witness_ok: Vec<Vec<(IdentityKind, bool)>>,
 }
 
 /// Everything constant over one answer.
@@ -573,17 +595,12 @@ fn state(ctx: &Ctx, text: String, loaded: LoadedPolicy) -> State {
         }
     }
     let shares = shares(ctx.z, &dec);
-    let witness_ok = witness_verdicts(ctx, &loaded)
-        .into_iter()
-        .map(|v| v.into_iter().map(|(k, ok, _)| (k, ok)).collect())
-        .collect();
     State {
         text,
         loaded,
         dec,
         by_rule,
         shares,
-        witness_ok,
     }
 }
 
@@ -641,22 +658,25 @@ fn measure(ctx: &mut Ctx, st: &State, change: Change) -> Option<Measured> {
                 omit_stages: omit,
                 omit_managed_fields: rule.omit_managed_fields.unwrap_or(p.omit_managed_fields),
             };
-            let mut verbs: Vec<u32> = Vec::new();
-            for v in &rule.verbs {
-                if let Some(id) = ctx.s.dict.verb.lookup(v) {
-                    verbs.push(id);
+            let all: Vec<u32>;
+            let keys: Vec<&[u32]> = if rule.verbs.is_empty() {
+                all = (0..ctx.z.keys.len() as u32).collect();
+                vec![&all[..]]
+            } else {
+                rule.verbs
+                    .iter()
+                    .filter_map(|v| ctx.s.dict.verb.lookup(v))
+                    .filter_map(|id| ctx.z.by_verb.get(&id).map(|v| &v[..]))
+                    .collect()
+            };
+            for &k in keys.into_iter().flatten() {
+                let d = st.dec[k as usize];
+                if d.rule.is_some_and(|j| j < *at) {
+                    continue;
                 }
-            }
-            for v in verbs {
-                for &k in ctx.z.by_verb.get(&v).into_iter().flatten() {
-                    let d = st.dec[k as usize];
-                    if d.rule.is_some_and(|j| j < *at) {
-                        continue;
-                    }
-                    let rep = ctx.z.keys[k as usize].rep as usize;
-                    if ctx.s.with_attrs(rep, |a| one.matches_rule(0, a)) {
-                        changed.push((k, nd));
-                    }
+                let rep = ctx.z.keys[k as usize].rep as usize;
+                if ctx.s.with_attrs(rep, |a| one.matches_rule(0, a)) {
+                    changed.push((k, nd));
                 }
             }
         }
@@ -802,7 +822,9 @@ fn pack_effects(ctx: &Ctx, st: &State, m: &Measured) -> Vec<PackEffect> {
                     finding_events += n;
                 }
             }
-            if !c.keys[k as usize] {
+            // A rule about any request (bursts, impersonation) still fires on what is
+            // kept: only its findings' own events count.
+            if !c.keys[k as usize] || rule.needs.resources.is_empty() {
                 continue;
             }
             if fails(ctx.s, ctx.z, c, k as usize, &st.dec[k as usize]).is_none()
@@ -829,33 +851,30 @@ fn pack_effects(ctx: &Ctx, st: &State, m: &Measured) -> Vec<PackEffect> {
     out
 }
 
-/// The guard-rails a changed policy breaks over witnesses (kinds that held before).
+/// The guard-rails a changed policy breaks over witnesses: requests the state records as
+/// a guard asks and the changed policy does not.
 fn witness_breaks(ctx: &Ctx, st: &State, p: &LoadedPolicy) -> Vec<Break> {
+    let w = Witnesses::of(
+        &p.policy,
+        p.compiled.kube_version().allows_group_wildcard(),
+        ctx.ask.seen,
+    );
     let mut out = Vec::new();
-    for (gi, v) in witness_verdicts(ctx, p).into_iter().enumerate() {
-        let before = &st.witness_ok[gi];
-        let mut kinds = Vec::new();
-        let mut first = None;
-        for (kind, ok, f) in v {
-            let held = before.iter().any(|(k, o)| *k == kind && *o);
-            if held && !ok {
-                kinds.push(kind);
-                if first.is_none() {
-                    first = f;
-                }
-            }
+    for g in ctx.ask.guards {
+        let Rail::Need(n) = &g.rail else { continue };
+        let v = check_new_failures(&p.compiled, &st.loaded.compiled, &w, n);
+        let failing: Vec<_> = v.kinds.iter().filter(|k| !k.ok).collect();
+        if failing.is_empty() {
+            continue;
         }
-        if !kinds.is_empty() {
-            let g = &ctx.ask.guards[gi];
-            let (why, rule) = first.unwrap_or_default();
-            out.push(Break {
-                guard: g.id.clone(),
-                title: g.title.clone(),
-                kinds,
-                why,
-                rule,
-            });
-        }
+        let f = failing.iter().find_map(|k| k.failures.first());
+        out.push(Break {
+            guard: g.id.clone(),
+            title: g.title.clone(),
+            kinds: failing.iter().map(|k| k.kind).collect(),
+            why: f.map_or_else(String::new, |f| f.why.clone()),
+            rule: f.and_then(|f| f.rule),
+        });
     }
     out
 }
@@ -870,8 +889,15 @@ fn describe(ctx: &Ctx, st: &State, m: &Measured) -> (String, String, String, Str
         Change::Insert { at, rule } => {
             let who = if !rule.user_groups.is_empty() {
                 format!("group {}", rule.user_groups.join(", "))
+            } else if rule.users.is_empty() {
+                "anyone".to_string()
             } else {
                 rule.users.join(", ")
+            };
+            let verbs = if rule.verbs.is_empty() {
+                "every verb on".to_string()
+            } else {
+                rule.verbs.join(", ")
             };
             let what = if !rule.non_resource_urls.is_empty() {
                 rule.non_resource_urls.join(", ")
@@ -898,7 +924,7 @@ fn describe(ctx: &Ctx, st: &State, m: &Measured) -> (String, String, String, Str
                 Level::Request => "record without response bodies (Request)".to_string(),
                 Level::RequestResponse => "record at RequestResponse".to_string(),
             };
-            let title = format!("{how}: {} {what} by {who}", rule.verbs.join(", "));
+            let title = format!("{how}: {verbs} {what} by {who}");
             let line = line_of(p, *at);
             let mut placement = if *at < p.rule_count() {
                 format!(
@@ -1036,36 +1062,59 @@ fn selectors(s: &Store, key: &Key) -> Vec<Sel> {
     if matches!(a.verb, "get" | "list" | "watch") {
         verb_sets.push(vec!["get".into(), "list".into(), "watch".into()]);
     }
+    let res_sel = || -> (Vec<GroupResources>, Vec<String>) {
+        if a.res {
+            let res = if a.sub.is_empty() {
+                a.resource.to_string()
+            } else {
+                format!("{}/{}", a.resource, a.sub)
+            };
+            (
+                vec![GroupResources {
+                    group: a.group.to_string(),
+                    resources: vec![res],
+                    resource_names: Vec::new(),
+                }],
+                Vec::new(),
+            )
+        } else {
+            (Vec::new(), vec![a.path.to_string()])
+        }
+    };
+    let (resources, urls) = res_sel();
+    if resources.is_empty() && urls.iter().all(|u| u.is_empty()) {
+        return Vec::new();
+    }
     let mut out = Vec::new();
     for (users, groups) in &actors {
         for verbs in &verb_sets {
-            if a.res {
-                let res = if a.sub.is_empty() {
-                    a.resource.to_string()
-                } else {
-                    format!("{}/{}", a.resource, a.sub)
-                };
-                out.push((
-                    users.clone(),
-                    groups.clone(),
-                    verbs.clone(),
-                    vec![GroupResources {
-                        group: a.group.to_string(),
-                        resources: vec![res],
-                        resource_names: Vec::new(),
-                    }],
-                    Vec::new(),
-                ));
-            } else if !a.path.is_empty() {
-                out.push((
-                    users.clone(),
-                    groups.clone(),
-                    verbs.clone(),
-                    Vec::new(),
-                    vec![a.path.to_string()],
-                ));
-            }
+            out.push((
+                users.clone(),
+                groups.clone(),
+                verbs.clone(),
+                resources.clone(),
+                urls.clone(),
+            ));
         }
+    }
+    // Wider: every verb of this actor on the resource, and anyone's requests of these verbs.
+    for (users, groups) in &actors {
+        out.push((
+            users.clone(),
+            groups.clone(),
+            Vec::new(),
+            resources.clone(),
+            urls.clone(),
+        ));
+    }
+    for verbs in &verb_sets {
+        out.push((
+            Vec::new(),
+            Vec::new(),
+            verbs.clone(),
+            resources.clone(),
+            urls.clone(),
+        ));
     }
     out
 }
@@ -1649,6 +1698,9 @@ fn plan(ctx: &mut Ctx, start: State, target: f64) -> Plan {
             break;
         };
         let text = sg.text.clone();
+        let mut sg = sg;
+        // Shares of what the policy wrote before the plan.
+        sg.saved_share = sg.saved_bytes as f64 / before.bytes.max(1) as f64;
         steps.push(sg);
         st = state(ctx, text, loaded);
         reached = (st.shares.bytes as f64) <= goal;

@@ -1018,6 +1018,29 @@ fn rule_text(d: &Decision, stages: bool) -> String {
 
 /// Checks one need with witnesses built once ([`Witnesses::of`]).
 pub fn check_with(c: &CompiledPolicy, w: &Witnesses, need: &Need) -> NeedVerdict {
+    check_inner(c, None, w, need)
+}
+
+/// What `c` newly fails of `need` compared with `before`: the verdict counts as failing
+/// only the witness requests that `before` records as the need asks and `c` does not (a
+/// change to a policy breaks a requirement for a kind even where that kind already failed
+/// for other requests). `w` should be `c`'s witnesses, which name everything `before`'s
+/// rules name when `c` only adds to `before`.
+pub fn check_new_failures(
+    c: &CompiledPolicy,
+    before: &CompiledPolicy,
+    w: &Witnesses,
+    need: &Need,
+) -> NeedVerdict {
+    check_inner(c, Some(before), w, need)
+}
+
+fn check_inner(
+    c: &CompiledPolicy,
+    before: Option<&CompiledPolicy>,
+    w: &Witnesses,
+    need: &Need,
+) -> NeedVerdict {
     let ts = targets(need, w);
     let n_kinds = need.kinds().len().max(1);
     let max_evals = (EVAL_BUDGET / c.rule_count().max(1) / n_kinds).clamp(MIN_EVALS, MAX_EVALS);
@@ -1091,6 +1114,10 @@ pub fn check_with(c: &CompiledPolicy, w: &Witnesses, need: &Need) -> NeedVerdict
                             }
                             return true;
                         };
+                        if before.is_some_and(|b| judge(need, t, verb, &b.evaluate(&a)).is_some()) {
+                            // It failed before the change too: not this change's doing.
+                            return true;
+                        }
                         kv.ok = false;
                         kv.failed += 1;
                         match d.rule {

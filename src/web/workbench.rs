@@ -63,28 +63,7 @@ impl Cache {
     }
 }
 
-/// Most distinct identities of a log the checklist probes with (they only add witnesses
-/// that differ in what the rules name, see `audit::needs`).
-const SEEN_MAX: usize = 20_000;
-
-/// Each distinct (user, groups) of the log once, in row order, at most [`SEEN_MAX`].
-fn seen_identities(s: &Store) -> Vec<(String, Vec<String>)> {
-    let mut keys = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    for r in 0..s.len() {
-        let key = (s.sym(Dim::User, r), s.groups_id(r));
-        if keys.insert(key) {
-            out.push((
-                s.str(Dim::User, r).to_string(),
-                s.dict.groups.members_of(key.1).map(String::from).collect(),
-            ));
-            if out.len() >= SEEN_MAX {
-                break;
-            }
-        }
-    }
-    out
-}
+use crate::advise::seen_identities;
 
 fn options(req: &WorkbenchRequest) -> LoadOptions {
     LoadOptions {

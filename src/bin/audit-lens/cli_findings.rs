@@ -11,6 +11,32 @@ use serde_json::json;
 use std::io::Write;
 use std::process::ExitCode;
 
+/// Runs `pack` over the logs at `paths` (loaded into `store`): body rules read their
+/// candidates' events from the decoded files. Returns the decoded files too.
+pub fn run_pack(
+    store: &audit_lens::store::Store,
+    paths: &[String],
+    pack: &Pack,
+) -> Result<(Vec<Vec<u8>>, audit_lens::detect::Report), String> {
+    let files: Vec<Vec<u8>> = paths.iter().map(|p| decoded(p)).collect::<Result<_, _>>()?;
+    let mut events = EventExtractor::default();
+    let mut read_err = None;
+    let report = run(store, pack, &mut |r| {
+        let mut out = None;
+        if let Err(e) = with_event(store, &files, paths, &mut events, true, r, &mut |b| {
+            out = Some(b.to_vec());
+            Ok(())
+        }) {
+            read_err.get_or_insert(e);
+        }
+        out
+    });
+    match read_err {
+        Some(e) => Err(e),
+        None => Ok((files, report)),
+    }
+}
+
 /// `findings [--json] [--rules FILE]... [--no-builtin] [--fail-on SEVERITY] [--policy P] LOG...`
 ///
 /// With `--policy`: what that policy would blind (the rules that could no longer fire,
@@ -47,26 +73,7 @@ pub fn run_findings(a: &[String]) -> Result<ExitCode, String> {
         return Err("no rules to run (--no-builtin without --rules)".into());
     }
     let store = load_logs(&args.pos)?;
-    let files: Vec<Vec<u8>> = args
-        .pos
-        .iter()
-        .map(|p| decoded(p))
-        .collect::<Result<_, _>>()?;
-    let mut events = EventExtractor::default();
-    let mut read_err = None;
-    let report = run(&store, &pack, &mut |r| {
-        let mut out = None;
-        if let Err(e) = with_event(&store, &files, &args.pos, &mut events, true, r, &mut |b| {
-            out = Some(b.to_vec());
-            Ok(())
-        }) {
-            read_err.get_or_insert(e);
-        }
-        out
-    });
-    if let Some(e) = read_err {
-        return Err(e);
-    }
+    let (files, report) = run_pack(&store, &args.pos, &pack)?;
     let blind = match args.get("policy") {
         None => None,
         Some(p) => {

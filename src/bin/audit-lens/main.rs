@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod cli_actor;
+mod cli_advise;
 mod cli_findings;
 mod cli_history;
 mod cli_policy;
@@ -43,6 +44,11 @@ USAGE:
   audit-lens findings [--json] [--rules FILE]... [--no-builtin] [--fail-on high] LOG...
                                                       the detection pack (built-in and your rules) over logs;
                                                       exit 1 when a finding is at or above --fail-on
+  audit-lens advise --policy P [--target 70] [--guard FILE] [--price ID] [--json] [-o NEW.yaml] LOG...
+                                                      where the policy's bytes go, rule changes that cut them
+                                                      (bytes/day, money, findings lost) within the guard-rails,
+                                                      and a plan for the target written as a policy; exit 1 when
+                                                      the guard-rails stop it short of the target
   audit-lens bench [--size 200MB] [--rounds 5] [--policy P]
                                                       measure ingest, filters, timeline, policy evaluation
 
@@ -66,6 +72,7 @@ fn main() -> ExitCode {
         "actor" => cli_actor::run_actor(rest),
         "feed" => cli_actor::run_feed(rest),
         "findings" => cli_findings::run_findings(rest),
+        "advise" => cli_advise::run_advise(rest),
         "validate" | "lint" | "eval" | "coverage" | "whatif" | "clo-filter" => {
             cli_policy::run(cmd, rest)
         }
