@@ -144,6 +144,10 @@ pub fn render_policy(p: &Policy) -> String {
         format!("apiVersion: {}", p.api_version),
         format!("kind: {}", p.kind),
     ];
+    if let Some(m) = &p.metadata {
+        // JSON is YAML: the metadata as one flow mapping.
+        out.push(format!("metadata: {m}"));
+    }
     if !p.omit_stages.is_empty() {
         out.push(format!("omitStages: {}", stages(&p.omit_stages)));
     }

@@ -55,7 +55,7 @@ pub const BLOCKED_MAX: usize = 8;
 /// Ranking rows answered.
 pub const RANK_MAX: usize = 200;
 /// A plan stops after this many changes.
-pub const PLAN_STEPS_MAX: usize = 24;
+pub const PLAN_STEPS_MAX: usize = 40;
 /// Changes saving less than this share of the policy's bytes are not proposed.
 const MIN_SHARE: f64 = 0.001;
 /// Heaviest keys a step derives new rules from.

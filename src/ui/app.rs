@@ -227,6 +227,7 @@ pub fn App() -> Html {
     }
     // --- policy workbench ---
     use_policy_sync(&state, send.clone());
+    crate::ui::policy_advisor::use_advisor_sync(&state, send.clone());
     let on_policy = {
         let dispatcher = state.dispatcher();
         use_callback((), move |a: PolicyAction, _| {

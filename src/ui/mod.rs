@@ -5,6 +5,7 @@
 //! file and receives what it shows plus callbacks.
 
 pub mod actor_view;
+pub mod advisor_state;
 pub mod app;
 pub mod column_picker;
 pub mod dom;
@@ -24,6 +25,7 @@ pub mod help;
 pub mod history_view;
 pub mod keys;
 pub mod load_summary;
+pub mod policy_advisor;
 pub mod policy_blind;
 pub mod policy_checklist;
 pub mod policy_coverage;

@@ -95,6 +95,8 @@ pub struct Workbench {
     /// The price money figures use (the Cost panel's choice; kept in local storage under
     /// its own key by `policy_money`, never sent anywhere). Not sent to the worker.
     pub pricing: crate::analysis::money::Pricing,
+    /// The volume advisor (issue 14).
+    pub advisor: crate::ui::advisor_state::AdvisorState,
 }
 
 /// What [`PolicyAction::Undo`] puts back.
@@ -128,6 +130,7 @@ impl Default for Workbench {
             jump: None,
             undo: None,
             pricing: crate::analysis::money::Pricing::default(),
+            advisor: Default::default(),
         }
     }
 }
@@ -161,6 +164,14 @@ pub enum PolicyAction {
     DismissUndo,
     /// The price (and retention) money figures use; changes nothing sent to the worker.
     SetPricing(crate::analysis::money::Pricing),
+    /// The advisor's settings.
+    Advisor(crate::ui::advisor_state::AdvisorAction),
+    /// The advisor's change (or plan) replaces the edited text; `by` names it for the
+    /// undo banner and the diff.
+    ApplyText {
+        text: String,
+        by: String,
+    },
 }
 
 impl Workbench {
@@ -265,6 +276,7 @@ impl Workbench {
         self.keep_for_undo(Slot::Edited, &p.text, &p.name);
         self.name = p.name.clone();
         self.text = p.text.clone();
+        self.advisor.new_policy();
         self.file_findings = p
             .diagnostics
             .iter()
@@ -381,6 +393,7 @@ impl Workbench {
             }
             PolicyAction::Undo => {
                 if let Some(u) = self.undo.take() {
+                    self.advisor.applied = None;
                     match u.slot {
                         Slot::Edited => {
                             self.text = u.text;
@@ -397,6 +410,16 @@ impl Workbench {
             }
             PolicyAction::DismissUndo => self.undo = None,
             PolicyAction::SetPricing(p) => self.pricing = p,
+            PolicyAction::Advisor(a) => self.advisor.reduce(a),
+            PolicyAction::ApplyText { text, by } => {
+                let old = self.text.clone();
+                self.keep_for_undo(Slot::Edited, &text, &by);
+                self.advisor.applying(&by, &old, &text);
+                self.file_findings.clear();
+                self.text = text;
+                self.slot = Slot::Edited;
+                self.replaced();
+            }
         }
     }
 }

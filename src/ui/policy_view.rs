@@ -257,6 +257,7 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
                         { what_if.unwrap_or_default() }
                         if let Some(w) = &r.what_if { <crate::ui::policy_money::CostPanel baseline_bytes_per_day={w.baseline.bytes_per_day} edited_bytes_per_day={w.candidate.bytes_per_day} baseline_label={w.baseline.label.clone()} pricing={wb.pricing.clone()} on_change={act.reform(PolicyAction::SetPricing)} /> }
                     </section>
+                    <crate::ui::policy_advisor::AdvisorView workbench={wb.clone()} on_action={act.clone()} />
                     { blind.clone() }
                 </>
             }

@@ -273,6 +273,10 @@ impl Reducible for State {
             }
             // --- policy workbench ---
             Action::Worker(Response::Workbench(r)) => s.workbench.answer(*r),
+            Action::Worker(Response::Advice(a)) => {
+                let rev = s.workbench.rev;
+                s.workbench.advisor.answer(rev, *a)
+            }
             // --- actor view and activity feed ---
             Action::Worker(r @ Response::Actor(_)) => s.actor.on_response(r),
             Action::Worker(r @ (Response::Feed(_) | Response::FeedBurst { .. })) => {

@@ -87,6 +87,7 @@ pub struct Engine {
     // ---- policy workbench (issue 6) ----
     /// What the workbench keeps between answers (attribute index, baseline evaluation).
     workbench: workbench::Cache,
+    advisor: crate::web::advise::Advisor,
     /// The running body search, and the generation its reads carry.
     search: Option<Search>,
     search_gen: u32,
@@ -111,6 +112,7 @@ impl Worker for Engine {
     fn create(_scope: &WorkerScope<Self>) -> Self {
         let explore = Explore::default();
         let workbench = workbench::Cache::with_attr(explore.shared_attr());
+        let advisor = crate::web::advise::Advisor::with_attr(explore.shared_attr());
         let cfg = Config {
             pieces: piece::pieces_wanted(),
             ..Config::default()
@@ -125,6 +127,7 @@ impl Worker for Engine {
             raw: Vec::new(),
             explore,
             workbench,
+            advisor,
             search: None,
             search_gen: 0,
             activity: activity::Activity::default(),
@@ -196,6 +199,7 @@ impl Worker for Engine {
                 self.raw.clear();
                 self.explore.reset();
                 self.workbench.invalidate(); // policy workbench
+                self.advisor.invalidate();
                 self.activity.reset(); // actor view, activity feed
             }
             // ---- Explore view (issue 5): answered only between loads ----
@@ -347,6 +351,17 @@ impl Worker for Engine {
                     self.explore.policy_changed();
                 }
                 scope.respond(id, Response::Workbench(Box::new(report)));
+            }
+            // ---- volume advisor (issue 14) ----
+            Request::Advise(req) => {
+                let a = self.advisor.answer(
+                    self.loader.store(),
+                    self.loader.is_loading(),
+                    &req,
+                    self.findings.last(),
+                    now_ms,
+                );
+                scope.respond(id, Response::Advice(Box::new(a)));
             }
         }
         self.run(scope);
@@ -645,11 +660,13 @@ impl Engine {
                 self.raw.truncate(files);
                 self.explore.reset();
                 self.workbench.invalidate(); // policy workbench
+                self.advisor.invalidate();
                 self.activity.reset(); // actor view, activity feed
             }
             Effect::Finalized => {
                 self.explore.reset();
                 self.workbench.invalidate(); // policy workbench
+                self.advisor.invalidate();
                 self.activity.reset(); // actor view, activity feed
             }
             Effect::Reply { to, reply } => {

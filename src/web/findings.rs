@@ -37,6 +37,11 @@ impl Findings {
         self.builtin.get_or_insert_with(Pack::builtin);
     }
 
+    /// The last run's pack and findings, whole.
+    pub fn last(&self) -> Option<(&Pack, &[crate::detect::Finding])> {
+        self.last.as_ref().map(|(p, f)| (p, &f[..]))
+    }
+
     /// Forgets the last run (a load or a clear changes the store).
     pub fn reset_last(&mut self) {
         self.last = None;

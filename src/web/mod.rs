@@ -17,6 +17,7 @@
 //! Invariant: the UI never holds events; everything it shows arrives as a `Response`.
 
 pub mod activity;
+pub mod advise;
 pub mod codec;
 pub mod engine;
 pub mod explore;

@@ -111,6 +111,11 @@ pub enum Request {
     /// the loaded log: [`Response::Findings`]. Body-based rules read their candidates'
     /// bytes window by window first; a new request replaces a running one.
     Findings { id: u32, rules: Option<UserRules> },
+
+    // ---- volume advisor (issue 14); answered by `crate::web::advise` -----------------
+    /// Where the edited policy's bytes go, the changes that would cut them, the guard-rails
+    /// and, with a target, a plan: [`Response::Advice`].
+    Advise(AdviseRequest),
 }
 
 /// A user's rule file for the detection pack.
@@ -184,6 +189,44 @@ pub enum Response {
 
     // ---- findings (issue 13) ---------------------------------------------------------
     Findings(Box<FindingsAnswer>),
+
+    // ---- volume advisor (issue 14) ----------------------------------------------------
+    Advice(Box<AdviceAnswer>),
+}
+
+// =====================================================================================
+// Volume advisor (issue 14).
+// =====================================================================================
+
+pub use crate::advise::{Advice, GuardVerdict, Plan, RankRow, Shares, Suggestion};
+
+/// What the advisor is asked about: the edited policy (the workbench's text and options).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdviseRequest {
+    /// Echoed in the answer.
+    pub id: u64,
+    pub name: String,
+    pub text: String,
+    pub kube_minor: u32,
+    pub accept_old_versions: bool,
+    /// The user's guard-rails file; `None`: the defaults.
+    pub guards: Option<String>,
+    /// What `keep: bodies` compares with; `None`: the edited policy itself.
+    pub reference: Option<String>,
+    /// Plan for this cut (percent).
+    pub target_pct: Option<f64>,
+}
+
+/// The advisor's answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdviceAnswer {
+    pub id: u64,
+    pub advice: Option<Advice>,
+    /// Why there is no advice (no log, the policy has errors, a load is running).
+    pub error: Option<String>,
+    /// The guard-rails file did not load (`guards.yaml:3: …`); the defaults were used.
+    pub guard_error: Option<String>,
+    pub elapsed_ms: f64,
 }
 
 // =====================================================================================
