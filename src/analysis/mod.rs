@@ -9,6 +9,7 @@ pub mod diff;
 pub mod evaluate;
 pub mod feed;
 pub mod history;
+pub mod policy_ab;
 pub mod stats;
 pub mod timeline;
 pub mod topn;
