@@ -4,7 +4,9 @@
 use crate::{load_logs, Args};
 use audit_lens::analysis::coverage::coverage;
 use audit_lens::analysis::evaluate::{evaluate, AttrIndex};
+use audit_lens::analysis::policy_ab::compare_volumes;
 use audit_lens::analysis::volume::{retention, what_if, RotationFlags, Volume};
+use audit_lens::audit::compare::align_rules;
 use audit_lens::audit::lint::{lint, security_checklist, Outcome};
 use audit_lens::audit::policy::{
     load_policy_bytes, KubeVersion, LoadOptions, LoadedPolicy, Severity,
@@ -393,12 +395,22 @@ fn cmd_whatif(args: &Args) -> Result<ExitCode, String> {
         (&newp.compiled, &ev_new, newp.source_name.as_str()),
         base,
     );
+    // Rule by rule against the baseline, also when the rule counts differ.
+    let ab = match (&oldp, &ev_old) {
+        (Some(p), Some(e)) => Some(compare_volumes(
+            &store,
+            e,
+            &ev_new,
+            &align_rules(&p.policy, &newp.policy),
+        )),
+        _ => None,
+    };
     let fl = flags(args)?;
     let rb = retention(wi.baseline.bytes_per_hour, fl);
     let rc = retention(wi.candidate.bytes_per_hour, fl);
     let mut o = std::io::stdout().lock();
     if args.flag("json") {
-        let v = serde_json::json!({"whatIf": wi, "rotation": fl, "retention": {"baseline": rb, "candidate": rc}});
+        let v = serde_json::json!({"whatIf": wi, "rotation": fl, "retention": {"baseline": rb, "candidate": rc}, "compare": ab});
         serde_json::to_writer_pretty(&mut o, &v).map_err(|e| e.to_string())?;
         writeln!(o).ok();
         return Ok(ExitCode::SUCCESS);
@@ -434,6 +446,10 @@ fn cmd_whatif(args: &Args) -> Result<ExitCode, String> {
             e,
             human_bytes(*b)
         ));
+    }
+    if let (Some(old), Some(ab)) = (&oldp, &ab) {
+        text.push(String::new());
+        text.extend(crate::cli_compare::whatif_lines(old, &newp, ab));
     }
     text.push(String::new());
     text.push("largest changes by user:".into());

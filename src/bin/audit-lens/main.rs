@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod cli_actor;
+mod cli_compare;
 mod cli_findings;
 mod cli_history;
 mod cli_policy;
@@ -25,7 +26,10 @@ USAGE:
   audit-lens eval --policy POLICY [LOG]               one JSON line per input line: level, rule, omitStages
   audit-lens coverage --policy POLICY [--json] LOG... per-rule events and bytes, dead and shadowed rules
   audit-lens whatif --policy NEW [--baseline OLD] [--json] LOG...
-                                                      volume kept by NEW vs OLD (or vs as recorded)
+                                                      volume kept by NEW vs OLD (or vs as recorded);
+                                                      with OLD: rule by rule, also when rule counts differ
+  audit-lens diff-policy [--json] [--context N] A B   unified diff of two policies plus their rules aligned
+                                                      (exit 0 same, 1 different, 2 error)
   audit-lens clo-filter --policy FILTER [LOG]        apply an OpenShift ClusterLogForwarder kubeAPIAudit filter (its semantics)
   audit-lens generate [--size 200MB] [--hours H] [--seed N] [--nodes N] [--sample] [-o FILE]
                                                       write a realistic, deterministic audit log
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
         "actor" => cli_actor::run_actor(rest),
         "feed" => cli_actor::run_feed(rest),
         "findings" => cli_findings::run_findings(rest),
+        "diff-policy" => cli_compare::run_diff_policy(rest),
         "validate" | "lint" | "eval" | "coverage" | "whatif" | "clo-filter" => {
             cli_policy::run(cmd, rest)
         }
