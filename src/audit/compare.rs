@@ -189,7 +189,7 @@ fn middle_snake(
             }
             vf[i] = x;
             let kr = delta - k;
-            if odd && kr >= -(d - 1) && kr <= d - 1 && x + vb[(kr + off) as usize] >= n {
+            if odd && kr > -d && kr < d && x + vb[(kr + off) as usize] >= n {
                 return (sx as usize, sy as usize, x as usize, y as usize);
             }
             k += 2;
