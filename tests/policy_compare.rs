@@ -394,6 +394,11 @@ fn the_policy_wide_omit_stages_count_for_every_rule() {
     );
 }
 
+/// (A rule, B rule) → (events, bytes under A, bytes under B).
+type Cells = HashMap<(Option<usize>, Option<usize>), (u64, u64, u64)>;
+/// One cell of [`Cells`].
+type CellRow = ((Option<usize>, Option<usize>), (u64, u64, u64));
+
 // ---- per-rule volumes -----------------------------------------------------------------
 
 /// The decision and size of one raw log line, worked out from the line alone: its
@@ -475,7 +480,7 @@ fn per_rule_volumes_with_different_rule_counts_match_a_plain_scan() {
         let pairs = align_rules(&pa.policy, &pb.policy);
         let ab = compare_volumes(&s, &ea, &eb, &pairs);
         // The plain scan: per (A rule, B rule): events, bytes under A, bytes under B.
-        let mut cells: HashMap<(Option<usize>, Option<usize>), (u64, u64, u64)> = HashMap::new();
+        let mut cells: Cells = HashMap::new();
         let mut per_a: HashMap<usize, (u64, u64, u64)> = HashMap::new();
         let mut per_b: HashMap<usize, (u64, u64, u64)> = HashMap::new();
         let mut lines = 0;
@@ -507,7 +512,7 @@ fn per_rule_volumes_with_different_rule_counts_match_a_plain_scan() {
                 let got = (p.a_volume.matched, p.a_volume.events, p.a_volume.bytes);
                 assert_eq!(got, want, "{log}: A rule {i}");
                 // Transfers: the top destinations with their events and bytes, and the rest.
-                let mut dest: Vec<((Option<usize>, Option<usize>), (u64, u64, u64))> = cells
+                let mut dest: Vec<CellRow> = cells
                     .iter()
                     .filter(|(k, _)| k.0 == Some(i))
                     .map(|(k, v)| (*k, *v))
