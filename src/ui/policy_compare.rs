@@ -163,14 +163,12 @@ pub fn CompareRules(props: &CompareProps) -> Html {
     } else {
         reversed(&c.diff)
     };
-    let added = c
-        .diff
+    let added = hunks
         .iter()
         .flat_map(|h| &h.lines)
         .filter(|l| l.kind == LineKind::Added)
         .count();
-    let removed = c
-        .diff
+    let removed = hunks
         .iter()
         .flat_map(|h| &h.lines)
         .filter(|l| l.kind == LineKind::Removed)
