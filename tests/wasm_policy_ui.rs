@@ -206,6 +206,7 @@ fn report(id: u64) -> WorkbenchReport {
         what_if: None,
         retention: vec![],
         baseline_error: None,
+        compare: None,
         blind: None,
         no_coverage: None,
         elapsed_ms: 0.0,

@@ -5,6 +5,7 @@
 //! `pkg/audit/policy`): names and orderings are the wire names of `audit.k8s.io/v1`.
 
 pub mod clo;
+pub mod compare;
 pub mod eval;
 pub mod input;
 pub mod lint;

@@ -28,6 +28,7 @@ pub mod load_summary;
 pub mod policy_advisor;
 pub mod policy_blind;
 pub mod policy_checklist;
+pub mod policy_compare;
 pub mod policy_coverage;
 pub mod policy_editor;
 pub mod policy_highlight;

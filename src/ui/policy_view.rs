@@ -221,7 +221,8 @@ pub fn PolicyView(props: &PolicyViewProps) -> Html {
                 html! {
                     <WhatIfView what_if={Rc::new(w)} coverage={cov.clone()} retention={Rc::new(r.retention.clone())}
                                 flags={wb.flags} on_flags={act.reform(PolicyAction::SetFlags)}
-                                baseline_is_policy={wb.compare == Compare::Baseline && r.baseline_error.is_none()} />
+                                baseline_is_policy={wb.compare == Compare::Baseline && r.baseline_error.is_none()}
+                                compare={r.compare.clone().map(|c| Rc::new(*c))} edited_rules={rules.clone()} />
                 }
             });
             html! {

@@ -18,6 +18,12 @@ pub struct WhatIfProps {
     pub on_flags: Callback<RotationFlags>,
     /// The baseline is a policy (else the log as recorded).
     pub baseline_is_policy: bool,
+    /// Rule by rule against the baseline policy (then shown instead of the per-rule table).
+    #[prop_or_default]
+    pub compare: Option<Rc<crate::web::protocol::CompareReport>>,
+    /// The edited policy's rules (for `compare`).
+    #[prop_or_default]
+    pub edited_rules: Rc<Vec<crate::web::protocol::RuleInfo>>,
 }
 
 /// "+12.3 %", "−40.0 %" (from `a` to `b`), "±0 %".
@@ -183,7 +189,12 @@ pub fn WhatIfView(props: &WhatIfProps) -> Html {
                     <li>{ format!("{} of the edited policy's events ({}) are lower bounds.", crate::util::human_count(c.lower_bound_events), percent(c.lower_bound_events, c.events)) }</li>
                 }
             </ul>
+            if let Some(cmp) = &props.compare {
+                <h3>{"Per rule: A against B"}</h3>
+                <crate::ui::policy_compare::CompareRules compare={cmp.clone()} edited_rules={props.edited_rules.clone()} />
+            }
             <div class="two-col">
+                if props.compare.is_none() {
                 <div>
                     <h3>{"Per rule"}</h3>
                     <table class="grid compact" data-testid="what-if-rules">
@@ -197,6 +208,7 @@ pub fn WhatIfView(props: &WhatIfProps) -> Html {
                         <p class="muted small">{"The two policies have different numbers of rules: their rules are not compared one by one."}</p>
                     }
                 </div>
+                }
                 <div>
                     <h3>{"Top actors by change"}</h3>
                     <table class="grid compact" data-testid="what-if-actors">

@@ -625,9 +625,32 @@ pub struct WorkbenchReport {
     /// (issue 13; `None` for a policy that does not load).
     #[serde(default)]
     pub blind: Option<crate::detect::blind::BlindReport>,
+    /// Rule by rule against the baseline policy (issue 14 §5); only when comparing with a
+    /// valid baseline policy over a loaded log.
+    #[serde(default)]
+    pub compare: Option<Box<CompareReport>>,
     /// Worker time for this answer, ms.
     pub elapsed_ms: f64,
 }
+
+/// The edited policy against the baseline policy, rule by rule and line by line.
+///
+/// Direction: from the baseline (B, "before") to the edited policy (A, "now"). In `ab`
+/// (`analysis::policy_ab`) and its pairs, `a` is the baseline's rule and `b` the edited
+/// policy's (`Added`: only in the edited policy); `diff` is the baseline's text against
+/// the edited text (`Added` lines are in the edited text).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompareReport {
+    pub ab: crate::analysis::policy_ab::PolicyAb,
+    /// The baseline's rules, as `WorkbenchReport::rules` for the edited policy.
+    pub baseline_rules: Vec<RuleInfo>,
+    pub diff: Vec<crate::audit::compare::Hunk>,
+    /// The diff was cut after [`DIFF_LINES_MAX`] lines.
+    pub diff_truncated: bool,
+}
+
+/// Most diff lines a [`CompareReport`] carries.
+pub const DIFF_LINES_MAX: usize = 4000;
 
 pub use crate::analysis::history::History;
 

@@ -12,7 +12,9 @@
 
 use crate::analysis::coverage::coverage;
 use crate::analysis::evaluate::{evaluate, Evaluation};
+use crate::analysis::policy_ab::compare_volumes;
 use crate::analysis::volume::{retention, what_if};
+use crate::audit::compare::{align_rules, text_diff};
 use crate::audit::lint::{lint, security_checklist_seen};
 use crate::audit::policy::{
     load_policy, GroupResources, KubeVersion, LoadOptions, LoadedPolicy, PolicyRule,
@@ -21,8 +23,8 @@ use crate::store::{Dim, Store};
 use crate::web::explore::SharedAttr;
 use crate::web::policy::view;
 use crate::web::protocol::{
-    CoverageMap, MapRow, PolicyReport, RetentionView, RuleInfo, WorkbenchReport, WorkbenchRequest,
-    MAP_ROWS,
+    CompareReport, CoverageMap, MapRow, PolicyReport, RetentionView, RuleInfo, WorkbenchReport,
+    WorkbenchRequest, DIFF_LINES_MAX, MAP_ROWS,
 };
 use std::collections::HashMap;
 
@@ -241,6 +243,38 @@ fn rule_infos(p: &LoadedPolicy) -> Vec<RuleInfo> {
         .collect()
 }
 
+/// The edited policy against the baseline, from the baseline to the edited policy (see
+/// [`CompareReport`]).
+fn compare_report(
+    s: &Store,
+    base_text: &str,
+    base: &LoadedPolicy,
+    base_ev: &Evaluation,
+    text: &str,
+    edited: &LoadedPolicy,
+    ev: &Evaluation,
+) -> CompareReport {
+    let pairs = align_rules(&base.policy, &edited.policy);
+    let mut diff = text_diff(base_text, text, 3);
+    let mut lines = 0;
+    let mut keep = diff.len();
+    for (k, h) in diff.iter().enumerate() {
+        lines += h.lines.len();
+        if lines > DIFF_LINES_MAX {
+            keep = k;
+            break;
+        }
+    }
+    let diff_truncated = keep < diff.len();
+    diff.truncate(keep);
+    CompareReport {
+        ab: compare_volumes(s, base_ev, ev, &pairs),
+        baseline_rules: rule_infos(base),
+        diff,
+        diff_truncated,
+    }
+}
+
 /// Answers one workbench request. Returns the report and, when the policy is valid, the
 /// loaded policy (the worker keeps it as the current policy for Explore's `rule:` terms).
 /// `loading`: a load is running, so the store is incomplete (no coverage then).
@@ -270,6 +304,7 @@ pub fn answer(
         baseline_error: None,
         no_coverage: None,
         blind: None,
+        compare: None,
         elapsed_ms: 0.0,
     };
     let loaded = match load_policy(&req.name, &req.text, &options(req)) {
@@ -346,6 +381,11 @@ pub fn answer(
         }
         _ => None,
     };
+    if let (Some(text), Some((_, _, Ok((p, e))))) = (&req.baseline, &cache.baseline) {
+        out.compare = Some(Box::new(compare_report(
+            s, text, p, e, &req.text, &loaded, &ev,
+        )));
+    }
     let w = what_if(s, (&loaded.compiled, &ev, "edited policy"), baseline);
     out.retention = [&w.baseline, &w.candidate]
         .into_iter()

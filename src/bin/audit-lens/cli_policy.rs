@@ -7,7 +7,9 @@ use audit_lens::analysis::evaluate::{evaluate, AttrIndex};
 use audit_lens::analysis::money::{
     self, format_money, format_rate, Pricing, DAYS_PER_MONTH, DEFAULT_RETENTION_DAYS, PRICE_IDS,
 };
+use audit_lens::analysis::policy_ab::compare_volumes;
 use audit_lens::analysis::volume::{retention, what_if, RotationFlags, Volume};
+use audit_lens::audit::compare::align_rules;
 use audit_lens::audit::lint::{lint, security_checklist, Outcome};
 use audit_lens::audit::policy::{
     load_policy_bytes, KubeVersion, LoadOptions, LoadedPolicy, Severity,
@@ -426,6 +428,16 @@ fn cmd_whatif(args: &Args) -> Result<ExitCode, String> {
         (&newp.compiled, &ev_new, newp.source_name.as_str()),
         base,
     );
+    // Rule by rule against the baseline, also when the rule counts differ.
+    let ab = match (&oldp, &ev_old) {
+        (Some(p), Some(e)) => Some(compare_volumes(
+            &store,
+            e,
+            &ev_new,
+            &align_rules(&p.policy, &newp.policy),
+        )),
+        _ => None,
+    };
     let fl = flags(args)?;
     let rb = retention(wi.baseline.bytes_per_hour, fl);
     let rc = retention(wi.candidate.bytes_per_hour, fl);
@@ -438,7 +450,7 @@ fn cmd_whatif(args: &Args) -> Result<ExitCode, String> {
     });
     let mut o = std::io::stdout().lock();
     if args.flag("json") {
-        let mut v = serde_json::json!({"whatIf": wi, "rotation": fl, "retention": {"baseline": rb, "candidate": rc}});
+        let mut v = serde_json::json!({"whatIf": wi, "rotation": fl, "retention": {"baseline": rb, "candidate": rc}, "compare": ab});
         if let Some((p, b, c)) = &money {
             v["money"] = serde_json::json!({
                 "price": p.price, "retentionDays": p.retention_days, "daysPerMonth": DAYS_PER_MONTH,
@@ -480,6 +492,10 @@ fn cmd_whatif(args: &Args) -> Result<ExitCode, String> {
             e,
             human_bytes(*b)
         ));
+    }
+    if let (Some(old), Some(ab)) = (&oldp, &ab) {
+        text.push(String::new());
+        text.extend(crate::cli_compare::whatif_lines(old, &newp, ab));
     }
     text.push(String::new());
     text.push("largest changes by user:".into());

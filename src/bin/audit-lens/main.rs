@@ -12,6 +12,7 @@ use std::process::ExitCode;
 mod bench;
 mod cli_actor;
 mod cli_advise;
+mod cli_compare;
 mod cli_findings;
 mod cli_history;
 mod cli_policy;
@@ -28,6 +29,9 @@ USAGE:
   audit-lens whatif --policy NEW [--baseline OLD] [--json] [--price ID [--retention-days N]] LOG...
                                                       volume kept by NEW vs OLD (or vs as recorded); with --price
                                                       (cloudwatch, gcp-logging, azure-monitor, disk) its cost a month
+                                                      with OLD: rule by rule, also when rule counts differ
+  audit-lens diff-policy [--json] [--context N] A B   unified diff of two policies plus their rules aligned
+                                                      (exit 0 same, 1 different, 2 error)
   audit-lens clo-filter --policy FILTER [LOG]        apply an OpenShift ClusterLogForwarder kubeAPIAudit filter (its semantics)
   audit-lens generate [--size 200MB] [--hours H] [--seed N] [--nodes N] [--sample] [-o FILE]
                                                       write a realistic, deterministic audit log
@@ -73,6 +77,7 @@ fn main() -> ExitCode {
         "feed" => cli_actor::run_feed(rest),
         "findings" => cli_findings::run_findings(rest),
         "advise" => cli_advise::run_advise(rest),
+        "diff-policy" => cli_compare::run_diff_policy(rest),
         "validate" | "lint" | "eval" | "coverage" | "whatif" | "clo-filter" => {
             cli_policy::run(cmd, rest)
         }
