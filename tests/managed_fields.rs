@@ -486,3 +486,53 @@ fn a_log_without_bodies_keeps_a_caveat() {
         wi.caveats
     );
 }
+
+/// Edge cases, each figure counted by hand (the member and one comma; whitespace around
+/// that comma goes with it).
+#[test]
+fn edge_cases_counted_by_hand() {
+    let cases: &[(&str, u32)] = &[
+        // `"managedFields":[]` = 15 + 1 + 2, the only member: no comma.
+        (r#"{"metadata":{"managedFields":[]}}"#, 18),
+        // First member: the comma after it.
+        (r#"{"metadata":{"managedFields":[],"name":"a"}}"#, 19),
+        // Last, null (an Unstructured object may hold it; the key is deleted all the same).
+        (r#"{"metadata":{"name":"a","managedFields":null}}"#, 21),
+        // In the middle, with whitespace: ` , "managedFields" : []` = 23 bytes.
+        (
+            r#"{ "metadata" : { "name":"a" , "managedFields" : [] , "uid":"u" } }"#,
+            23,
+        ),
+        (r#"{"metadata":"x"}"#, 0),
+        (r#"{"spec":{"metadata":{"managedFields":[]}}}"#, 0),
+        (r#"[{"metadata":{"managedFields":[]}}]"#, 0),
+        (r#""text""#, 0),
+        // A list: each item's (18 and `,"managedFields":[1]` = 20); a non-object item skipped.
+        (
+            r#"{"items":[{"metadata":{"managedFields":[]}},3,{"metadata":{"name":"b","managedFields":[1]}}]}"#,
+            38,
+        ),
+        // A Table decided by its kind, wherever the key is.
+        (
+            r#"{"rows":[{"object":{"metadata":{"managedFields":[]}}}],"kind":"Table"}"#,
+            18,
+        ),
+        (
+            r#"{"rows":[{"object":{"metadata":{"managedFields":[]}}}],"kind":"List"}"#,
+            0,
+        ),
+        // An escaped key is not the key (Go's encoder never writes one).
+        (r#"{"metadata":{"managed\u0046ields":[]}}"#, 0),
+    ];
+    for (body, want) in cases {
+        let line = hand_line(1, "update", "pods", None, Some(body));
+        let s = load("edge.log", line.as_bytes());
+        assert_eq!(s.len(), 1, "{body}");
+        assert_eq!(s.managed_fields_size(0), (0, *want), "{body}");
+        // The same body as a request (not a patch), through the serde path (an EventList).
+        let line = hand_line(1, "create", "pods", Some(body), None);
+        let list = format!(r#"{{"kind":"EventList","items":[{line}]}}"#);
+        let s = load("edge-list.json", list.as_bytes());
+        assert_eq!(s.managed_fields_size(0), (*want, 0), "serde path: {body}");
+    }
+}
