@@ -4,7 +4,7 @@
 //! resulting level; and where the log disagrees with the policy (recorded × policy level).
 
 use super::evaluate::Evaluation;
-use super::volume::estimate_size;
+use super::volume::estimate_size_mf;
 use crate::audit::eval::CompiledPolicy;
 use crate::audit::lint::covers;
 use crate::audit::Level;
@@ -108,7 +108,7 @@ pub fn coverage(s: &Store, p: &CompiledPolicy, ev: &Evaluation) -> Coverage {
         cov.bytes += size;
         let stage = s.stage(r);
         let omitted = stage.is_some_and(|st| d.omit_stages.contains(st));
-        let est = estimate_size(s, r, d.level, omitted);
+        let est = estimate_size_mf(s, r, d.level, omitted, d.omit_managed_fields);
         match d.rule {
             Some(i) => {
                 let rc = &mut rules[i];

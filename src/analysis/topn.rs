@@ -158,9 +158,82 @@ pub fn key_space(s: &Store, d: TopDim) -> Option<usize> {
     })
 }
 
+/// What a top-N table is ordered by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TopSort {
+    /// Most events first.
+    #[default]
+    Events,
+    /// Most bytes (the events' sizes in the log) first.
+    Bytes,
+}
+
+impl TopSort {
+    /// The word used in the page's hook (`data-sort`), the URL hash and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TopSort::Events => "events",
+            TopSort::Bytes => "bytes",
+        }
+    }
+    /// [`TopSort::as_str`] back.
+    pub fn parse(s: &str) -> Option<TopSort> {
+        match s {
+            "events" => Some(TopSort::Events),
+            "bytes" => Some(TopSort::Bytes),
+            _ => None,
+        }
+    }
+}
+
+/// Orders `rows` by `by` (largest first; ties: the other metric, then label).
+pub fn sort_rows(rows: &mut [TopRow], by: TopSort) {
+    rows.sort_by(|a, b| {
+        let (ka, kb) = match by {
+            TopSort::Events => ((a.events, a.bytes), (b.events, b.bytes)),
+            TopSort::Bytes => ((a.bytes, a.events), (b.bytes, b.events)),
+        };
+        kb.cmp(&ka).then_with(|| a.value.cmp(&b.value))
+    });
+}
+
 /// Counts events and bytes per value of `d` over `rows` (all rows when `None`) and returns
 /// the `n` largest by events (ties: by label), merging keys that share a label.
 pub fn top_n(s: &Store, d: TopDim, rows: Option<&[u32]>, n: usize) -> Vec<TopRow> {
+    let mut out = all_values(s, d, rows);
+    out.sort_by(|a, b| b.events.cmp(&a.events).then_with(|| a.value.cmp(&b.value)));
+    out.truncate(n);
+    out
+}
+
+/// [`top_n`] ordered by `by`: with [`TopSort::Bytes`], the `n` values whose events take
+/// the most bytes (ties: events, then label).
+pub fn top_n_by(s: &Store, d: TopDim, rows: Option<&[u32]>, n: usize, by: TopSort) -> Vec<TopRow> {
+    let mut out = all_values(s, d, rows);
+    sort_rows(&mut out, by);
+    out.truncate(n);
+    out
+}
+
+/// The `n` largest values by events and the `n` largest by bytes, from one count.
+pub fn top_n_both(
+    s: &Store,
+    d: TopDim,
+    rows: Option<&[u32]>,
+    n: usize,
+) -> (Vec<TopRow>, Vec<TopRow>) {
+    let mut by_events = all_values(s, d, rows);
+    let mut by_bytes = by_events.clone();
+    by_events.sort_by(|a, b| b.events.cmp(&a.events).then_with(|| a.value.cmp(&b.value)));
+    by_events.truncate(n);
+    sort_rows(&mut by_bytes, TopSort::Bytes);
+    by_bytes.truncate(n);
+    (by_events, by_bytes)
+}
+
+/// Every value of `d` over `rows` with its events and bytes, in label order.
+fn all_values(s: &Store, d: TopDim, rows: Option<&[u32]>) -> Vec<TopRow> {
     let mut acc: std::collections::HashMap<u128, (u64, u64)> = std::collections::HashMap::new();
     match key_space(s, d) {
         // Fast path: dense ids count into an array (no hashing per event).
@@ -202,15 +275,12 @@ pub fn top_n(s: &Store, d: TopDim, rows: Option<&[u32]>, n: usize) -> Vec<TopRow
         v.0 += e;
         v.1 += b;
     }
-    let mut out: Vec<TopRow> = by_label
+    by_label
         .into_iter()
         .map(|(value, (events, bytes))| TopRow {
             value,
             events,
             bytes,
         })
-        .collect();
-    out.sort_by(|a, b| b.events.cmp(&a.events).then_with(|| a.value.cmp(&b.value)));
-    out.truncate(n);
-    out
+        .collect()
 }

@@ -12,7 +12,7 @@
 use super::evaluate::Evaluation;
 use crate::audit::eval::CompiledPolicy;
 use crate::audit::{Level, Stage};
-use crate::store::{Dim, Store};
+use crate::store::{Dim, Store, F_REQ_OBJ, F_RESP_OBJ};
 use serde::{Deserialize, Serialize};
 
 /// `,"requestObject":` — the bytes a body's key adds besides the body.
@@ -36,17 +36,48 @@ fn may_have_request_body(verb: &str) -> bool {
     )
 }
 
-/// Estimates row `r`'s size if written at `level` (`omitted`: its stage is omitted).
+/// Estimates row `r`'s size if written at `level` (`omitted`: its stage is omitted), its
+/// bodies as recorded. Equals [`estimate_size_mf`] without `omitManagedFields`.
 pub fn estimate_size(s: &Store, r: usize, level: Level, omitted: bool) -> Estimate {
-    if omitted || level == Level::None {
-        return Estimate::default();
-    }
+    estimate_size_mf(s, r, level, omitted, false)
+}
+
+/// Row `r`'s recorded size split: (metadata part, request body with its key, response
+/// body with its key), each body without its managedFields when `omit_managed_fields`.
+fn parts(s: &Store, r: usize, omit_managed_fields: bool) -> (u64, u64, u64) {
     let e = s.event_size(r) as u64;
     let q = s.request_object_size(r) as u64;
     let p = s.response_object_size(r) as u64;
     let qk = if q > 0 { q + REQ_KEY } else { 0 };
     let pk = if p > 0 { p + RESP_KEY } else { 0 };
     let meta = e.saturating_sub(qk + pk);
+    if !omit_managed_fields {
+        return (meta, qk, pk);
+    }
+    let (qm, pm) = s.managed_fields_size(r);
+    (
+        meta,
+        qk.saturating_sub(qm as u64),
+        pk.saturating_sub(pm as u64),
+    )
+}
+
+/// [`estimate_size`] under a rule with or without `omitManagedFields`: with it, each kept
+/// body loses what kube-apiserver strips ([`Store::managed_fields_size`], measured at
+/// ingest on the log's own bytes: the `managedFields` member of the object's, a list's
+/// items' or a Table's rows' `metadata`, with one comma). A body the log did not record
+/// stays a lower bound, its managedFields unknown.
+pub fn estimate_size_mf(
+    s: &Store,
+    r: usize,
+    level: Level,
+    omitted: bool,
+    omit_managed_fields: bool,
+) -> Estimate {
+    if omitted || level == Level::None {
+        return Estimate::default();
+    }
+    let (meta, qk, pk) = parts(s, r, omit_managed_fields);
     let recorded = s.level(r).unwrap_or(Level::Metadata);
     let stage = s.stage(r);
     let mut out = Estimate {
@@ -129,7 +160,7 @@ pub fn under_policy(s: &Store, p: &CompiledPolicy, ev: &Evaluation, label: &str)
     for r in 0..s.len() {
         let d = ev.decision(r);
         let omitted = s.stage(r).is_some_and(|st| d.omit_stages.contains(st));
-        let est = estimate_size(s, r, d.level, omitted);
+        let est = estimate_size_mf(s, r, d.level, omitted, d.omit_managed_fields);
         if est.bytes == 0 {
             if d.rule.is_none() {
                 v.unmatched_events += 1;
@@ -145,6 +176,51 @@ pub fn under_policy(s: &Store, p: &CompiledPolicy, ev: &Evaluation, label: &str)
         }
     }
     finish(v, span_hours(s))
+}
+
+/// What a policy keeps of this log, how much of it is bodies, and how much of those
+/// bodies is `managedFields` — what `omitManagedFields` would still save.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BodyShares {
+    /// Bytes the policy keeps (as [`under_policy`] counts them).
+    pub kept_bytes: u64,
+    /// Of `kept_bytes`: the kept `requestObject`/`responseObject` members (key and body,
+    /// what lowering them to Metadata would remove).
+    pub body_bytes: u64,
+    /// Of `body_bytes`: the managedFields those kept bodies still carry (0 under rules
+    /// with `omitManagedFields`, which already strip them).
+    pub managed_fields_bytes: u64,
+}
+
+/// [`BodyShares`] of the policy evaluated as `ev`.
+pub fn body_shares(s: &Store, ev: &Evaluation) -> BodyShares {
+    let mut out = BodyShares::default();
+    for r in 0..s.len() {
+        let d = ev.decision(r);
+        let omitted = s.stage(r).is_some_and(|st| d.omit_stages.contains(st));
+        if omitted || d.level == Level::None {
+            continue;
+        }
+        let (meta, qk, pk) = parts(s, r, d.omit_managed_fields);
+        let (qm, pm) = if d.omit_managed_fields {
+            (0, 0)
+        } else {
+            s.managed_fields_size(r)
+        };
+        out.kept_bytes += meta;
+        if d.level >= Level::Request && qk > 0 {
+            out.kept_bytes += qk;
+            out.body_bytes += qk;
+            out.managed_fields_bytes += qm as u64;
+        }
+        if d.level >= Level::RequestResponse && pk > 0 {
+            out.kept_bytes += pk;
+            out.body_bytes += pk;
+            out.managed_fields_bytes += pm as u64;
+        }
+    }
+    out
 }
 
 /// Per-actor difference between two volumes.
@@ -185,7 +261,7 @@ pub fn what_if(
             Some((_, e, _)) => {
                 let d = e.decision(r);
                 let omitted = s.stage(r).is_some_and(|st| d.omit_stages.contains(st));
-                estimate_size(s, r, d.level, omitted).bytes
+                estimate_size_mf(s, r, d.level, omitted, d.omit_managed_fields).bytes
             }
         }
     };
@@ -225,15 +301,25 @@ pub fn what_if(
     if !has_rr && keeps_rr(candidate.0) {
         caveats.push("The log has no RequestReceived events, but the policy would write them for some rules: those events are not counted.".into());
     }
-    if candidate.0.policy().omit_managed_fields
-        || candidate
-            .0
-            .policy()
-            .rules
-            .iter()
-            .any(|r| r.omit_managed_fields == Some(true))
-    {
-        caveats.push("omitManagedFields shrinks bodies by an amount the log does not show; bodies are counted at their recorded size.".into());
+    let omits_mf = |p: &CompiledPolicy| {
+        p.policy().omit_managed_fields
+            || p.policy()
+                .rules
+                .iter()
+                .any(|r| r.omit_managed_fields == Some(true))
+    };
+    if omits_mf(candidate.0) || baseline.is_some_and(|b| omits_mf(b.0)) {
+        // The saving is measured on the bodies the log holds; what it cannot show:
+        let bodies = (0..s.len()).any(|r| s.flags(r) & (F_REQ_OBJ | F_RESP_OBJ) != 0);
+        let with_mf = (0..s.len()).any(|r| s.managed_fields_size(r) != (0, 0));
+        if !bodies {
+            caveats.push("omitManagedFields: this log holds no request or response bodies, so what it would remove from them cannot be measured.".into());
+        } else if !with_mf {
+            caveats.push("omitManagedFields: no body in this log holds managedFields (it was written with omitManagedFields, or its objects have none), so it removes nothing here.".into());
+        }
+        if cand.lower_bound_events > 0 || base.lower_bound_events > 0 {
+            caveats.push("omitManagedFields is measured on the bodies this log holds; bodies it would record that the log does not hold are lower bounds, their managedFields unknown.".into());
+        }
     }
     WhatIf {
         baseline: base,

@@ -124,6 +124,12 @@ pub(crate) struct Rec<'a> {
     pub(crate) request_object: Option<Span<'a>>,
     #[serde(borrow, default)]
     pub(crate) response_object: Option<Span<'a>>,
+    /// `managedFields` bytes of `request_object` (see `scan::managed_fields`), when the
+    /// scanner measured them on its way; the serde path measures them in `push_event`.
+    #[serde(skip)]
+    pub(crate) request_mf: Option<u32>,
+    #[serde(skip)]
+    pub(crate) response_mf: Option<u32>,
     #[serde(borrow, default)]
     pub(crate) request_received_timestamp: Option<Str<'a>>,
     #[serde(borrow, default)]
@@ -414,6 +420,21 @@ fn push_event(store: &mut Store, r: &Rec, text: &str, pos: RecordPos, wrapped: b
     } else {
         None
     };
+    // What omitManagedFields would remove (`scan::managed_fields`): a patch is logged as
+    // sent (kube-apiserver's `LogRequestPatch`), so its request body keeps everything.
+    let req_mf = match r.request_object {
+        Some(_) if verb == "patch" => 0,
+        Some(b) => r
+            .request_mf
+            .unwrap_or_else(|| super::scan::managed_fields(b.get())),
+        None => 0,
+    };
+    let resp_mf = match r.response_object {
+        Some(b) => r
+            .response_mf
+            .unwrap_or_else(|| super::scan::managed_fields(b.get())),
+        None => 0,
+    };
     let e = EventIn {
         file: pos.file,
         offset: pos.offset,
@@ -445,6 +466,8 @@ fn push_event(store: &mut Store, r: &Rec, text: &str, pos: RecordPos, wrapped: b
         authz_reason: ann.map_or("", |a| s(&a.reason)),
         req_size: r.request_object.map_or(0, |v| v.get().len() as u32),
         resp_size: r.response_object.map_or(0, |v| v.get().len() as u32),
+        req_mf,
+        resp_mf,
         has_req_obj: r.request_object.is_some(),
         has_resp_obj: r.response_object.is_some(),
         wrapped,

@@ -240,6 +240,152 @@ impl<'a> Sc<'a> {
         Some(true)
     }
 
+    /// A body (`requestObject`/`responseObject`) or null, with the bytes kube-apiserver's
+    /// `omitManagedFields` would remove from it (see [`managed_fields`]). Only the body's
+    /// top-level keys, its `metadata`, and the `metadata` of `items[]` elements (lists)
+    /// and of `rows[].object` (a `Table`) are entered; every other value is skipped as
+    /// [`skip`](Self::skip) skips it.
+    fn body(&mut self) -> R<Option<(Span<'a>, u32)>> {
+        match self.peek()? {
+            b'n' => {
+                self.null()?;
+                Some(None)
+            }
+            b'{' => {
+                let start = self.i;
+                let mf = self.mf_body()?;
+                Some(Some((Span(&self.s[start..self.i]), mf)))
+            }
+            _ => Some(Some((Span(self.skip()?), 0))),
+        }
+    }
+
+    /// Iterates an object's members, `f(key, key start, self)` consuming each value; keys
+    /// with escapes are passed raw (they can equal none of the keys looked for).
+    fn members(&mut self, mut f: impl FnMut(&str, usize, &mut Self) -> R<()>) -> R<()> {
+        self.eat(b'{')?;
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            self.ws();
+            let at = self.i;
+            let (k, _) = self.raw_str()?;
+            self.eat(b':')?;
+            f(k, at, self)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Each element of an array: `f(self)` consumes it.
+    fn elements(&mut self, mut f: impl FnMut(&mut Self) -> R<()>) -> R<()> {
+        self.eat(b'[')?;
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            f(self)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A body object at `self.i`: its own `metadata.managedFields`, its `items[]`'
+    /// (kube-apiserver strips a list's items, `meta.EachListItem`; a list is an object
+    /// with an `items` array, as `Unstructured.IsList` decides) and, for a `Table`, its
+    /// `rows[].object`'s.
+    fn mf_body(&mut self) -> R<u32> {
+        let (mut own, mut rows, mut table) = (0u32, 0u32, false);
+        self.members(|k, _, sc| {
+            match (k, sc.peek()?) {
+                ("metadata", b'{') => own = own.saturating_add(sc.mf_meta()?),
+                ("items", b'[') => sc.elements(|sc| {
+                    own = own.saturating_add(sc.mf_object()?);
+                    Some(())
+                })?,
+                ("rows", b'[') => sc.elements(|sc| {
+                    if sc.peek()? != b'{' {
+                        sc.skip()?;
+                        return Some(());
+                    }
+                    sc.members(|k, _, sc| {
+                        if k == "object" {
+                            rows = rows.saturating_add(sc.mf_object()?);
+                        } else {
+                            sc.skip()?;
+                        }
+                        Some(())
+                    })
+                })?,
+                ("kind", b'"') => table = sc.raw_str()?.0 == "Table",
+                _ => {
+                    sc.skip()?;
+                }
+            }
+            Some(())
+        })?;
+        Some(if table { own.saturating_add(rows) } else { own })
+    }
+
+    /// Any value: an object's `metadata.managedFields` bytes, 0 for anything else.
+    fn mf_object(&mut self) -> R<u32> {
+        if self.peek()? != b'{' {
+            self.skip()?;
+            return Some(0);
+        }
+        let mut n = 0u32;
+        self.members(|k, _, sc| {
+            if k == "metadata" && sc.peek()? == b'{' {
+                n = n.saturating_add(sc.mf_meta()?);
+            } else {
+                sc.skip()?;
+            }
+            Some(())
+        })?;
+        Some(n)
+    }
+
+    /// A `metadata` object: the bytes its `managedFields` member takes with one separating
+    /// comma — from the end of the previous member's value to the end of its own value, or,
+    /// when it is the first member, from its key to the next member's key (so the
+    /// whitespace around that comma goes too); the member alone when it is the only one.
+    fn mf_meta(&mut self) -> R<u32> {
+        let (mut n, mut prev_end, mut first_at) = (0usize, None::<usize>, None::<usize>);
+        self.members(|k, at, sc| {
+            if let Some(f) = first_at.take() {
+                n += at - f;
+            }
+            sc.skip()?;
+            if k == "managedFields" {
+                match prev_end {
+                    Some(p) => n += sc.i - p,
+                    None => first_at = Some(at),
+                }
+            }
+            prev_end = Some(sc.i);
+            Some(())
+        })?;
+        if let (Some(f), Some(e)) = (first_at, prev_end) {
+            n += e - f;
+        }
+        Some(n.min(u32::MAX as usize) as u32)
+    }
+
     fn span(&mut self) -> R<Option<Span<'a>>> {
         if self.peek()? == b'n' {
             self.null()?;
@@ -344,8 +490,16 @@ pub(crate) fn scan(text: &str) -> Option<Rec<'_>> {
             "requestReceivedTimestamp" => once!(r.request_received_timestamp, sc.opt_string()?),
             "stageTimestamp" => once!(r.stage_timestamp, sc.opt_string()?),
             "sourceIPs" => once!(r.source_ips, sc.span()?),
-            "requestObject" => once!(r.request_object, sc.span()?),
-            "responseObject" => once!(r.response_object, sc.span()?),
+            "requestObject" => {
+                let b = sc.body()?;
+                once!(r.request_object, b.map(|b| b.0));
+                r.request_mf = b.map(|b| b.1);
+            }
+            "responseObject" => {
+                let b = sc.body()?;
+                once!(r.response_object, b.map(|b| b.0));
+                r.response_mf = b.map(|b| b.1);
+            }
             "timestamp" => once!(r.timestamp, sc.span()?),
             "user" => once!(r.user, user(sc)?),
             "impersonatedUser" => once!(r.impersonated_user, user(sc)?),
@@ -427,4 +581,28 @@ pub(crate) fn scan(text: &str) -> Option<Rec<'_>> {
         return None;
     }
     Some(r)
+}
+
+/// The bytes kube-apiserver's `omitManagedFields` removes from one body as it appears in
+/// the log (0 for a body without `managedFields`, or that is not well-formed).
+///
+/// From k8s.io/apiserver `pkg/audit/request.go`: `LogRequestObject` and
+/// `LogResponseObject` call `copyWithoutManagedFields`, which calls `removeManagedFields`
+/// (`accessor.SetManagedFields(nil)`) on the object, on each item of a list
+/// (`meta.EachListItem`) and on each `Table` row's object, then re-encode it. The field is
+/// `json:"managedFields,omitempty"` (apimachinery `pkg/apis/meta/v1/types.go`), and
+/// `Unstructured.SetManagedFields(nil)` deletes the map key, so the member disappears
+/// whole and the rest of the encoding is unchanged: the saving is the member's text and
+/// one separating comma. A patch's request body is logged as sent (`LogRequestPatch`),
+/// never stripped: the caller leaves patches out.
+pub(crate) fn managed_fields(body: &str) -> u32 {
+    let mut sc = Sc {
+        s: body,
+        b: body.as_bytes(),
+        i: 0,
+    };
+    match sc.body() {
+        Some(Some((_, n))) => n,
+        _ => 0,
+    }
 }

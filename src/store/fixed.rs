@@ -103,6 +103,11 @@ fixed_columns! {
     len: u32,
     req_size: u32,
     resp_size: u32,
+    /// What `omitManagedFields` would remove from the bodies, packed (see
+    /// `Store::managed_fields_size`): bit 31 clear: request bytes in bits 0..15 (< 32 768),
+    /// response bytes in bits 15..31 (< 65 536); bit 31 set: an index into
+    /// `Store::mf_big` holding both.
+    mf: u32,
 }
 
 #[cfg(test)]
@@ -124,11 +129,15 @@ mod tests {
             f.len.push(i);
             f.req_size.push(i + 1);
             f.resp_size.push(i + 2);
+            f.mf.push(i << 20);
         }
         let mut w = Vec::new();
         f.encode(&mut w);
         assert_eq!(w.len(), 5 * Fixed::ROW_BYTES);
-        assert_eq!(Fixed::ROW_BYTES, 8 + 4 + 1 + 1 + 1 + 2 + 16 + 8 + 4 + 4 + 4);
+        assert_eq!(
+            Fixed::ROW_BYTES,
+            8 + 4 + 1 + 1 + 1 + 2 + 16 + 8 + 4 + 4 + 4 + 4
+        );
         let g = Fixed::decode(&w, 5);
         assert_eq!(format!("{g:?}"), format!("{f:?}"));
         let mut h = g.clone();

@@ -177,6 +177,10 @@ pub struct EventIn<'a> {
     pub authz_reason: &'a str,
     pub req_size: u32,
     pub resp_size: u32,
+    /// Bytes kube-apiserver's `omitManagedFields` would remove from `requestObject` /
+    /// `responseObject` as they appear in the log (`ingest::scan::managed_fields`).
+    pub req_mf: u32,
+    pub resp_mf: u32,
     pub has_req_obj: bool,
     pub has_resp_obj: bool,
     pub wrapped: bool,
@@ -378,6 +382,7 @@ pub struct Mark {
     files: usize,
     rejections: usize,
     wraps: usize,
+    mf_big: usize,
     facts: usize,
     fact_strs: usize,
     sorted: bool,
@@ -412,6 +417,9 @@ pub struct Store {
     wrap: SymCol,
     /// One entry per wrapped row (in push order; never permuted, `wrap` points here).
     wraps: Vec<WrapPos>,
+    /// (request, response) managedFields bytes of the rows whose packed `mf` column
+    /// value does not hold them (bit 31 set; in push order, never permuted).
+    mf_big: Vec<(u32, u32)>,
     /// 0 for a row without facts, else an entry id of `facts_tab` (like `wrap`).
     facts: SymCol,
     /// The distinct facts of the rows (each once; never permuted, `facts` points here).
@@ -506,6 +514,11 @@ impl Store {
         self.c.len.push(e.len);
         self.c.req_size.push(e.req_size);
         self.c.resp_size.push(e.resp_size);
+        let mf = pack_mf(e.req_mf, e.resp_mf).unwrap_or_else(|| {
+            self.mf_big.push((e.req_mf, e.resp_mf));
+            MF_BIG | (self.mf_big.len() - 1) as u32
+        });
+        self.c.mf.push(mf);
         let mut flags = 0u8;
         if e.resource_request {
             flags |= F_RESOURCE;
@@ -665,6 +678,13 @@ impl Store {
         for _ in 0..n {
             self.file.push(file);
         }
+        let big = self.mf_big.len() as u32;
+        self.mf_big.extend_from_slice(&part.mf_big);
+        for v in &mut self.c.mf[row0..] {
+            if *v & MF_BIG != 0 {
+                *v += big;
+            }
+        }
         let base = self.wraps.len() as u32;
         self.wraps.extend_from_slice(&part.wraps);
         for r in 0..n {
@@ -797,6 +817,7 @@ impl Store {
             files: self.files.len(),
             rejections: self.rejections.len(),
             wraps: self.wraps.len(),
+            mf_big: self.mf_big.len(),
             facts: self.facts_tab.len(),
             fact_strs: self.dict.facts.len(),
             sorted: self.sorted,
@@ -820,6 +841,7 @@ impl Store {
         self.file.truncate(n);
         self.wrap.truncate(n);
         self.wraps.truncate(m.wraps);
+        self.mf_big.truncate(m.mf_big);
         self.facts.truncate(n);
         self.facts_tab.truncate(m.facts);
         self.dict.facts.truncate(m.fact_strs);
@@ -842,6 +864,7 @@ impl Store {
         self.file = SymCol::default();
         self.wrap = SymCol::default();
         self.wraps.clear();
+        self.mf_big.clear();
         self.facts = SymCol::default();
         self.facts_tab.clear();
         self.syms = SymCols::default();
@@ -860,6 +883,7 @@ impl Store {
         self.file.shrink_to_fit();
         self.wrap.shrink_to_fit();
         self.wraps.shrink_to_fit();
+        self.mf_big.shrink_to_fit();
         self.facts.shrink_to_fit();
         self.facts_tab.shrink_to_fit();
         self.syms.each_mut(|c| c.shrink_to_fit());
@@ -875,6 +899,7 @@ impl Store {
                 + self.file.heap_bytes()
                 + self.wrap.heap_bytes()
                 + self.wraps.len() * std::mem::size_of::<WrapPos>()
+                + self.mf_big.len() * 8
                 + self.facts.heap_bytes()
                 + self.facts_tab.heap_bytes()
                 + self.syms.heap_bytes()) as u64,
@@ -1007,6 +1032,24 @@ impl Store {
     pub fn response_object_size(&self, row: usize) -> u32 {
         self.c.resp_size[row]
     }
+    /// `(request, response)`: the bytes kube-apiserver's `omitManagedFields` would remove
+    /// from this event's `requestObject` and `responseObject` as the log holds them — each
+    /// `metadata.managedFields` member (of the object, of a list's items, of a `Table`'s
+    /// rows) with one separating comma; `(0, 0)` without bodies or managedFields, and a
+    /// patch's request body is never stripped (see `ingest::scan::managed_fields`).
+    /// Always at most the body's size.
+    #[inline]
+    pub fn managed_fields_size(&self, row: usize) -> (u32, u32) {
+        let v = self.c.mf[row];
+        if v & MF_BIG == 0 {
+            (v & MF_REQ_MAX, v >> 15)
+        } else {
+            self.mf_big
+                .get((v & !MF_BIG) as usize)
+                .copied()
+                .unwrap_or_default()
+        }
+    }
     /// The interned id of a dimension's value for `row`.
     #[inline]
     pub fn sym(&self, d: Dim, row: usize) -> u32 {
@@ -1138,6 +1181,18 @@ impl AuditIndex {
         }
         n
     }
+}
+
+/// The `mf` column's overflow bit (see `fixed.rs`).
+const MF_BIG: u32 = 1 << 31;
+/// Request managedFields bytes packed in `mf`: 15 bits.
+const MF_REQ_MAX: u32 = (1 << 15) - 1;
+
+/// `(request, response)` packed into one `mf` value, when they fit (request < 2^15,
+/// response < 2^16).
+#[inline]
+fn pack_mf(req: u32, resp: u32) -> Option<u32> {
+    (req <= MF_REQ_MAX && resp < 1 << 16).then_some(req | resp << 15)
 }
 
 /// Appends `from`'s ids to `to`, each translated through `map`.

@@ -6,7 +6,7 @@
 //! decoding are copies, and each distinct string crosses once:
 //!
 //! ```text
-//! "ALP2"  header (u32 length + JSON: the file's counters, its kept rejections, sorted)
+//! "ALP4"  header (u32 length + JSON: the file's counters, its kept rejections, sorted, wraps, facts, managedFields sizes too large to pack)
 //!         dictionaries: 15 dimensions, audit IDs, group sets, source-IP sets
 //!                       (each: u32 count, then u32 length + UTF-8 per string, ids 1..)
 //!         u32 rows, then the fixed-width columns (little-endian), then the 16 id
@@ -22,7 +22,7 @@
 
 use super::{Dim, FileInfo, Interner, Rejection, SetDict, Store, SymCol, F_AUDIT_SYM};
 
-const MAGIC: &[u8; 4] = b"ALP3";
+const MAGIC: &[u8; 4] = b"ALP4";
 
 /// The header: what is not a column.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -35,6 +35,10 @@ struct Header {
     /// The piece's rows' facts (see `Store::facts_tab`), ids into the fact strings.
     #[serde(default)]
     facts: Vec<super::EventFacts>,
+    /// The piece's managedFields sizes too large for the packed `mf` column
+    /// (see `Store::mf_big`).
+    #[serde(default)]
+    mf_big: Vec<(u32, u32)>,
 }
 
 /// Encodes `part`, a store holding exactly one file (as a piece reader makes).
@@ -52,6 +56,7 @@ pub fn encode(part: &Store) -> Vec<u8> {
         sorted: part.sorted,
         wraps: part.wraps.clone(),
         facts: part.facts_tab.entries().to_vec(),
+        mf_big: part.mf_big.clone(),
     })
     .expect("the header encodes");
     put_bytes(&mut w, &head);
@@ -114,6 +119,7 @@ pub fn decode(wire: &[u8]) -> Result<Store, String> {
     s.syms.source_ips = r.sym(n, s.dict.source_ips.raw.len())?;
     s.wrap = r.sym(n, head.wraps.len() + 1)?;
     s.wraps = head.wraps.clone();
+    s.mf_big = head.mf_big.clone();
     r.dict(&mut s.dict.facts)?;
     s.facts = r.sym(n, head.facts.len() + 1)?;
     let strs = s.dict.facts.len() as u32;
@@ -142,6 +148,13 @@ pub fn decode(wire: &[u8]) -> Result<Store, String> {
         }
         if (s.c.flags[i] & super::F_WRAPPED != 0) != (s.wrap.get(i) != 0) {
             return Err(format!("row {i}: wrapper flag and position disagree"));
+        }
+        if s.c.mf[i] & super::MF_BIG != 0
+            && (s.c.mf[i] & !super::MF_BIG) as usize >= head.mf_big.len()
+        {
+            return Err(format!(
+                "row {i}: managedFields size entry not in the header"
+            ));
         }
         if s.c.flags[i] & F_AUDIT_SYM != 0 && s.c.audit_id[i] >= audits {
             return Err(format!(

@@ -243,7 +243,8 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
                                 show_year={r.span.is_some_and(|(a, b)| crate::ui::dom::time_ms(a, st.local_time).get(..4) != crate::ui::dom::time_ms(b, st.local_time).get(..4))}
                                 {on_need} {on_select} on_term={on_term.clone()} {on_sort} {on_per_request}
                                 on_history={d.reform(ExploreAction::OpenHistory)} on_actor={props.on_actor.clone()} />
-                            <TopPanels tops={st.tops.clone()} stale={st.tops_id != r.id} count={r.count} bytes={r.bytes} on_term={on_term.clone()} {on_csv} on_actor={props.on_actor.clone()} />
+                            <TopPanels tops={st.tops.clone()} stale={st.tops_id != r.id} count={r.count} bytes={r.bytes} on_term={on_term.clone()} {on_csv} on_actor={props.on_actor.clone()}
+                                sort={st.top_sort} on_sort={d.reform(ExploreAction::SetTopSort)} />
                         </div>
                     }
                 </>

@@ -12,7 +12,7 @@
 
 use crate::web::protocol::{
     CompileError, Completion, EventDetail, Exported, HistoryReply, NextAnswer, QueryResult,
-    Response, RowView, SortBy, StackBy, TopDim, TopTable,
+    Response, RowView, SortBy, StackBy, TopDim, TopSort, TopTable,
 };
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -102,6 +102,9 @@ pub struct ExploreState {
     /// Top-N tables and the query id they belong to (they arrive just after the result).
     pub tops: Rc<Vec<TopTable>>,
     pub tops_id: u32,
+    /// The top-N panels' order and bars: events or bytes (kept in the URL hash as
+    /// `tops=bytes`).
+    pub top_sort: TopSort,
     /// The applied filter's error (the previous result stays shown).
     pub error: Option<CompileError>,
     pub pages: Rc<BTreeMap<u32, Rc<Vec<RowView>>>>,
@@ -157,6 +160,7 @@ impl Default for ExploreState {
             result: None,
             tops: Rc::default(),
             tops_id: 0,
+            top_sort: TopSort::Events,
             error: None,
             pages: Rc::default(),
             selected: None,
@@ -198,6 +202,8 @@ pub enum ExploreAction {
     SetRange(Option<(i64, i64)>),
     SetStack(StackBy),
     SetSort(SortBy),
+    /// Orders the top-N panels by events or by bytes.
+    SetTopSort(TopSort),
     TogglePerRequest,
     ToggleLocalTime,
     QuerySent(u32),
@@ -283,6 +289,7 @@ impl ExploreState {
             ExploreAction::SetRange(r) => self.range = r,
             ExploreAction::SetStack(s) => self.stack = s,
             ExploreAction::SetSort(s) => self.sort = s,
+            ExploreAction::SetTopSort(s) => self.top_sort = s,
             ExploreAction::TogglePerRequest => self.per_request = !self.per_request,
             ExploreAction::ToggleLocalTime => self.local_time = !self.local_time,
             ExploreAction::QuerySent(id) => {
@@ -433,6 +440,9 @@ impl ExploreState {
         if self.stack != StackBy::Dim(TopDim::Verb) {
             v.push(("stack".into(), stack_key(self.stack).into()));
         }
+        if self.top_sort != TopSort::Events {
+            v.push(("tops".into(), self.top_sort.as_str().into()));
+        }
         v
     }
 
@@ -452,6 +462,9 @@ impl ExploreState {
         }
         if let Some(s) = get("stack").and_then(stack_of) {
             self.stack = s;
+        }
+        if let Some(s) = get("tops").and_then(TopSort::parse) {
+            self.top_sort = s;
         }
     }
 }

@@ -16,7 +16,7 @@
 
 use crate::analysis::evaluate::{evaluate, AttrIndex, Evaluation};
 use crate::analysis::timeline::{timeline, StackBy};
-use crate::analysis::topn::{top_n, TopDim};
+use crate::analysis::topn::{top_n, top_n_both, TopDim};
 use crate::audit::policy::LoadedPolicy;
 use crate::audit::Stage;
 use crate::ingest::gzip::GzipStream;
@@ -429,9 +429,13 @@ impl Explore {
             dims.insert(1, TopDim::ImpersonatedUser);
         }
         dims.iter()
-            .map(|&dim| TopTable {
-                dim,
-                rows: top_n(s, dim, Some(&c.matched), top),
+            .map(|&dim| {
+                let (rows, by_bytes) = top_n_both(s, dim, Some(&c.matched), top);
+                TopTable {
+                    dim,
+                    rows,
+                    by_bytes,
+                }
             })
             .collect()
     }

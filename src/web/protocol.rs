@@ -318,7 +318,7 @@ pub struct PolicyReport {
 // =====================================================================================
 
 pub use crate::analysis::timeline::{StackBy, Timeline};
-pub use crate::analysis::topn::{TopDim, TopRow};
+pub use crate::analysis::topn::{TopDim, TopRow, TopSort};
 pub use crate::query::complete::{Completion, Suggestion};
 pub use crate::query::CompileError;
 
@@ -355,7 +355,12 @@ pub struct QuerySpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TopTable {
     pub dim: TopDim,
+    /// The values with the most events, most first.
     pub rows: Vec<TopRow>,
+    /// The values whose events take the most bytes, most first (the panels' "bytes"
+    /// order; as many rows as `rows`).
+    #[serde(default)]
+    pub by_bytes: Vec<TopRow>,
 }
 
 /// One row of the event table (a few strings; the raw event stays in the file).

@@ -64,7 +64,12 @@ pub fn digest(s: &Store) -> Vec<String> {
                 s.path(r),
                 s.flags(r)
             );
-            v.push_str(&format!(" {:?} {:?}", s.record_range(r), s.wrap_item(r)));
+            v.push_str(&format!(
+                " {:?} {:?} mf{:?}",
+                s.record_range(r),
+                s.wrap_item(r),
+                s.managed_fields_size(r)
+            ));
             for &d in &dims {
                 v.push('|');
                 v.push_str(s.str(d, r));
