@@ -210,13 +210,13 @@ fn guard_ok(id: &str, e: &Ev, d: &Decision) -> Option<bool> {
     match id {
         "exec-attach-visible" => {
             (res("", "pods", "exec") || res("", "pods", "attach") || res("", "pods", "portforward"))
-                .then(|| recorded && !d.omit_stages.contains(Stage::ResponseStarted))
+                .then_some(recorded && !d.omit_stages.contains(Stage::ResponseStarted))
         }
         "secret-access" => res("", "secrets", "")
-            .then(|| recorded && (d.level == Level::Metadata || e.verb == "delete")),
+            .then_some(recorded && (d.level == Level::Metadata || e.verb == "delete")),
         "rbac-changes" => (e.group == "rbac.authorization.k8s.io"
             && matches!(e.verb.as_str(), "create" | "update" | "patch" | "delete"))
-        .then(|| recorded && with_body),
+        .then_some(recorded && with_body),
         "human-writes-with-body" => (human
             && e.resource_request
             && matches!(e.verb.as_str(), "create" | "update" | "patch")
@@ -229,7 +229,7 @@ fn guard_ok(id: &str, e: &Ev, d: &Decision) -> Option<bool> {
                     | ("events.k8s.io", "events", "")
                     | ("authentication.k8s.io", "tokenreviews", "")
             ))
-        .then(|| recorded && d.level >= Level::Request),
+        .then_some(recorded && d.level >= Level::Request),
         "writes-recorded" => (e.resource_request
             && matches!(
                 e.verb.as_str(),
@@ -239,7 +239,7 @@ fn guard_ok(id: &str, e: &Ev, d: &Decision) -> Option<bool> {
                 (e.group.as_str(), e.resource.as_str()),
                 ("coordination.k8s.io", "leases") | ("", "events") | ("events.k8s.io", "events")
             ))
-        .then(|| {
+        .then_some({
             e.stage == Stage::RequestReceived && d.omit_stages.contains(Stage::RequestReceived)
                 || recorded
         }),

@@ -84,10 +84,10 @@ struct Key {
     slots: [Slot; SLOTS],
 }
 
-/// The bytes `managedFields` take in a row's request and response bodies.
-// TEMPORARY until the managedFields column lands (branch mf): replaced at the merge.
-fn managed_fields(_s: &Store, _r: usize) -> (u32, u32) {
-    (0, 0)
+/// The bytes `managedFields` take in a row's request and response bodies (what
+/// `omitManagedFields` removes, measured at ingest).
+fn managed_fields(s: &Store, r: usize) -> (u32, u32) {
+    s.managed_fields_size(r)
 }
 
 /// Events and bytes of one key under decision `d`.
@@ -604,11 +604,11 @@ fn state(ctx: &Ctx, text: String, loaded: LoadedPolicy) -> State {
     }
 }
 
+/// One kind's verdict over witnesses: (kind, ok, the first failure and its rule).
+type KindCheck = (IdentityKind, bool, Option<(String, Option<usize>)>);
+
 /// Per guard (need guards; `keep` guards give an empty list): per kind (ok, first failure).
-fn witness_verdicts(
-    ctx: &Ctx,
-    p: &LoadedPolicy,
-) -> Vec<Vec<(IdentityKind, bool, Option<(String, Option<usize>)>)>> {
+fn witness_verdicts(ctx: &Ctx, p: &LoadedPolicy) -> Vec<Vec<KindCheck>> {
     let w = Witnesses::of(
         &p.policy,
         p.compiled.kube_version().allows_group_wildcard(),
@@ -1229,7 +1229,7 @@ fn candidates(ctx: &mut Ctx, st: &State) -> Vec<Measured> {
         .filter_map(|c| measure(ctx, st, c))
         .filter(|m| m.saved >= min.max(1))
         .collect();
-    out.sort_by(|a, b| b.saved.cmp(&a.saved));
+    out.sort_by_key(|m| std::cmp::Reverse(m.saved));
     // The same effect twice (a wider rule that takes nothing more): keep the first, the
     // narrowest, which the order of generation puts first among equals.
     let mut sigs: HashSet<Vec<(u32, Decision)>> = HashSet::new();
@@ -1472,8 +1472,8 @@ fn ranking(s: &Store, z: &Sized, st: &State) -> (Vec<RankRow>, usize) {
         g.2 += body;
     }
     // Keys differ in namespace (and name) too: fold those into (verb, resource, level).
-    let mut folded: HashMap<(u32, u32, String, String, Level, Option<usize>), (u64, u64, u64)> =
-        HashMap::new();
+    type Fold = (u32, u32, String, String, Level, Option<usize>);
+    let mut folded: HashMap<Fold, (u64, u64, u64)> = HashMap::new();
     for ((actor, prod, k), v) in groups {
         let rep = z.keys[k as usize].rep as usize;
         let a = attrs_of(s, rep);

@@ -5,13 +5,14 @@
 //! of the last applied change with Undo. Everything is computed in the worker
 //! (`Request::Advise`, `crate::advise`); this file shows and sends.
 
+use crate::advise::Suggestion;
 use crate::analysis::money::format_money;
 use crate::audit::compare::{text_diff, LineKind};
 use crate::ui::advisor_state::{load_guards, AdvisorAction, AdvisorState};
 use crate::ui::format;
 use crate::ui::policy_state::{Compare, PolicyAction, Workbench};
 use crate::ui::state::{Action, State};
-use crate::web::protocol::{AdviceAnswer, AdviseRequest, GuardVerdict, Request, Suggestion};
+use crate::web::protocol::{AdviceAnswer, AdviseRequest, GuardVerdict, Request};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -318,7 +319,7 @@ pub fn AdvisorView(props: &AdvisorProps) -> Html {
             };
             html! {
                 <div class="adv-guards-edit">
-                    <textarea class="mono" rows="14" spellcheck="false" value={t.clone()} {oninput} data-testid="guards-input" aria-label="Guard-rails (YAML)"></textarea>
+                    <textarea class="mono" rows="14" spellcheck="false" value={t.clone()} {oninput} data-testid="guards-input" aria-label="Guard-rails (YAML)" />
                     <div class="row">
                         <button class="button small" onclick={save} data-testid="guards-save">{"Use these guard-rails"}</button>
                         <button class="button small ghost" onclick={reset} data-testid="guards-reset">{"Back to the defaults"}</button>

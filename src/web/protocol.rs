@@ -198,7 +198,7 @@ pub enum Response {
 // Volume advisor (issue 14).
 // =====================================================================================
 
-pub use crate::advise::{Advice, GuardVerdict, Plan, RankRow, Shares, Suggestion};
+pub use crate::advise::{Advice, GuardVerdict, Plan, RankRow, Shares};
 
 /// What the advisor is asked about: the edited policy (the workbench's text and options).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

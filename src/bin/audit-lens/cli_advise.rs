@@ -245,8 +245,8 @@ fn print_text(
     writeln!(o, "\nwhere the bytes go ({} groups; top 15):", a.rank_total)?;
     writeln!(
         o,
-        "  {:>12} {:>9} {:<15} {:>4}  {}",
-        "bytes/day", "events/h", "level", "rule", "who · agent · verb · resource"
+        "  {:>12} {:>9} {:<15} {:>4}  who · agent · verb · resource",
+        "bytes/day", "events/h", "level", "rule"
     )?;
     for r in a.ranking.iter().take(15) {
         writeln!(
