@@ -34,8 +34,9 @@ const server = await serve(DIST, ['/']);
 let context = await launch();
 const rows = [];
 try {
-  const policy = join(dir, 'sample-policy.yaml');
-  writeFileSync(policy, cli(['generate', '--sample-policy']));
+  // BENCH_POLICY=FILE: measure with that policy instead of the sample's (e.g. the GCE one).
+  const policy = process.env.BENCH_POLICY || join(dir, 'sample-policy.yaml');
+  if (!process.env.BENCH_POLICY) writeFileSync(policy, cli(['generate', '--sample-policy']));
   for (const size of sizes) {
     const file = join(dir, `bench-${size}.log`);
     if (size === '300MBgz') {
@@ -113,6 +114,15 @@ async function measure(size, file, bytes, policy) {
   const policyMs = med(keys.map((k) => k.total - 150));
   const policyWorker = med(keys.map((k) => k.worker));
   console.log(`  policy keystroke -> coverage: ${policyMs.toFixed(0)} ms without the debounce (worker ${policyWorker.toFixed(0)} ms; each: ${keys.map((k) => k.total.toFixed(0)).join(', ')})`);
+  // The volume advisor: suggestions, then a plan for −70% (worker time of each answer).
+  const adv = page.locator('[data-testid=advisor][data-busy=false]');
+  await adv.waitFor({ timeout: 120_000 });
+  const adviseMs = Number(await adv.getAttribute('data-elapsed-ms'));
+  await page.getByTestId('advisor-plan').click();
+  await page.locator('[data-testid=advisor][data-busy=false] [data-testid=plan]').waitFor({ timeout: 120_000 });
+  const planMs = Number(await page.getByTestId('advisor').getAttribute('data-elapsed-ms'));
+  const plan = page.getByTestId('plan');
+  console.log(`  advisor: suggestions ${adviseMs.toFixed(0)} ms in the worker (${await adv.getAttribute('data-measured')} candidates measured); with a −70% plan ${planMs.toFixed(0)} ms (−${Number(await plan.getAttribute('data-reached-pct')).toFixed(1)}% in ${await plan.getAttribute('data-steps')} changes)`);
   if (page.problems?.length) console.log('  problems:', page.problems);
   await page.close();
   return {

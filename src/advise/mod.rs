@@ -531,18 +531,7 @@ fn request_text(s: &Store, r: usize) -> String {
     )
 }
 
-fn res_text(group: &str, resource: &str, sub: &str) -> String {
-    let mut t = resource.to_string();
-    if !group.is_empty() {
-        t.push('.');
-        t.push_str(group);
-    }
-    if !sub.is_empty() {
-        t.push('/');
-        t.push_str(sub);
-    }
-    t
-}
+use crate::audit::needs::res_text;
 
 fn rule_word(d: &Decision) -> String {
     match d.rule {

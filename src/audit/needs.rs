@@ -779,7 +779,8 @@ pub fn parse_resource(s: &str) -> (String, String, String) {
     (g.to_string(), r.to_string(), sub.to_string())
 }
 
-fn res_text(group: &str, resource: &str, sub: &str) -> String {
+/// `RESOURCE[.GROUP][/SUB]`, the filter's `resource:` spelling.
+pub fn res_text(group: &str, resource: &str, sub: &str) -> String {
     let mut t = resource.to_string();
     if !group.is_empty() {
         t.push('.');

@@ -8,7 +8,7 @@ use crate::cli_findings::run_pack;
 use crate::{load_logs, Args};
 use audit_lens::advise::{advise, guard, seen_identities, Advice, Ask, Sized, Suggestion};
 use audit_lens::analysis::evaluate::{uses_resource_names, AttrIndex};
-use audit_lens::analysis::money::{self, format_money, Pricing, DEFAULT_RETENTION_DAYS, PRICE_IDS};
+use audit_lens::analysis::money::{format_money, Pricing};
 use audit_lens::audit::policy::{
     load_policy, load_policy_bytes, read_policy_bytes, KubeVersion, LoadOptions, LoadedPolicy,
 };
@@ -41,32 +41,6 @@ fn read_policy(path: &str, opts: &LoadOptions) -> Result<(String, LoadedPolicy),
     Ok((text, p))
 }
 
-fn pricing(args: &Args) -> Result<Option<Pricing>, String> {
-    let days = match args.get("retention-days") {
-        None => None,
-        Some(v) => match v.trim().parse::<f64>() {
-            Ok(d) if d.is_finite() && d >= 0.0 => Some(d),
-            _ => return Err(format!("--retention-days: not a number of days: {v}")),
-        },
-    };
-    let Some(id) = args.get("price") else {
-        if days.is_some() {
-            return Err("--retention-days needs --price ID".into());
-        }
-        return Ok(None);
-    };
-    let price = money::price(id).ok_or_else(|| {
-        format!(
-            "--price: unknown destination '{id}'; known: {}",
-            PRICE_IDS.join(", ")
-        )
-    })?;
-    Ok(Some(Pricing {
-        price,
-        retention_days: days.unwrap_or(DEFAULT_RETENTION_DAYS),
-    }))
-}
-
 /// `advise`. Exit codes: 0 done (the target reached when one was given), 1 the target
 /// not reached within the guard-rails (the plan is still printed and written), 2 errors.
 pub fn run_advise(a: &[String]) -> Result<ExitCode, String> {
@@ -95,7 +69,7 @@ pub fn run_advise(a: &[String]) -> Result<ExitCode, String> {
             }
         },
     };
-    let pricing = pricing(&args)?;
+    let pricing = crate::cli_policy::pricing_arg(&args)?;
     let opts = options(&args)?;
     let guards = match args.get("guard") {
         None => guard::defaults(),

@@ -376,7 +376,7 @@ fn flags(args: &Args) -> Result<RotationFlags, String> {
 
 /// `--price ID [--retention-days N]`: the destination whose list price the money lines
 /// use (none: no money lines).
-fn pricing_arg(args: &Args) -> Result<Option<Pricing>, String> {
+pub fn pricing_arg(args: &Args) -> Result<Option<Pricing>, String> {
     let days = match args.get("retention-days") {
         None => None,
         Some(v) => match v.trim().parse::<f64>() {
