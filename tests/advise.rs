@@ -25,7 +25,6 @@ use audit_lens::detect::Pack;
 use audit_lens::gen::{generate, GenOptions};
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Command;
 
 const GCE: &str = "policies/kubernetes-gce-configure-helper-audit-policy.yaml";
@@ -577,5 +576,4 @@ fn cli_writes_a_policy_that_loads_and_prints_json() {
         String::from_utf8_lossy(&o.stderr)
     );
     let _ = std::fs::remove_dir_all(&dir);
-    let _ = Path::new("");
 }

@@ -90,54 +90,86 @@ fn managed_fields(s: &Store, r: usize) -> (u32, u32) {
     s.managed_fields_size(r)
 }
 
+/// One row's stage slot and sizes (an event of `Slot` with `events` 1).
+fn row_slot(s: &Store, r: usize) -> (usize, Slot) {
+    let slot = s
+        .stage(r)
+        .and_then(|st| Stage::ALL.iter().position(|x| *x == st))
+        .unwrap_or(4);
+    let e = s.event_size(r) as u64;
+    let q = s.request_object_size(r) as u64;
+    let p = s.response_object_size(r) as u64;
+    let qk = if q > 0 { q + REQ_KEY } else { 0 };
+    let pk = if p > 0 { p + RESP_KEY } else { 0 };
+    let (qm, pm) = managed_fields(s, r);
+    (
+        slot,
+        Slot {
+            events: 1,
+            meta: e.saturating_sub(qk + pk),
+            req: qk,
+            resp: pk,
+            req_mf: (qm as u64).min(qk),
+            resp_mf: (pm as u64).min(pk),
+        },
+    )
+}
+
+/// What one slot writes under `d` when its stage is kept: (bytes, body bytes,
+/// managedFields bytes of the bodies kept).
+fn slot_bytes(sl: &Slot, d: &Decision) -> (u64, u64, u64) {
+    let omf = d.omit_managed_fields;
+    let (mut body, mut mf) = (0, 0);
+    if d.level >= Level::Request {
+        body += sl.req - if omf { sl.req_mf } else { 0 };
+        mf += if omf { 0 } else { sl.req_mf };
+    }
+    if d.level >= Level::RequestResponse {
+        body += sl.resp - if omf { sl.resp_mf } else { 0 };
+        mf += if omf { 0 } else { sl.resp_mf };
+    }
+    (sl.meta + body, body, mf)
+}
+
+/// True when decision `d` drops or omits the stage of slot `i`.
+fn slot_dropped(d: &Decision, i: usize) -> bool {
+    d.level == Level::None || (i < 4 && d.omit_stages.contains(Stage::ALL[i]))
+}
+
 /// Events and bytes of one key under decision `d`.
 fn key_volume(k: &Key, d: &Decision) -> (u64, u64) {
-    if d.level == Level::None {
-        return (0, 0);
-    }
     let mut ev = 0;
     let mut by = 0;
     for (i, sl) in k.slots.iter().enumerate() {
-        if sl.events == 0 || (i < 4 && d.omit_stages.contains(Stage::ALL[i])) {
+        if sl.events == 0 || slot_dropped(d, i) {
             continue;
         }
-        let mut b = sl.meta;
-        if d.level >= Level::Request {
-            b += sl.req - if d.omit_managed_fields { sl.req_mf } else { 0 };
-        }
-        if d.level >= Level::RequestResponse {
-            b += sl.resp - if d.omit_managed_fields { sl.resp_mf } else { 0 };
-        }
         ev += sl.events;
-        by += b;
+        by += slot_bytes(sl, d).0;
     }
     (ev, by)
 }
 
 /// Body and managedFields bytes of one key under `d`.
 fn key_bodies(k: &Key, d: &Decision) -> (u64, u64) {
-    if d.level < Level::Request {
-        return (0, 0);
-    }
     let (mut body, mut mf) = (0, 0);
     for (i, sl) in k.slots.iter().enumerate() {
-        if i < 4 && d.omit_stages.contains(Stage::ALL[i]) {
-            continue;
-        }
-        let (q, qm) = (sl.req, sl.req_mf);
-        let (p, pm) = if d.level >= Level::RequestResponse {
-            (sl.resp, sl.resp_mf)
-        } else {
-            (0, 0)
-        };
-        if d.omit_managed_fields {
-            body += q - qm + p - pm;
-        } else {
-            body += q + p;
-            mf += qm + pm;
+        if !slot_dropped(d, i) {
+            let (_, b, m) = slot_bytes(sl, d);
+            body += b;
+            mf += m;
         }
     }
     (body, mf)
+}
+
+/// Whether `d` loses bodies that the reference decision `r` records (`keep: bodies`):
+/// a level below it, or the ResponseComplete stage newly omitted.
+fn bodies_lost(r: &Decision, d: &Decision) -> bool {
+    r.level >= Level::Request
+        && (d.level < r.level
+            || (d.omit_stages.contains(Stage::ResponseComplete)
+                && !r.omit_stages.contains(Stage::ResponseComplete)))
 }
 
 /// One line of "where the bytes go".
@@ -365,24 +397,14 @@ impl Sized {
             })
             .collect();
         for r in 0..s.len() {
-            let k = &mut keys[ev.row_key[r] as usize];
-            let slot = match s.stage(r) {
-                Some(st) => Stage::ALL.iter().position(|x| *x == st).unwrap_or(4),
-                None => 4,
-            };
-            let e = s.event_size(r) as u64;
-            let q = s.request_object_size(r) as u64;
-            let p = s.response_object_size(r) as u64;
-            let qk = if q > 0 { q + REQ_KEY } else { 0 };
-            let pk = if p > 0 { p + RESP_KEY } else { 0 };
-            let (qm, pm) = managed_fields(s, r);
-            let sl = &mut k.slots[slot];
+            let (slot, one) = row_slot(s, r);
+            let sl = &mut keys[ev.row_key[r] as usize].slots[slot];
             sl.events += 1;
-            sl.meta += e.saturating_sub(qk + pk);
-            sl.req += qk;
-            sl.resp += pk;
-            sl.req_mf += (qm as u64).min(qk);
-            sl.resp_mf += (pm as u64).min(pk);
+            sl.meta += one.meta;
+            sl.req += one.req;
+            sl.resp += one.resp;
+            sl.req_mf += one.req_mf;
+            sl.resp_mf += one.resp_mf;
         }
         let mut by_verb: HashMap<u32, Vec<u32>> = HashMap::new();
         for (i, k) in keys.iter().enumerate() {
@@ -569,7 +591,7 @@ struct Ctx<'a> {
     guards: Vec<(usize, Check)>,
     keep: Vec<(usize, Vec<IdentityKind>)>,
     reference: Vec<Decision>,
-    pack: Vec<(usize, Check, u8)>,
+    pack: Vec<(usize, Check)>,
     /// Per pack rule: this log's finding events per key.
     finding_keys: Vec<HashMap<u32, u64>>,
     measured: u64,
@@ -766,13 +788,7 @@ fn log_breaks(ctx: &Ctx, st: &State, m: &Measured) -> Vec<Break> {
             }
             let r = ctx.reference[k as usize];
             let cur = st.dec[k as usize];
-            let lost = |d: &Decision| {
-                r.level >= Level::Request
-                    && (d.level < r.level
-                        || (d.omit_stages.contains(Stage::ResponseComplete)
-                            && !r.omit_stages.contains(Stage::ResponseComplete)))
-            };
-            if !lost(&cur) && lost(&nd) {
+            if !bodies_lost(&r, &cur) && bodies_lost(&r, &nd) {
                 let g = &ctx.ask.guards[*gi];
                 out.push(Break {
                     guard: g.id.clone(),
@@ -800,7 +816,7 @@ fn pack_effects(ctx: &Ctx, st: &State, m: &Measured) -> Vec<PackEffect> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (i, (ri, c, _)) in ctx.pack.iter().enumerate() {
+    for (i, (ri, c)) in ctx.pack.iter().enumerate() {
         let rule = &pack.rules[*ri];
         let mut events = 0;
         let mut finding_events = 0;
@@ -1362,12 +1378,7 @@ fn verdicts(ctx: &Ctx, st: &State) -> Vec<GuardVerdict> {
                         let key = &ctx.z.keys[k];
                         let r = ctx.reference[k];
                         let d = st.dec[k];
-                        if kinds.contains(&key.kind)
-                            && r.level >= Level::Request
-                            && (d.level < r.level
-                                || (d.omit_stages.contains(Stage::ResponseComplete)
-                                    && !r.omit_stages.contains(Stage::ResponseComplete)))
-                        {
+                        if kinds.contains(&key.kind) && bodies_lost(&r, &d) {
                             log_fail(
                                 k,
                                 format!(
@@ -1411,43 +1422,11 @@ fn ranking(s: &Store, z: &Sized, st: &State) -> (Vec<RankRow>, usize) {
         let k = z.row_key[r];
         let key = &z.keys[k as usize];
         let d = &st.dec[k as usize];
-        if d.level == Level::None {
+        let (slot, one) = row_slot(s, r);
+        if slot_dropped(d, slot) {
             continue;
         }
-        let slot = match s.stage(r) {
-            Some(x) => {
-                if d.omit_stages.contains(x) {
-                    continue;
-                }
-                Stage::ALL.iter().position(|y| *y == x).unwrap_or(4)
-            }
-            None => 4,
-        };
-        let _ = slot;
-        let e = s.event_size(r) as u64;
-        let q = s.request_object_size(r) as u64;
-        let p = s.response_object_size(r) as u64;
-        let qk = if q > 0 { q + REQ_KEY } else { 0 };
-        let pk = if p > 0 { p + RESP_KEY } else { 0 };
-        let (qm, pm) = managed_fields(s, r);
-        let mut body = 0;
-        if d.level >= Level::Request {
-            body += qk
-                - if d.omit_managed_fields {
-                    (qm as u64).min(qk)
-                } else {
-                    0
-                };
-        }
-        if d.level >= Level::RequestResponse {
-            body += pk
-                - if d.omit_managed_fields {
-                    (pm as u64).min(pk)
-                } else {
-                    0
-                };
-        }
-        let bytes = e.saturating_sub(qk + pk) + body;
+        let (bytes, body, _) = slot_bytes(&one, d);
         let actor = if key.kind == IdentityKind::Node {
             u32::MAX
         } else {
@@ -1581,7 +1560,7 @@ pub fn advise(s: &Store, z: &Sized, ask: &Ask) -> Advice {
                 }
             }
             finding_keys.push(fk);
-            pack.push((i, c, 0u8));
+            pack.push((i, c));
         }
     }
     let mut ctx = Ctx {
