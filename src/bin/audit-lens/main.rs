@@ -13,8 +13,11 @@ mod bench;
 mod cli_actor;
 mod cli_advise;
 mod cli_compare;
+mod cli_export;
+mod cli_export_events;
 mod cli_findings;
 mod cli_history;
+mod cli_parquet;
 mod cli_policy;
 mod cli_query;
 
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
         "findings" => cli_findings::run_findings(rest),
         "advise" => cli_advise::run_advise(rest),
         "diff-policy" => cli_compare::run_diff_policy(rest),
+        "export" => cli_export::run_export(rest),
         "validate" | "lint" | "eval" | "coverage" | "whatif" | "clo-filter" => {
             cli_policy::run(cmd, rest)
         }
