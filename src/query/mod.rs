@@ -17,6 +17,7 @@ pub mod body;
 pub mod bodyscan;
 pub mod complete;
 pub mod parse;
+pub mod translate;
 
 use crate::analysis::evaluate::Evaluation;
 use crate::audit::{Level, Stage};

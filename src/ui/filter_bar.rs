@@ -4,6 +4,7 @@
 //! the exact result count.
 
 use crate::query::parse::FIELDS;
+use crate::ui::copy_as::CopyAs;
 use crate::ui::dom;
 use crate::ui::explore_state::{ExploreAction, ExploreState};
 use crate::util::{human_bytes, human_count};
@@ -280,6 +281,7 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
                 </span>
             </div>
             <button class="button small" onclick={toggle_help} aria-expanded={st.help_open.to_string()} data-testid="filter-help-button" title="Filter language">{"Fields"}</button>
+            <CopyAs filter={st.applied.clone()} range={st.range} />
             { for search }
             if st.search.is_none() { { for count } }
             { for error.map(|e| html! {

@@ -68,6 +68,9 @@ pub fn line_of(newlines: &[u64], offset: u64) -> u64 {
 pub fn run(a: &[String]) -> Result<ExitCode, String> {
     let args = Args::parse(a, &["json", "events"])?;
     let filter = args.get("filter").unwrap_or("");
+    if let Some(lang) = args.get("as") {
+        return translate(&args, filter, lang);
+    }
     if args.pos.is_empty() {
         return Err("query needs at least one LOG file".into());
     }
@@ -184,5 +187,49 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
         }
     }
     o.flush().map_err(w)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `query --as jq|logql|cloudwatch|kql --filter F [--after T] [--before T] [--selector S]
+/// [--table T] [--json]`: the filter in another engine's language (no log needed). The
+/// query goes to stdout, how to run it and where it can differ to stderr (`--json`: both).
+fn translate(args: &Args, filter: &str, lang: &str) -> Result<ExitCode, String> {
+    use audit_lens::query::translate::{translate, Lang, Options};
+    let lang = Lang::parse(lang)
+        .ok_or_else(|| format!("--as: unknown language '{lang}' (jq, logql, cloudwatch or kql)"))?;
+    let mut opts = Options::default();
+    let time = |k: &str| -> Result<Option<i64>, String> {
+        args.get(k)
+            .map(|v| parse_rfc3339_micros(v).ok_or(format!("--{k}: not an RFC 3339 time: {v}")))
+            .transpose()
+    };
+    match (time("after")?, time("before")?) {
+        (None, None) => {}
+        (a, b) => opts.range = Some((a.unwrap_or(i64::MIN / 2), b.unwrap_or(i64::MAX / 2))),
+    }
+    if let Some(s) = args.get("selector") {
+        opts.selector = s.to_string();
+    }
+    if let Some(t) = args.get("table") {
+        opts.table = t.to_string();
+    }
+    let t = translate(filter, lang, &opts).map_err(|e| {
+        format!(
+            "filter error at bytes {}..{}: {}",
+            e.start, e.end, e.message
+        )
+    })?;
+    let out = std::io::stdout();
+    let mut o = out.lock();
+    let w = |e: std::io::Error| e.to_string();
+    if args.flag("json") {
+        serde_json::to_writer(&mut o, &t).map_err(|e| e.to_string())?;
+        writeln!(o).map_err(w)?;
+    } else {
+        writeln!(o, "{}", t.text).map_err(w)?;
+        for n in &t.notes {
+            eprintln!("note: {n}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

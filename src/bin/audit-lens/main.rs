@@ -42,6 +42,9 @@ USAGE:
                                                       --sample-policy: the page's sample policy instead)
   audit-lens query --filter F [--after T] [--before T] [--policy P] [--json | --events] LOG...
                                                       events matching the page's filter language: count, file:line
+  audit-lens query --as jq|logql|cloudwatch|kql --filter F [--after T] [--before T] [--selector S] [--table T]
+                                                      the filter in another engine's language (jq runs over the
+                                                      log files and selects exactly the same events)
   audit-lens history [--json] [-n NS] RESOURCE[.GROUP]/NAME LOG...
                                                       one object's requests, versions and field changes (kubectl's naming)
   audit-lens actor [--json] [--gap 30m] [--limit N] USER|sa:NS/NAME|IP LOG...
