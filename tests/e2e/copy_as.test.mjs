@@ -38,7 +38,7 @@ async function settled(page, filter) {
   return Number(await page.getByTestId('result-count').getAttribute('data-events'));
 }
 
-async function open(width, colorScheme, hash = '') {
+async function open(width, colorScheme, hash = '', filter = '') {
   const page = await strictPage(context, [server.origin], { colorScheme });
   await page.setViewportSize({ width, height: 1000 });
   await page.goto(server.origin + '/' + hash);
@@ -46,7 +46,7 @@ async function open(width, colorScheme, hash = '') {
   await page.getByTestId('load-sample').click();
   await summaryCounts(page);
   await page.getByTestId('tab-explore').click();
-  await settled(page, '');
+  await settled(page, filter);
   return page;
 }
 
@@ -115,7 +115,7 @@ test('copy as jq with a time range from the URL; screenshots 1024, light/dark', 
   const from = us(first[0]);
   const to = us(first[1]);
   for (const [width, scheme] of [[1024, 'light'], [1024, 'dark'], [1440, 'dark']]) {
-    const page = await open(width, scheme, `#f=${encodeURIComponent('verb:update,patch')}&from=${from}&to=${to}`);
+    const page = await open(width, scheme, `#f=${encodeURIComponent('verb:update,patch')}&from=${from}&to=${to}`, 'verb:update,patch');
     const n = await settled(page, 'verb:update,patch');
     const prog = await translation(page, 'jq');
     assert.match(prog, /_received >= \d+/);
