@@ -223,7 +223,7 @@ mod tests {
         assert_eq!(expected_files(&parts), vec![f.clone()]);
         assert_eq!(view_only(&parts), vec![p("f", "verb:get")]);
         assert_eq!(
-            with_files(vec![p("tab", "policy")], &[f.clone()]),
+            with_files(vec![p("tab", "policy")], std::slice::from_ref(&f)),
             vec![p("tab", "policy"), p("file", &file_param(&f))]
         );
     }
