@@ -7,6 +7,7 @@
 pub mod advise;
 pub mod analysis;
 pub mod audit;
+pub mod case;
 pub mod detect;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fuzzing;

@@ -5,8 +5,10 @@
 //! page are loaded; the drop zone handles its own drops.
 
 use crate::ui::actor_view::{ActorAction, ActorView};
+use crate::ui::case_pane::{CaseAction, CaseCtx, CasePane};
 use crate::ui::drop_zone::{files_of, DropZone};
 use crate::ui::error_banner::ErrorBanner;
+use crate::ui::expected_files::ExpectedFiles;
 use crate::ui::explore::ExploreView;
 use crate::ui::explore_state::ExploreAction;
 use crate::ui::feed_view::{FeedAction, FeedView};
@@ -128,11 +130,26 @@ pub fn App() -> Html {
                 ));
                 return;
             }
-            dispatcher.dispatch(Action::LoadStarted { policy: as_policy });
-            send.emit(Request::Load {
-                files: files.into_iter().map(FileRef::from_file).collect(),
-                as_policy,
-            });
+            let load = {
+                let (send, dispatcher) = (send.clone(), dispatcher.clone());
+                Callback::from(move |files: Vec<File>| {
+                    dispatcher.dispatch(Action::LoadStarted { policy: as_policy });
+                    send.emit(Request::Load {
+                        files: files.into_iter().map(FileRef::from_file).collect(),
+                        as_policy,
+                    });
+                })
+            };
+            if as_policy {
+                load.emit(files);
+            } else {
+                // A case file (issue 16) is told by its content before the log routing.
+                let d = dispatcher.clone();
+                let on_case = Callback::from(move |(name, c)| {
+                    d.dispatch(Action::Case(CaseAction::Open(name, c)))
+                });
+                crate::ui::drop_zone::route_cases(files, on_case, load);
+            }
         })
     };
     let on_sample = {
@@ -211,13 +228,67 @@ pub fn App() -> Html {
             dispatcher.dispatch(Action::Explore(a))
         })
     };
+    // Issue 16: the table's columns live in local storage; a change there re-writes the hash.
+    let cols_rev = use_state(|| 0u32);
     {
+        let cols_rev = cols_rev.clone();
+        use_effect_with((), move |_| {
+            let cb = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(
+                move |e: web_sys::Event| {
+                    let col = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .and_then(|el| el.get_attribute("data-testid"))
+                        .is_some_and(|id| id.starts_with("col-"));
+                    if col {
+                        cols_rev.set(js_sys::Date::now() as u32);
+                    }
+                },
+            );
+            if let Some(w) = web_sys::window() {
+                let _ = w.add_event_listener_with_callback("change", cb.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(w) = web_sys::window() {
+                    let _ = w
+                        .remove_event_listener_with_callback("change", cb.as_ref().unchecked_ref());
+                }
+            }
+        });
+    }
+    let view_parts = {
         let ex = &state.explore;
         let mut parts = ex.hash_parts();
+        // The selected event waiting for its files stays in the link.
+        if !parts.iter().any(|(k, _)| k == "ev") {
+            if let Some(ev) = &state.case.pending_ev {
+                parts.push(("ev".into(), ev.param()));
+            }
+        }
+        let _ = *cols_rev;
+        let cols = web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|st| {
+                st.get_item(crate::ui::explore_state::COLUMNS_KEY)
+                    .ok()
+                    .flatten()
+            });
+        if let Some(c) = cols.filter(|c| c != "reason") {
+            parts.push(("cols".into(), c));
+        }
         parts.extend(state.workbench.hash_parts());
         if state.tab != Tab::Explore {
             parts.push(("tab".into(), state.tab.label().to_lowercase()));
         }
+        parts
+    };
+    {
+        let files = if state.case.loaded.is_empty() {
+            (*state.case.expected).clone()
+        } else {
+            (*state.case.loaded).clone()
+        };
+        let parts = crate::case::view::with_files(view_parts.clone(), &files);
         let has = state.has_data();
         use_effect_with(parts, move |parts| {
             if has || !parts.is_empty() {
@@ -297,6 +368,53 @@ pub fn App() -> Html {
         send.clone(),
         findings_dispatch.clone(),
     );
+    // ---- view links and case files (issue 16) ----
+    let case_dispatch = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |a: CaseAction, _| {
+            dispatcher.dispatch(Action::Case(a))
+        })
+    };
+    let query_done = state
+        .explore
+        .result
+        .as_ref()
+        .filter(|r| r.id == state.explore.sent)
+        .map(|r| r.id);
+    crate::ui::case_pane::use_case_sync(
+        &state.case,
+        query_done,
+        send.clone(),
+        case_dispatch.clone(),
+    );
+    let case_ctx = {
+        let pinned: Vec<(String, String)> = state
+            .case
+            .case
+            .pins
+            .iter()
+            .map(|p| (p.audit_id.clone(), p.stage.clone()))
+            .collect();
+        let d = case_dispatch.clone();
+        CaseCtx {
+            pinned: Rc::new(pinned),
+            on_pin: Callback::from(move |(a, st, t, raw)| {
+                d.emit(CaseAction::TogglePin(a, st, t, raw))
+            }),
+        }
+    };
+    let case_pane = {
+        let c = &state.case;
+        let show = !c.case.is_empty() || c.undo.is_some() || c.message.is_some();
+        show.then(|| html! {
+            <CasePane state={c.clone()} dispatch={case_dispatch.clone()} view={Rc::new(view_parts.clone())} local_time={state.explore.local_time} />
+        })
+    };
+    let expected = html! {
+        <ExpectedFiles expected={state.case.expected.clone()} loaded={state.case.loaded.clone()}
+            from_case={state.case.expected_from_case} has_event={state.case.pending_ev.is_some()}
+            on_dismiss={case_dispatch.reform(|_: ()| CaseAction::DismissExpected)} />
+    };
     let findings_history = {
         let dispatcher = state.dispatcher();
         use_callback((), move |row: u32, _| {
@@ -377,6 +495,8 @@ pub fn App() -> Html {
                 { error }
                 { note }
                 { fit.clone() }
+                { expected.clone() }
+                { for case_pane.clone() }
                 <DropZone compact={false} on_files={on_files.clone()} on_sample={on_sample.clone()} />
                 <div class="status-slot">
                     if let Some(p) = progress { { p } } else {
@@ -430,12 +550,15 @@ pub fn App() -> Html {
                 }
                 { note }
                 { fit }
+                { expected }
+                { for case_pane }
                 <div class="view" role="tabpanel">{ view }</div>
             </main>
         }
     };
 
     html! {
+        <ContextProvider<CaseCtx> context={case_ctx}>
         <div class="app" ondragover={page_dragover} ondrop={page_drop}>
             <Header tab={s.tab} show_tabs={s.has_data()} engine={s.engine.clone().map(AttrValue::from)} {on_tab} {on_help} />
             { body }
@@ -445,5 +568,6 @@ pub fn App() -> Html {
             }
             if s.help_open { <HelpDialog on_close={close_help} single_keys={*single_keys_shown} on_single_keys={on_single_keys} /> }
         </div>
+        </ContextProvider<CaseCtx>>
     }
 }

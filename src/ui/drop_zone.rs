@@ -114,3 +114,57 @@ pub fn DropZone(props: &DropZoneProps) -> Html {
         </section>
     }
 }
+
+// ---- case files (issue 16) ----------------------------------------------------------
+
+/// Reads bytes `[start, end)` of a `File` on the main thread.
+async fn read_bytes(f: &File, start: f64, end: f64) -> Option<Vec<u8>> {
+    let part = f.slice_with_f64_and_f64(start, end).ok()?;
+    let buf = wasm_bindgen_futures::JsFuture::from(part.array_buffer())
+        .await
+        .ok()?;
+    Some(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
+/// Splits dropped or picked files into case files and the rest, by content: a file whose
+/// first bytes start a case (`crate::case::file::may_be_case`) is read whole and parsed;
+/// a case goes to `on_case` (with its name), the rest (in their order) to `on_logs` —
+/// also a file that only looked like a case and is not one, so the log routing still
+/// decides what it is. Gzip files and files over the case size limit are not opened.
+pub fn route_cases(
+    files: Vec<File>,
+    on_case: Callback<(String, Result<crate::case::Case, String>)>,
+    on_logs: Callback<Vec<File>>,
+) {
+    use crate::case::file::{looks_like_case, may_be_case, MAX_CASE_BYTES};
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut logs = Vec::new();
+        for f in files {
+            let size = f.size();
+            if size < 2.0 || size > MAX_CASE_BYTES as f64 {
+                logs.push(f);
+                continue;
+            }
+            let head = read_bytes(&f, 0.0, size.min(4096.0))
+                .await
+                .unwrap_or_default();
+            if !may_be_case(&head) {
+                logs.push(f);
+                continue;
+            }
+            let Some(all) = read_bytes(&f, 0.0, size).await else {
+                on_case.emit((f.name(), Err("the browser could not read it".into())));
+                continue;
+            };
+            match crate::case::Case::parse(&all) {
+                Ok(c) => on_case.emit((f.name(), Ok(c))),
+                // It starts like a case but is broken: say why rather than read it as a log.
+                Err(e) if looks_like_case(&head) => on_case.emit((f.name(), Err(e))),
+                Err(_) => logs.push(f),
+            }
+        }
+        if !logs.is_empty() {
+            on_logs.emit(logs);
+        }
+    });
+}

@@ -263,6 +263,30 @@ pub struct EventDetailProps {
 pub fn EventDetailPanel(props: &EventDetailProps) -> Html {
     let close = props.on_close.reform(|_: MouseEvent| ());
     let d = props.detail.as_ref().filter(|d| d.row == props.row);
+    // The case (issue 16): pin this event, or unpin it.
+    let case = use_context::<crate::ui::case_pane::CaseCtx>();
+    let pin = d.filter(|d| !d.audit_id.is_empty() && d.error.is_none()).and_then(|d| {
+        let case = case.as_ref()?;
+        let pinned = case
+            .pinned
+            .iter()
+            .any(|(a, s)| *a == d.audit_id && *s == d.stage);
+        let time = d
+            .stages
+            .iter()
+            .find(|s| s.row == d.row)
+            .map_or(0, |s| s.time_us);
+        let (a, st, raw) = (d.audit_id.clone(), d.stage.clone(), d.raw.clone());
+        let onclick = case
+            .on_pin
+            .reform(move |_: MouseEvent| (a.clone(), st.clone(), time, raw.clone()));
+        Some(html! {
+            <button class={classes!("button", "small", "pin-button", pinned.then_some("pinned"))} {onclick} data-testid="pin-event"
+                aria-pressed={pinned.to_string()}
+                title={ if pinned { "Pinned to the case: click to unpin (Undo in the case pane brings it back)" } else { "Pin this event to the case: add a note and tags in the case pane; the case exports as one file" } }>
+                { if pinned { "★ Pinned" } else { "☆ Pin" } }</button>
+        })
+    });
     let tree = use_memo(d.map(|d| d.raw.clone()), |raw| {
         raw.as_ref().and_then(|r| parse_json(r)).map(Rc::new)
     });
@@ -401,6 +425,7 @@ pub fn EventDetailPanel(props: &EventDetailProps) -> Html {
             <div class="panel-head">
                 <h2>{"Event"}</h2>
                 <span class="spacer"></span>
+                { for pin }
                 <button class="button small ghost" onclick={close} title="Close (Esc)" aria-label="Close">{"✕"}</button>
             </div>
             <div class="detail-body" ref={body_ref}>{ body }</div>

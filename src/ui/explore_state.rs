@@ -17,6 +17,18 @@ use crate::web::protocol::{
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+/// Where the table's column choice is kept (`column_picker`'s key); a link's `cols=`
+/// is written there before the table mounts (issue 16).
+pub const COLUMNS_KEY: &str = "audit-lens.columns";
+
+/// The table sorts as (URL key, value); the first is the default (issue 16).
+pub const SORTS: &[(&str, SortBy)] = &[
+    ("time", SortBy::TimeAsc),
+    ("time-desc", SortBy::TimeDesc),
+    ("latency-desc", SortBy::LatencyDesc),
+    ("latency-asc", SortBy::LatencyAsc),
+];
+
 /// Rows per page asked from the worker.
 pub const PAGE: u32 = 100;
 
@@ -443,6 +455,27 @@ impl ExploreState {
         if self.top_sort != TopSort::Events {
             v.push(("tops".into(), self.top_sort.as_str().into()));
         }
+        // Issue 16: the selected event, grouping, sort and time zone.
+        if let (Some(r), Some(d)) = (self.detail_row, self.detail.as_ref()) {
+            if d.row == r && !d.audit_id.is_empty() && !d.stage.is_empty() {
+                let ev = crate::case::view::EventRef {
+                    audit_id: d.audit_id.clone(),
+                    stage: d.stage.clone(),
+                };
+                v.push(("ev".into(), ev.param()));
+            }
+        }
+        if self.per_request {
+            v.push(("group".into(), "request".into()));
+        }
+        if self.sort != SortBy::TimeAsc {
+            if let Some((k, _)) = SORTS.iter().find(|x| x.1 == self.sort) {
+                v.push(("sort".into(), (*k).into()));
+            }
+        }
+        if self.local_time {
+            v.push(("tz".into(), "local".into()));
+        }
         v
     }
 
@@ -465,6 +498,15 @@ impl ExploreState {
         }
         if let Some(s) = get("tops").and_then(TopSort::parse) {
             self.top_sort = s;
+        }
+        if let Some(g) = get("group") {
+            self.per_request = g == "request";
+        }
+        if let Some(s) = get("sort").and_then(|k| SORTS.iter().find(|x| x.0 == k)) {
+            self.sort = s.1;
+        }
+        if let Some(tz) = get("tz") {
+            self.local_time = tz == "local";
         }
     }
 }

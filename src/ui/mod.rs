@@ -7,6 +7,7 @@
 pub mod actor_view;
 pub mod advisor_state;
 pub mod app;
+pub mod case_pane;
 pub mod column_picker;
 pub mod copy_as;
 pub mod dom;
@@ -14,6 +15,7 @@ pub mod drop_zone;
 pub mod error_banner;
 pub mod event_detail;
 pub mod event_table;
+pub mod expected_files;
 pub mod explore;
 pub mod explore_state;
 pub mod feed_view;

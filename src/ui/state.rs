@@ -96,6 +96,8 @@ pub struct State {
     pub feed: crate::ui::feed_view::FeedState,
     // ---- findings (issue 13) ----
     pub findings: crate::ui::findings_view::FindingsState,
+    // ---- view links and case files (issue 16) ----
+    pub case: crate::ui::case_pane::CaseState,
 }
 
 impl State {
@@ -104,6 +106,10 @@ impl State {
         let mut s = State::default();
         s.explore.restore(parts);
         s.workbench.restore_hash(parts);
+        // The rest of the view (issue 16): columns now, the event once its files are here.
+        restore_columns(parts);
+        s.case.expected = Rc::new(crate::case::view::expected_files(parts));
+        s.case.pending_ev = crate::case::view::selected_event(parts);
         // A link to a view (a filter, a range, a tab) says which view to show.
         s.tab_chosen = !parts.is_empty();
         if let Some((_, t)) = parts.iter().find(|(k, _)| k == "tab") {
@@ -115,9 +121,34 @@ impl State {
         s
     }
 
+    /// Applies an opened case's view (the URL hash's keys) once its files are loaded.
+    pub fn apply_view(&mut self, parts: &[(String, String)]) {
+        self.explore.restore(parts);
+        self.workbench.restore_hash(parts);
+        restore_columns(parts);
+        if let Some((_, t)) = parts.iter().find(|(k, _)| k == "tab") {
+            if let Some(tab) = Tab::ALL.iter().find(|x| x.label().eq_ignore_ascii_case(t)) {
+                self.tab = *tab;
+                self.tab_chosen = true;
+            }
+        }
+        if let Some(ev) = crate::case::view::selected_event(parts) {
+            self.case.pending_ev = Some(ev);
+        }
+    }
+
     /// True when anything (a log or a policy) is loaded: the workspace replaces the landing view.
     pub fn has_data(&self) -> bool {
         self.summary.is_some() || self.policy.is_some() || self.workbench.has_text()
+    }
+}
+
+/// The table's columns a link names (`cols=`): kept where the table reads its choice.
+fn restore_columns(parts: &[(String, String)]) {
+    if let Some(v) = crate::case::view::get(parts, "cols") {
+        if let Some(st) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = st.set_item(crate::ui::explore_state::COLUMNS_KEY, v);
+        }
     }
 }
 
@@ -159,6 +190,8 @@ pub enum Action {
     Feed(crate::ui::feed_view::FeedAction),
     // ---- findings (issue 13) ----
     Findings(crate::ui::findings_view::FindingsAction),
+    // ---- view links and case files (issue 16) ----
+    Case(crate::ui::case_pane::CaseAction),
 }
 
 impl Reducible for State {
@@ -285,6 +318,52 @@ impl Reducible for State {
             Action::Worker(r @ Response::Next(_)) => s.explore.on_response(r),
             // --- findings: routed to `Action::Findings` by the app (issue 13) ---
             Action::Worker(Response::Findings(_)) => {}
+            // ---- view links and case files (issue 16) ----
+            Action::Worker(Response::FileIds(ids)) => {
+                s.case.on_file_ids(ids);
+                if s.case.expected_present() && !s.case.loaded.is_empty() {
+                    if let Some(v) = s.case.pending_view.take() {
+                        s.apply_view(&v);
+                    }
+                }
+            }
+            Action::Worker(Response::Found { id, row, index }) => {
+                if id == s.case.find_sent {
+                    let ev = s.case.pending_ev.take();
+                    match row {
+                        Some(r) => {
+                            s.tab = Tab::Explore;
+                            s.explore.history_row = None;
+                            if index.is_some() {
+                                s.explore.selected = index;
+                            }
+                            s.explore.detail_row = Some(r);
+                        }
+                        None => {
+                            if let Some(ev) = ev {
+                                s.notice = Some(format!(
+                                    "The {} event of request {} is not in the loaded files.",
+                                    ev.stage, ev.audit_id
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            Action::Case(a) => {
+                let goto = matches!(a, crate::ui::case_pane::CaseAction::Goto(_));
+                let open = matches!(a, crate::ui::case_pane::CaseAction::Open(_, Ok(_)));
+                s.case.reduce(a);
+                if goto && s.summary.is_some() {
+                    s.tab = Tab::Explore;
+                    s.tab_chosen = true;
+                }
+                if open && !s.case.loaded.is_empty() && s.case.expected_present() {
+                    if let Some(v) = s.case.pending_view.take() {
+                        s.apply_view(&v);
+                    }
+                }
+            }
             Action::Actor(a) => s.actor.reduce(a),
             Action::Feed(a) => s.feed.reduce(a),
             Action::Policy(a) => {

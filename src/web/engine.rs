@@ -57,6 +57,12 @@ pub enum Msg {
         generation: u32,
         bytes: Result<Option<Vec<u8>>, String>,
     },
+    /// A loaded file's identity (issue 16), for the file set of `epoch`.
+    FileId {
+        epoch: u32,
+        file: usize,
+        id: Result<crate::case::FileIdentity, String>,
+    },
 }
 
 /// A body search in progress: one at a time, a new query or a load replaces it.
@@ -98,6 +104,13 @@ pub struct Engine {
     /// A findings run reading its body rules' candidates, and the generation its reads carry.
     findings_run: Option<(HandlerId, findings::Pending)>,
     findings_gen: u32,
+    // ---- view links and case files (issue 16) ----
+    /// Per store file: its identity once computed.
+    ids: Vec<Option<crate::case::FileIdentity>>,
+    /// Bumped whenever the file set shrinks (identities of another set are dropped).
+    ids_epoch: u32,
+    /// Who to send the identities to (the last load's client).
+    ids_to: Option<HandlerId>,
 }
 
 fn now_ms() -> f64 {
@@ -138,6 +151,9 @@ impl Worker for Engine {
             },
             findings_run: None,
             findings_gen: 0,
+            ids: Vec::new(),
+            ids_epoch: 0,
+            ids_to: None,
         }
     }
 
@@ -160,6 +176,15 @@ impl Worker for Engine {
             Msg::FindingsBytes { generation, bytes } => {
                 if generation == self.findings_gen {
                     self.findings_window(scope, bytes);
+                }
+            }
+            Msg::FileId { epoch, file, id } => {
+                if epoch == self.ids_epoch && file < self.ids.len() {
+                    match id {
+                        Ok(i) => self.ids[file] = Some(i),
+                        Err(e) => web_sys::console::debug_1(&format!("file identity: {e}").into()),
+                    }
+                    self.send_ids(scope);
                 }
             }
             Msg::SearchBytes { generation, bytes } => {
@@ -201,6 +226,8 @@ impl Worker for Engine {
                 self.workbench.invalidate(); // policy workbench
                 self.advisor.invalidate();
                 self.activity.reset(); // actor view, activity feed
+                self.ids.clear(); // view links and case files
+                self.ids_epoch += 1;
             }
             // ---- Explore view (issue 5): answered only between loads ----
             Request::Query(q) if !self.loader.is_loading() => {
@@ -353,6 +380,24 @@ impl Worker for Engine {
                 scope.respond(id, Response::Workbench(Box::new(report)));
             }
             // ---- volume advisor (issue 14) ----
+            // ---- view links and case files (issue 16) ----
+            Request::FindEvent {
+                id: q,
+                audit_id,
+                stage,
+            } => {
+                let s = self.loader.store();
+                let want = crate::audit::Stage::parse(&stage).map(|x| x as u8);
+                let row = if self.loader.is_loading() {
+                    None
+                } else {
+                    (0..s.len())
+                        .find(|&r| Some(s.stage_byte(r)) == want && s.audit_id(r) == audit_id)
+                        .map(|r| r as u32)
+                };
+                let index = row.and_then(|r| self.explore.table_index(r));
+                scope.respond(id, Response::Found { id: q, row, index });
+            }
             Request::Advise(req) => {
                 let a = self.advisor.answer(
                     self.loader.store(),
@@ -369,6 +414,56 @@ impl Worker for Engine {
 }
 
 impl Engine {
+    /// Computes the identity of store file `file` (issue 16): from the sample's bytes at
+    /// once, from a `File` by two small reads (its first and last MiB).
+    fn identify(&mut self, scope: &WorkerScope<Self>, file: usize) {
+        if self.ids.len() <= file {
+            self.ids.resize(file + 1, None);
+        }
+        let name = self
+            .loader
+            .store()
+            .files
+            .get(file)
+            .map(|f| f.name.clone())
+            .unwrap_or_default();
+        let epoch = self.ids_epoch;
+        match self.raw.get(file).cloned().flatten() {
+            Some(RawSource::Bytes(d)) => {
+                self.ids[file] = Some(crate::case::ident::of_bytes(&name, &d));
+            }
+            Some(RawSource::Blob(blob)) => {
+                let scope = scope.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let id = crate::web::reader::identity(&blob, &name).await;
+                    scope.send_message(Msg::FileId { epoch, file, id });
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// Sends the identities once every loaded file has one (after a `Loaded`).
+    fn send_ids(&self, scope: &WorkerScope<Self>) {
+        let Some(to) = self.ids_to else { return };
+        if self.loader.is_loading() {
+            return;
+        }
+        let n = self
+            .loader
+            .store()
+            .files
+            .len()
+            .min(self.ids.len().max(self.raw.len()));
+        let ids: Option<Vec<_>> = (0..n)
+            .filter(|&i| self.raw.get(i).is_some_and(|r| r.is_some()))
+            .map(|i| self.ids.get(i).cloned().flatten())
+            .collect();
+        if let Some(ids) = ids {
+            scope.respond(to, Response::FileIds(ids));
+        }
+    }
+
     /// Sends a query's answer, then its top-N tables (the timeline and the table are
     /// drawn meanwhile).
     fn answer_query(
@@ -655,9 +750,12 @@ impl Engine {
                     self.raw.resize(file + 1, None);
                 }
                 self.raw[file] = raw;
+                self.identify(scope, file); // view links and case files (issue 16)
             }
             Effect::FilesTruncated { files } => {
                 self.raw.truncate(files);
+                self.ids.truncate(files); // view links and case files (issue 16)
+                self.ids_epoch += 1;
                 self.explore.reset();
                 self.workbench.invalidate(); // policy workbench
                 self.advisor.invalidate();
@@ -674,12 +772,17 @@ impl Engine {
                     Reply::Progress(p) => Response::Progress(p),
                     Reply::Loaded(mut s) => {
                         s.heap_bytes = heap_bytes();
+                        self.ids_to = Some(to);
                         Response::Loaded(s)
                     }
                     Reply::WontFit(f) => Response::WontFit(f),
                     Reply::Error(e) => Response::Error(e),
                 };
+                let loaded = matches!(r, Response::Loaded(_));
                 scope.respond(to, r);
+                if loaded {
+                    self.send_ids(scope); // view links and case files (issue 16)
+                }
             }
             Effect::Debug(line) => web_sys::console::debug_1(&line.into()),
         }

@@ -440,6 +440,13 @@ impl Explore {
             .collect()
     }
 
+    /// Index of store row `row` in the last query's table (issue 16: a link's event is
+    /// scrolled to).
+    pub fn table_index(&self, row: u32) -> Option<u32> {
+        let c = self.cache.as_ref()?;
+        (0..c.len()).find(|&i| c.row(i) == row).map(|i| i as u32)
+    }
+
     /// Rows `[offset, offset + limit)` of the last query's table.
     pub fn rows(&self, s: &Store, id: u32, offset: u32, limit: u32) -> RowsPage {
         let Some(c) = self.cache.as_ref() else {

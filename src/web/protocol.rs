@@ -116,6 +116,15 @@ pub enum Request {
     /// Where the edited policy's bytes go, the changes that would cut them, the guard-rails
     /// and, with a target, a plan: [`Response::Advice`].
     Advise(AdviseRequest),
+
+    // ---- view links and case files (issue 16) ----------------------------------------
+    /// The store row of the event `audit_id` + `stage` and its index in the last query's
+    /// table: [`Response::Found`].
+    FindEvent {
+        id: u32,
+        audit_id: String,
+        stage: String,
+    },
 }
 
 /// A user's rule file for the detection pack.
@@ -192,6 +201,18 @@ pub enum Response {
 
     // ---- volume advisor (issue 14) ----------------------------------------------------
     Advice(Box<AdviceAnswer>),
+
+    // ---- view links and case files (issue 16) ----------------------------------------
+    /// The loaded files' identities (name, size, short content hash), in store file order,
+    /// once each is computed (after a `Loaded`; again whenever the set changes).
+    FileIds(Vec<crate::case::FileIdentity>),
+    /// Where [`Request::FindEvent`] `id`'s event is: its store row, and its index in the
+    /// last query's table when it is there.
+    Found {
+        id: u32,
+        row: Option<u32>,
+        index: Option<u32>,
+    },
 }
 
 // =====================================================================================

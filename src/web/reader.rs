@@ -129,3 +129,21 @@ pub fn js_error_text(e: &JsValue) -> String {
     }
     e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }
+
+/// The identity of `blob` (issue 16): its name, size and the short SHA-256 over the size
+/// and its first and last MiB (`crate::case::ident`): two small reads, whatever its size.
+pub async fn identity(blob: &Blob, name: &str) -> Result<crate::case::FileIdentity, String> {
+    let size = blob.size() as u64;
+    let ((a, b), (c, d)) = crate::case::ident::ranges(size);
+    let head = read_slice(blob, a, b).await?;
+    let tail = if c < d {
+        read_slice(blob, c, d).await?
+    } else {
+        Vec::new()
+    };
+    Ok(crate::case::FileIdentity {
+        name: name.to_string(),
+        size,
+        hash: crate::case::ident::short_hash(size, &head, &tail),
+    })
+}

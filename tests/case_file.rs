@@ -1,0 +1,216 @@
+//! The case file (issue 16 §2) on corpus events: a hand-worked Markdown summary for three
+//! pins, the JSON round trip, detection by content, and the file identity against hashes
+//! computed with Python's hashlib.
+//!
+//! Field names read from the events are those of k8s.io/apiserver/pkg/apis/audit/v1/types.go
+//! (`auditID`, `stage`, `requestReceivedTimestamp`, `user.username`, `objectRef`,
+//! `responseStatus.code`).
+
+mod common;
+
+use audit_lens::case::file::{parse_tags, Case, Pin};
+use audit_lens::case::{ident, looks_like_case, markdown, view, FileIdentity};
+use serde_json::Value;
+
+const LOG: &str = "logs/openshift-clo-apiaudit-filter-audit.log";
+
+/// The log's events, read with a plain serde_json scan (one object per line).
+fn events() -> Option<(Vec<u8>, Vec<Value>)> {
+    let bytes = std::fs::read(common::corpus()?.join(LOG)).expect("read the corpus log");
+    let evs = std::str::from_utf8(&bytes)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    Some((bytes, evs))
+}
+
+fn pin_of(e: &Value, note: &str, tags: &str) -> Pin {
+    let t = audit_lens::util::parse_rfc3339_micros(e["requestReceivedTimestamp"].as_str().unwrap())
+        .unwrap();
+    let mut p = Pin::new(
+        e["auditID"].as_str().unwrap(),
+        e["stage"].as_str().unwrap(),
+        t,
+        e.clone(),
+    );
+    p.note = note.into();
+    p.tags = parse_tags(tags);
+    p
+}
+
+fn case() -> Option<Case> {
+    let (bytes, evs) = events()?;
+    assert_eq!(evs.len(), 5);
+    let mut c = Case {
+        notes: "OLM denied, then patched multus.".into(),
+        files: vec![ident::of_bytes(
+            "openshift-clo-apiaudit-filter-audit.log",
+            &bytes,
+        )],
+        ..Case::default()
+    };
+    // Pinned out of time order: the case keeps time order.
+    c.add_pin(pin_of(&evs[4], "two lines:\nsecond line", "network"));
+    c.add_pin(pin_of(&evs[1], "first denial", "denied, olm"));
+    c.add_pin(pin_of(&evs[2], "", ""));
+    c.view.insert("f".into(), "ns:openshift-marketplace".into());
+    c.view.insert(
+        "ev".into(),
+        "7735060f-44f5-4707-beab-5c93c245d4de.ResponseComplete".into(),
+    );
+    c.view.insert("tz".into(), "local".into());
+    Some(c)
+}
+
+#[test]
+fn file_identity_matches_hashlib() {
+    let Some((bytes, _)) = events() else { return };
+    // python3 -c "import hashlib,struct;b=open(P,'rb').read();
+    //   print(hashlib.sha256(struct.pack('<Q',len(b))+b).hexdigest()[:12])"
+    let id = ident::of_bytes("x.log", &bytes);
+    assert_eq!((id.size, id.hash.as_str()), (14_257, "af1ee626b066"));
+    // 3 MiB + 5 bytes of (i*31+7) % 251: hashlib over size + first MiB + last MiB.
+    let n = 3 * 1024 * 1024 + 5;
+    let mut d: Vec<u8> = (0..n).map(|i| ((i * 31 + 7) % 251) as u8).collect();
+    assert_eq!(ident::of_bytes("big", &d).hash, "867cb89e275e");
+    // A byte in the middle is not seen (documented), the last byte is.
+    d[n / 2] ^= 1;
+    assert_eq!(ident::of_bytes("big", &d).hash, "867cb89e275e");
+    d[n - 1] ^= 1;
+    assert_ne!(ident::of_bytes("big", &d).hash, "867cb89e275e");
+}
+
+#[test]
+fn markdown_summary_hand_worked() {
+    let Some(c) = case() else { return };
+    let want = "# Incident summary
+
+3 events pinned, from 2023-06-12T13:30:25.754378Z to 2023-06-12T13:30:25.823875Z (UTC).
+
+## Notes
+
+OLM denied, then patched multus.
+
+## Timeline
+
+1. **2023-06-12T13:30:25.754378Z** `system:serviceaccount:openshift-operator-lifecycle-manager:olm-operator-serviceaccount` **create** `pods in openshift-marketplace` — code 403
+   - auditID `7735060f-44f5-4707-beab-5c93c245d4de`, stage ResponseComplete
+   - Tags: `denied`, `olm`
+   - Note: first denial
+2. **2023-06-12T13:30:25.759301Z** `system:serviceaccount:openshift-operator-lifecycle-manager:olm-operator-serviceaccount` **update** `catalogsources.operators.coreos.com/status openshift-marketplace/certified-operators` — code 200
+   - auditID `b54d50ce-8a29-4753-83fa-802e8931b4ae`, stage ResponseComplete
+3. **2023-06-12T13:30:25.823875Z** `system:serviceaccount:openshift-network-operator:default` **patch** `deployments.apps openshift-multus/multus-admission-controller` — code 200
+   - auditID `413ccc8e-9bc3-449f-a3d7-883b55f87f15`, stage ResponseComplete
+   - Tags: `network`
+   - Note: two lines:
+     second line
+
+## Who
+
+- `system:serviceaccount:openshift-operator-lifecycle-manager:olm-operator-serviceaccount`: 2 events (create, update)
+- `system:serviceaccount:openshift-network-operator:default`: 1 event (patch)
+
+## Objects
+
+- `catalogsources.operators.coreos.com/status openshift-marketplace/certified-operators`: 1 event (update)
+- `deployments.apps openshift-multus/multus-admission-controller`: 1 event (patch)
+- `pods in openshift-marketplace`: 1 event (create)
+
+## Files
+
+- `openshift-clo-apiaudit-filter-audit.log`: 14257 bytes, content hash `af1ee626b066`
+
+_Generated by Audit Lens from a case file._
+";
+    let got = markdown(&c);
+    assert_eq!(got, want);
+}
+
+#[test]
+fn impersonation_in_who() {
+    let Some(dir) = common::corpus() else { return };
+    // The first event of the audit2rbac demo: system:admin impersonating bob.
+    let text = std::fs::read_to_string(dir.join("logs/audit2rbac-demo-v1.log")).unwrap();
+    let e: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let mut c = Case::default();
+    c.add_pin(Pin::new(
+        e["auditID"].as_str().unwrap(),
+        "ResponseComplete",
+        0,
+        e.clone(),
+    ));
+    let md = markdown(&c);
+    assert!(
+        md.contains("`system:admin as bob` **list** `pods in default` — code 403"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- `system:admin as bob`: 1 event (list)"),
+        "{md}"
+    );
+}
+
+#[test]
+fn round_trip_and_detection() {
+    let Some(c) = case() else { return };
+    let json = c.to_json();
+    assert!(
+        looks_like_case(&json.as_bytes()[..64]),
+        "kind first: {}",
+        &json[..64]
+    );
+    let back = Case::parse(json.as_bytes()).unwrap();
+    assert_eq!(back, c);
+    // The embedded events are the log's events (a plain scan of the file).
+    let (_, evs) = events().unwrap();
+    for p in &back.pins {
+        let e = evs
+            .iter()
+            .find(|e| e["auditID"] == p.audit_id.as_str())
+            .unwrap();
+        assert_eq!(&p.event, e);
+    }
+    // Every line of the log is an audit event, never a case.
+    let (bytes, _) = events().unwrap();
+    for line in bytes.split(|b| *b == b'\n') {
+        assert!(!looks_like_case(line));
+    }
+    // The view's keys as URL-hash parts, with the files, and back.
+    let parts: Vec<(String, String)> = c.view.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let parts = view::with_files(parts, &c.files);
+    let frag = view::write_fragment(&parts);
+    let read = view::parse_fragment(&format!("#{frag}"));
+    assert_eq!(read, parts);
+    assert_eq!(view::expected_files(&read), c.files);
+    let ev = view::selected_event(&read).unwrap();
+    assert_eq!(
+        (ev.audit_id.as_str(), ev.stage.as_str()),
+        ("7735060f-44f5-4707-beab-5c93c245d4de", "ResponseComplete")
+    );
+    assert_eq!(
+        frag,
+        "ev=7735060f-44f5-4707-beab-5c93c245d4de.ResponseComplete&f=ns%3Aopenshift-marketplace&tz=local&file=af1ee626b066.14257.openshift-clo-apiaudit-filter-audit.log"
+    );
+}
+
+#[test]
+fn merging_an_exported_case_into_a_reloaded_one_loses_nothing() {
+    let Some(c) = case() else { return };
+    // The same case kept in local storage, then edited there: one note changed, a pin gone.
+    let mut local = c.clone();
+    local.pins[0].note = "first denial (checked RBAC)".into();
+    local.pins.remove(2);
+    let r = local.merge(&c);
+    assert_eq!(
+        r.added, 1,
+        "the pin removed locally comes back from the file"
+    );
+    assert_eq!(local.pins.len(), 3);
+    // "first denial" is contained in the edited note: not repeated.
+    assert_eq!(local.pins[0].note, "first denial (checked RBAC)");
+    assert_eq!(local.notes, c.notes);
+    let ids: Vec<&FileIdentity> = local.files.iter().collect();
+    assert_eq!(ids.len(), 1);
+}
