@@ -8,6 +8,7 @@ pub mod actor_view;
 pub mod advisor_state;
 pub mod app;
 pub mod column_picker;
+pub mod compare_periods;
 pub mod dom;
 pub mod drop_zone;
 pub mod error_banner;

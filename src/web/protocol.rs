@@ -116,6 +116,11 @@ pub enum Request {
     /// Where the edited policy's bytes go, the changes that would cut them, the guard-rails
     /// and, with a target, a plan: [`Response::Advice`].
     Advise(AdviseRequest),
+
+    // ---- compare two periods (issue 16 §5); answered by `analysis::periods::answer` ----
+    /// What is new, gone or changed by N× between two periods under a filter:
+    /// [`Response::Periods`].
+    ComparePeriods(PeriodsSpec),
 }
 
 /// A user's rule file for the detection pack.
@@ -192,7 +197,15 @@ pub enum Response {
 
     // ---- volume advisor (issue 14) ----------------------------------------------------
     Advice(Box<AdviceAnswer>),
+
+    // ---- compare two periods (issue 16 §5) ---------------------------------------------
+    Periods(Box<PeriodsAnswer>),
 }
+
+// Compare two periods (issue 16 §5).
+pub use crate::analysis::periods::{
+    Change, PeriodDim, PeriodRow, PeriodsAnswer, PeriodsReport, PeriodsSpec, Side,
+};
 
 // =====================================================================================
 // Volume advisor (issue 14).
