@@ -283,12 +283,15 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
     };
     let main = match (&st.result, held) {
         (None, _) => html! { <section class="panel"><p class="muted">{"Filtering…"}</p></section> },
+        // Two children, as the arm below: Yew matches unkeyed children from the end, so
+        // another count here would re-create the filter bar (and lose its focus).
         (Some(_), Some((r, pages, tops, tops_id))) => html! {
-            <div class="held-result" data-testid="held-result">
-                <p class="muted small held-note" role="status">{ format!("Nothing matches “{}” yet — showing the previous result while you type (Enter shows the empty result).", st.applied) }</p>
+            <>
                 <TimelineChart result={r.clone()} stack={st.stack} local_time={st.local_time}
                     on_range={on_range.clone()} on_term={on_term.clone()} on_stack={on_stack.clone()} on_local={on_local.clone()}
                     markers={props.markers.clone()} />
+            <div class="held-result" data-testid="held-result">
+                <p class="muted small held-note" role="status">{ format!("Nothing matches “{}” yet — showing the previous result while you type (Enter shows the empty result).", st.applied) }</p>
                 <div class="explore-grid">
                     <EventTable total={r.page.total} query={r.id} {pages} selected={None::<u32>}
                         sort={st.sort} per_request={st.per_request} policy={r.policy} local_time={st.local_time}
@@ -299,6 +302,7 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
                         sort={st.top_sort} on_sort={d.reform(ExploreAction::SetTopSort)} />
                 </div>
             </div>
+            </>
         },
         (Some(r), None) => {
             let empty = r.count == 0;

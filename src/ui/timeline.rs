@@ -305,18 +305,29 @@ fn draw(
         0
     };
     let ax = crate::analysis::timeline::axis(from, to, want, shift);
-    ctx.set_fill_style_str(grid);
+    ctx.set_fill_style_str(muted);
     for t in &ax.minor {
         let x = g.x(*t).round() + 0.5;
-        ctx.fill_rect(x, TOP + PLOT_H, 1.0, 2.0);
+        ctx.fill_rect(x, TOP + PLOT_H, 1.0, 3.0);
     }
     for tk in &ax.ticks {
         let x = g.x(tk.t).round() + 0.5;
-        ctx.set_fill_style_str(grid);
+        ctx.set_fill_style_str(muted);
         ctx.fill_rect(x, TOP + PLOT_H, 1.0, 5.0);
         ctx.set_fill_style_str(fg);
-        let _ = ctx.fill_text(&tk.label, x, TOP + PLOT_H + 13.0);
+        // A label at either end stays inside the canvas (aligned to its edge).
+        let half = tk.label.len() as f64 * 3.3; // 11px digits are about 6.3px wide
+        let (lx, align) = if x + half > w - 2.0 {
+            (w - 2.0, "right")
+        } else if x - half < 2.0 {
+            (2.0, "left")
+        } else {
+            (x, "center")
+        };
+        ctx.set_text_align(align);
+        let _ = ctx.fill_text(&tk.label, lx, TOP + PLOT_H + 13.0);
     }
+    ctx.set_text_align("center");
     // Brush.
     if let Some((a, b)) = brush {
         let (a, b) = (a.min(b).max(PAD_L), a.max(b).min(w - PAD_R));
