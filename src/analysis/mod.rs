@@ -10,6 +10,7 @@ pub mod evaluate;
 pub mod feed;
 pub mod history;
 pub mod money;
+pub mod periods;
 pub mod policy_ab;
 pub mod stats;
 pub mod timeline;

@@ -289,8 +289,233 @@ pub fn timeline(
     }
 }
 
+// ---- the time axis (issue 16 §6) --------------------------------------------------------
+
+/// One labelled tick of the time axis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tick {
+    /// µs since the epoch (UTC).
+    pub t: i64,
+    pub label: String,
+}
+
+/// The time axis of `[from, to)`: labelled ticks and unlabelled minor ticks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Axis {
+    /// Nominal step between labelled ticks, µs (a calendar month or year for long spans).
+    pub step_us: i64,
+    pub ticks: Vec<Tick>,
+    /// Months (or quarters) between year ticks, months between quarter ticks; else empty.
+    pub minor: Vec<i64>,
+}
+
+/// Sub-second steps, µs: a zoom onto a burst of a few seconds still gets several labels.
+const SUB_SECOND_US: &[i64] = &[
+    1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000,
+];
+
+/// The axis of `[from, to)` with at most `want` labels (at least 2 asked), `offset_us`
+/// east of UTC (0, or the local offset). Steps: 1 ms … 500 ms, then
+/// [`crate::view::tick_step_s`]'s (1 s … a quarter, whole years beyond), placed by
+/// [`crate::view::tick_times`] (months and years on their first day). Labels say what
+/// changes at that step: `HH:MM:SS.mmm`, `HH:MM:SS`, `HH:MM` (`MM-DD` on a midnight),
+/// `MM-DD` (`YYYY-MM-DD` when the span crosses a year), `YYYY-MM`, `YYYY`; never two alike.
+pub fn axis(from: i64, to: i64, want: usize, offset_us: i64) -> Axis {
+    let want = want.max(2) as i64;
+    let span = to.saturating_sub(from).max(1);
+    if to <= from {
+        return Axis {
+            step_us: 1_000,
+            ticks: Vec::new(),
+            minor: Vec::new(),
+        };
+    }
+    // The finest step whose ticks in `[from, to)` are at most `want` (counted, not
+    // estimated: an unaligned start can add one).
+    let aligned = |step: i64| -> Vec<i64> {
+        let mut t = from.div_euclid(step) * step;
+        let mut v = Vec::new();
+        while t < to {
+            if t >= from {
+                v.push(t);
+            }
+            t += step;
+        }
+        v
+    };
+    let mut chosen = None;
+    for &step in SUB_SECOND_US {
+        if span / step <= want {
+            let v = aligned(step);
+            if v.len() as i64 <= want {
+                chosen = Some((step, v));
+                break;
+            }
+        }
+    }
+    let (step_us, times) = chosen.unwrap_or_else(|| {
+        let mut w = want;
+        loop {
+            let step_s = crate::view::tick_step_s(span / 1_000_000, w);
+            let v = crate::view::tick_times(from, to, step_s, offset_us);
+            if v.len() as i64 <= want || w <= 1 {
+                break (step_s.saturating_mul(1_000_000), v);
+            }
+            w -= 1;
+        }
+    });
+    let date = |t: i64| crate::util::format_rfc3339_micros(t + offset_us);
+    let crosses_year = date(from)[..4] != date(to - 1)[..4];
+    let ticks = times
+        .iter()
+        .map(|&t| {
+            let d = date(t); // YYYY-MM-DDTHH:MM:SS.ffffffZ
+            let label = if step_us < 1_000_000 {
+                d[11..23].to_string()
+            } else if step_us < 60_000_000 {
+                d[11..19].to_string()
+            } else if step_us < 86_400_000_000 {
+                if &d[11..19] == "00:00:00" {
+                    d[5..10].to_string()
+                } else {
+                    d[11..16].to_string()
+                }
+            } else if step_us < 2_592_000_000_000 {
+                if crosses_year {
+                    d[..10].to_string()
+                } else {
+                    d[5..10].to_string()
+                }
+            } else if step_us < 31_536_000_000_000 {
+                d[..7].to_string()
+            } else {
+                d[..4].to_string()
+            };
+            Tick { t, label }
+        })
+        .collect();
+    // Minor ticks: the months (or quarters) of a long span.
+    let minor = if step_us >= 7_776_000_000_000 {
+        let months_in = span / 2_629_746_000_000; // mean Gregorian month
+        let minor_s = if months_in <= 4 * want {
+            2_592_000 // every month
+        } else if months_in <= 12 * want {
+            7_776_000 // every quarter
+        } else {
+            0
+        };
+        if minor_s > 0 && minor_s < step_us / 1_000_000 {
+            crate::view::tick_times(from, to, minor_s, offset_us)
+                .into_iter()
+                .filter(|t| !times.contains(t))
+                .collect()
+        } else {
+            Vec::new()
+        }
+    } else {
+        Vec::new()
+    };
+    Axis {
+        step_us,
+        ticks,
+        minor,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    /// The axis for `span` µs starting at `from` with 10 labels wanted.
+    fn axis_of(from: &str, span: i64) -> Axis {
+        let f = crate::util::parse_rfc3339_micros(from).unwrap();
+        axis(f, f + span, 10, 0)
+    }
+
+    fn labels(a: &Axis) -> Vec<&str> {
+        a.ticks.iter().map(|t| t.label.as_str()).collect()
+    }
+
+    /// Labels never crowd (at most `want`), never repeat, and move forward in time.
+    fn readable(a: &Axis, want: usize) {
+        assert!(a.ticks.len() >= 2, "{:?}", labels(a));
+        assert!(a.ticks.len() <= want, "{:?}", labels(a));
+        for w in a.ticks.windows(2) {
+            assert!(w[0].t < w[1].t);
+            assert_ne!(w[0].label, w[1].label);
+        }
+    }
+
+    #[test]
+    fn axis_for_two_seconds_has_sub_second_ticks() {
+        // A burst of 2 s (a zoom onto most events of a sparse log): 200 ms steps.
+        let a = axis_of("2026-12-02T10:00:00.300Z", 2_000_000);
+        assert_eq!(a.step_us, 200_000);
+        readable(&a, 10);
+        assert_eq!(
+            labels(&a),
+            [
+                "10:00:00.400",
+                "10:00:00.600",
+                "10:00:00.800",
+                "10:00:01.000",
+                "10:00:01.200",
+                "10:00:01.400",
+                "10:00:01.600",
+                "10:00:01.800",
+                "10:00:02.000",
+                "10:00:02.200"
+            ]
+        );
+    }
+
+    #[test]
+    fn axis_for_ten_minutes_has_minutes() {
+        let a = axis_of("2026-12-02T10:00:00Z", 600_000_000);
+        assert_eq!(a.step_us, 60_000_000);
+        readable(&a, 10);
+        assert_eq!(labels(&a)[..3], ["10:00", "10:01", "10:02"]);
+        assert!(a.minor.is_empty());
+    }
+
+    #[test]
+    fn axis_for_a_day_has_hours_and_the_date_at_midnight() {
+        let a = axis_of("2026-12-02T06:00:00Z", 86_400_000_000);
+        assert_eq!(a.step_us, 10_800_000_000);
+        readable(&a, 10);
+        assert_eq!(labels(&a)[..3], ["06:00", "09:00", "12:00"]);
+        assert!(labels(&a).contains(&"12-03"), "{:?}", labels(&a));
+    }
+
+    #[test]
+    fn axis_for_three_years_has_years_and_month_ticks() {
+        let a = axis_of("2023-03-10T00:00:00Z", 3 * 31_536_000_000_000);
+        assert_eq!(a.step_us, 31_536_000_000_000);
+        readable(&a, 10);
+        assert_eq!(labels(&a), ["2024", "2025", "2026"]);
+        // Every first of a month in between, minus the year ticks: 36 months from
+        // 2023-04-01 to 2026-03-01, three of them New Year.
+        assert_eq!(a.minor.len(), 36 - 3);
+        assert_eq!(
+            crate::util::format_rfc3339_secs(a.minor[0]),
+            "2023-04-01T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn axis_never_crowds_any_span() {
+        let f = crate::util::parse_rfc3339_micros("2026-01-01T00:00:00Z").unwrap();
+        let mut span = 1_000i64;
+        while span < 200 * 31_536_000_000_000 {
+            for want in [2usize, 5, 12] {
+                let a = axis(f, f + span, want, 0);
+                assert!(a.ticks.len() <= want, "span {span} want {want}");
+                for w in a.ticks.windows(2) {
+                    assert_ne!(w[0].label, w[1].label, "span {span} want {want}");
+                }
+            }
+            span = span * 3 / 2 + 1;
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -107,8 +107,7 @@ pub fn DropZone(props: &DropZoneProps) -> Html {
                 <button class="button" onclick={sample} data-testid="load-sample" title="Load the sample (s)">{"Load sample"}</button>
                 if let Some(clear) = &props.on_clear {
                     <span class="spacer"></span>
-                    <button class="button ghost" data-testid="clear" onclick={clear.reform(|_: MouseEvent| ())}
-                            title="Forget all loaded files and the policy">{"Clear"}</button>
+                    <crate::ui::header::ClearButton on_clear={clear.clone()} />
                 }
             </div>
         </section>

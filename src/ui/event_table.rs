@@ -1,6 +1,10 @@
 //! The event table, virtualized: a scroll box of fixed row height renders only the rows in
 //! view (± overscan); the rows themselves come from the worker page by page. A million rows
 //! cost a tall empty box and about forty DOM rows.
+//!
+//! Keyboard (issue 16 §6): the table is one Tab stop (the viewport; its rows' value
+//! buttons have `tabindex="-1"`), ↑/↓ or j/k move the selection inside it and Enter opens
+//! the detail, which offers the same filters and links as buttons of its own.
 
 use super::column_picker::{self, Col, ColumnPicker};
 use super::format::visible as shown_as_text;
@@ -193,7 +197,7 @@ pub fn EventTable(props: &EventTableProps) -> Html {
                     (t.clone(), e.shift_key())
                 });
                 let (value, shown) = (shown_as_text(value), shown_as_text(&shown).into_owned());
-                html! { <span class={classes!("cell", class)}><button class="val" {onclick} title={format!("{value} — click: filter · shift-click: exclude")}>{ shown }</button></span> }
+                html! { <span class={classes!("cell", class)}><button class="val" tabindex="-1" {onclick} title={format!("{value} — click: filter · shift-click: exclude")}>{ shown }</button></span> }
             }
             None => {
                 html! { <span class={classes!("cell", class)} title={shown_as_text(value).into_owned()}>{ shown_as_text(&shown).into_owned() }</span> }
@@ -212,7 +216,7 @@ pub fn EventTable(props: &EventTableProps) -> Html {
                     e.stop_propagation();
                     (t.clone(), e.shift_key())
                 });
-                html! { <span class="cell user"><button class="val" {onclick} title={format!("{full} — click: filter · shift-click: exclude")} aria-label={full.clone()} data-testid="user-cell">{ shown }</button></span> }
+                html! { <span class="cell user"><button class="val" tabindex="-1" {onclick} title={format!("{full} — click: filter · shift-click: exclude")} aria-label={full.clone()} data-testid="user-cell">{ shown }</button></span> }
             }
             None => {
                 html! { <span class="cell user" title={full.clone()} aria-label={full} data-testid="user-cell">{ shown }</span> }
@@ -253,11 +257,11 @@ pub fn EventTable(props: &EventTableProps) -> Html {
                     let ns = (!r.namespace.is_empty()).then(|| match term_for("ns", &r.namespace) {
                         Some(t) => {
                             let onclick = props.on_term.reform(move |e: MouseEvent| { e.stop_propagation(); (t.clone(), e.shift_key()) });
-                            html! { <><button class="val" {onclick} title={format!("{} — click: filter · shift-click: exclude", shown_as_text(&r.namespace))}>{ shown_as_text(&r.namespace).into_owned() }</button>{"/"}</> }
+                            html! { <><button class="val" tabindex="-1" {onclick} title={format!("{} — click: filter · shift-click: exclude", shown_as_text(&r.namespace))}>{ shown_as_text(&r.namespace).into_owned() }</button>{"/"}</> }
                         }
                         None => html! { <>{ shown_as_text(&r.namespace).into_owned() }{"/"}</> },
                     });
-                    html! { <span class="cell where" title={shown_as_text(&where_).into_owned()}>{ for ns }<button class="val obj-link" onclick={hist} data-testid="object-link" title={format!("{} — click: its history", shown_as_text(&r.name))}>{ shown_as_text(&r.name).into_owned() }</button></span> }
+                    html! { <span class="cell where" title={shown_as_text(&where_).into_owned()}>{ for ns }<button class="val obj-link" tabindex="-1" onclick={hist} data-testid="object-link" title={format!("{} — click: its history", shown_as_text(&r.name))}>{ shown_as_text(&r.name).into_owned() }</button></span> }
                 } else if r.namespace.is_empty() { html! { <span class="cell where" title={where_.clone()}>{ where_ }</span> } } else { cell("ns", &r.namespace, where_, "where") } }
                 { if r.code == 0 { html! { <span class="cell"></span> } } else { cell("code", &r.code.to_string(), r.code.to_string(), crate::ui::format::code_class(r.code)) } }
                 { match r.latency_us {
@@ -346,7 +350,7 @@ pub fn actor_cell(inner: Html, user: &str, on_actor: &Callback<String>) -> Html 
     let label = format!("Actor view of {}", shown_as_text(user));
     html! {
         <span class="cell actor-cell">{ inner }
-            <button class="actor-link" {onclick} title={label.clone()} aria-label={label} data-testid="open-actor">{"↗"}</button>
+            <button class="actor-link" tabindex="-1" {onclick} title={label.clone()} aria-label={label} data-testid="open-actor">{"↗"}</button>
         </span>
     }
 }

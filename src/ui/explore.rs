@@ -6,6 +6,7 @@
 //! table scrolls, the event when one is opened, downloads) and tags each with a fresh id;
 //! the reducer drops answers to anything but the latest.
 
+use crate::ui::compare_periods::ComparePeriods;
 use crate::ui::dom;
 use crate::ui::event_detail::EventDetailPanel;
 use crate::ui::event_table::EventTable;
@@ -16,7 +17,7 @@ use crate::ui::history_view::HistoryView;
 use crate::ui::timeline::TimelineChart;
 use crate::ui::top_panels::TopPanels;
 use crate::web::protocol::{
-    ExportKind, FileSummary, PolicyReport, QuerySpec, Request, Summary, TopDim,
+    ExportKind, FileSummary, PolicyReport, QueryResult, QuerySpec, Request, Summary, TopDim,
 };
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -68,6 +69,17 @@ fn file_row(f: &FileSummary) -> Html {
     }
 }
 
+/// How long a half-typed filter that matches nothing keeps the previous result, ms.
+const HOLD_MS: f64 = 1500.0;
+
+/// The last result with events: (result, its pages, its tops, their query id).
+type HeldResult = (
+    Rc<QueryResult>,
+    Rc<std::collections::BTreeMap<u32, Rc<Vec<crate::web::protocol::RowView>>>>,
+    Rc<Vec<crate::web::protocol::TopTable>>,
+    u32,
+);
+
 /// Timeline bins for the window width (about one per 5 px).
 fn bins_for_window() -> u32 {
     let w = web_sys::window()
@@ -80,6 +92,12 @@ fn bins_for_window() -> u32 {
 #[function_component]
 pub fn ExploreView(props: &ExploreProps) -> Html {
     let next_id = use_mut_ref(|| 0u32);
+    // The half-typed filter's hold (issue 16 §6, see below).
+    let typed_at = use_mut_ref(|| 0.0f64);
+    let confirmed = use_mut_ref(|| false);
+    let hold_timer = use_mut_ref(|| 0u32);
+    let hold_tick = use_state(|| 0u32);
+    let last_good = use_mut_ref(|| None::<HeldResult>);
     let asked = use_mut_ref(HashSet::<(u32, u32)>::new);
     let fresh = {
         let next_id = next_id.clone();
@@ -217,9 +235,76 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
         let send = props.send.clone();
         Callback::from(move |()| send.emit(Request::StopQuery))
     };
-    let main = match &st.result {
-        None => html! { <section class="panel"><p class="muted">{"Filtering…"}</p></section> },
-        Some(r) => {
+    // Issue 16 §6: a half-typed term ("user:ali" on the way to "user:alice") matches
+    // nothing; the previous result stays on screen (dimmed) instead of the empty state
+    // until the typing pauses for HOLD_MS, Enter is pressed or the input loses focus.
+    let now = js_sys::Date::now();
+    if st.filter != st.applied {
+        *typed_at.borrow_mut() = now;
+        *confirmed.borrow_mut() = false;
+    }
+    if let Some(r) = st.result.as_ref().filter(|r| r.count > 0) {
+        *last_good.borrow_mut() = Some((r.clone(), st.pages.clone(), st.tops.clone(), st.tops_id));
+    }
+    let held = st.result.as_ref().and_then(|r| {
+        let since = now - *typed_at.borrow();
+        let typing = !*confirmed.borrow()
+            && since < HOLD_MS
+            && !st.filter.ends_with(char::is_whitespace)
+            && r.count == 0
+            && r.total > 0;
+        if !typing {
+            return None;
+        }
+        if *hold_timer.borrow() != r.id {
+            *hold_timer.borrow_mut() = r.id;
+            let tick = hold_tick.clone();
+            dom::after((HOLD_MS - since).max(0.0) as i32 + 20, move || {
+                tick.set(tick.wrapping_add(1))
+            });
+        }
+        last_good.borrow().clone()
+    });
+    let on_keys = {
+        let (confirmed, tick) = (confirmed.clone(), hold_tick.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                *confirmed.borrow_mut() = true;
+                tick.set(tick.wrapping_add(1));
+            }
+        })
+    };
+    let on_blur = {
+        let (confirmed, tick) = (confirmed.clone(), hold_tick.clone());
+        Callback::from(move |_: FocusEvent| {
+            *confirmed.borrow_mut() = true;
+            tick.set(tick.wrapping_add(1));
+        })
+    };
+    let main = match (&st.result, held) {
+        (None, _) => html! { <section class="panel"><p class="muted">{"Filtering…"}</p></section> },
+        // Two children, as the arm below: Yew matches unkeyed children from the end, so
+        // another count here would re-create the filter bar (and lose its focus).
+        (Some(_), Some((r, pages, tops, tops_id))) => html! {
+            <>
+                <TimelineChart result={r.clone()} stack={st.stack} local_time={st.local_time}
+                    on_range={on_range.clone()} on_term={on_term.clone()} on_stack={on_stack.clone()} on_local={on_local.clone()}
+                    markers={props.markers.clone()} />
+            <div class="held-result" data-testid="held-result">
+                <p class="muted small held-note" role="status">{ format!("Nothing matches “{}” yet — showing the previous result while you type (Enter shows the empty result).", st.applied) }</p>
+                <div class="explore-grid">
+                    <EventTable total={r.page.total} query={r.id} {pages} selected={None::<u32>}
+                        sort={st.sort} per_request={st.per_request} policy={r.policy} local_time={st.local_time}
+                        show_year={false}
+                        on_need={Callback::from(|_: u32| ())} on_select={Callback::from(|_: (u32, bool)| ())} on_term={on_term.clone()}
+                        on_sort={on_sort.clone()} on_per_request={on_per_request.clone()} />
+                    <TopPanels {tops} stale={tops_id != r.id} count={r.count} bytes={r.bytes} on_term={on_term.clone()} on_csv={on_csv.clone()} on_actor={props.on_actor.clone()}
+                        sort={st.top_sort} on_sort={d.reform(ExploreAction::SetTopSort)} />
+                </div>
+            </div>
+            </>
+        },
+        (Some(r), None) => {
             let empty = r.count == 0;
             let clear = d.reform(|_: MouseEvent| ExploreAction::SetFilter(String::new()));
             let zoom_out = d.reform(|_: MouseEvent| ExploreAction::SetRange(None));
@@ -263,7 +348,7 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
     // collapsed file list (a PDF dropped by mistake, a gzip bomb, a truncated gzip).
     let diagnosed: Vec<&FileSummary> = s.files.iter().filter(|f| f.diagnosis.is_some()).collect();
     html! {
-        <div class="explore">
+        <div class="explore" onkeydown={on_keys} onfocusout={on_blur}>
             if !diagnosed.is_empty() {
                 <section class="banner note diagnoses" role="status" data-testid="diagnoses">
                     <ul>
@@ -276,6 +361,9 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
             <div class="explore-bar">
                 <FilterBar state={st.clone()} dispatch={d.clone()} {on_complete} {pending} {on_stop} />
                 <div class="exports">
+                    <ComparePeriods summary={s.clone()} filter={st.applied.clone()} range={st.range}
+                        span={st.result.as_ref().and_then(|r| r.span)} local_time={st.local_time}
+                        send={props.send.clone()} dispatch={d.clone()} />
                     <button class="button small" onclick={export(ExportKind::Events)} disabled={st.exporting || st.result.as_ref().is_none_or(|r| r.count == 0)}
                         data-testid="export-events" title="Download the matching events as JSON lines, byte-identical to the log's lines">
                         { if st.exporting { "Exporting…" } else { "Export JSON lines" } }</button>

@@ -282,12 +282,14 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
             </div>
             <button class="button small" onclick={toggle_help} aria-expanded={st.help_open.to_string()} data-testid="filter-help-button" title="Filter language">{"Fields"}</button>
             <CopyAs filter={st.applied.clone()} range={st.range} />
-            { for search }
+            // One child each, present or not (Yew matches unkeyed children from the end: a
+            // child appearing here re-created the filter box and lost the input's focus).
+            { search.unwrap_or_default() }
             if st.search.is_none() { { for count } }
-            { for error.map(|e| html! {
+            { error.map(|e| html! {
                 <div class="filter-error" role="alert" data-testid="filter-error">{ &e.message }<span class="muted">{" — showing the previous result"}</span></div>
-            }) }
-            { for help }
+            }).unwrap_or_default() }
+            { help.unwrap_or_default() }
         </div>
     }
 }

@@ -48,3 +48,61 @@ pub fn Header(props: &HeaderProps) -> Html {
         </header>
     }
 }
+
+#[derive(Properties, PartialEq)]
+pub struct ClearProps {
+    /// Called once the user confirmed.
+    pub on_clear: Callback<()>,
+}
+
+/// "Clear" with a confirm step in the page (issue 16 §6): the first click asks, the
+/// second (Clear all) forgets the files and the policy; Cancel or Escape keeps them.
+/// Focus goes to Cancel, so Enter or Space after a stray click keeps everything.
+#[function_component]
+pub fn ClearButton(props: &ClearProps) -> Html {
+    let asking = use_state(|| false);
+    let cancel_ref = use_node_ref();
+    {
+        let cancel_ref = cancel_ref.clone();
+        use_effect_with(*asking, move |on| {
+            if *on {
+                if let Some(b) = cancel_ref.cast::<web_sys::HtmlElement>() {
+                    let _ = b.focus();
+                }
+            }
+        });
+    }
+    let set = |v: bool| {
+        let asking = asking.clone();
+        Callback::from(move |_: MouseEvent| asking.set(v))
+    };
+    if !*asking {
+        return html! {
+            <button class="button ghost" data-testid="clear" onclick={set(true)}
+                    title="Forget all loaded files and the policy (asks first)">{"Clear"}</button>
+        };
+    }
+    let confirm = {
+        let (asking, on_clear) = (asking.clone(), props.on_clear.clone());
+        Callback::from(move |_: MouseEvent| {
+            asking.set(false);
+            on_clear.emit(());
+        })
+    };
+    let on_key = {
+        let asking = asking.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                e.stop_propagation();
+                asking.set(false);
+            }
+        })
+    };
+    html! {
+        <span class="clear-ask" role="group" aria-label="Clear everything?" data-testid="clear-ask" onkeydown={on_key}>
+            <span class="small">{"Forget all loaded files and the policy? Nothing is kept."}</span>
+            <button class="button small danger" data-testid="clear-confirm" onclick={confirm}>{"Clear all"}</button>
+            <button ref={cancel_ref} class="button small" data-testid="clear-cancel" onclick={set(false)}>{"Cancel"}</button>
+        </span>
+    }
+}

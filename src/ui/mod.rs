@@ -9,6 +9,7 @@ pub mod advisor_state;
 pub mod app;
 pub mod case_pane;
 pub mod column_picker;
+pub mod compare_periods;
 pub mod copy_as;
 pub mod dom;
 pub mod drop_zone;

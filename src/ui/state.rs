@@ -287,6 +287,8 @@ impl Reducible for State {
             // ---- findings (issue 13): its answers and the events it asked for ----
             Action::Worker(r) if s.findings.takes(&r) => s.findings.on_response(r),
             Action::Findings(a) => s.findings.reduce(a),
+            // ---- compare two periods (issue 16 §5): to the open compare view ----
+            Action::Worker(Response::Periods(p)) => crate::ui::compare_periods::deliver(*p),
             // ---- Explore view (issue 5) ----
             Action::Worker(
                 r @ (Response::QueryResult(_)

@@ -84,22 +84,6 @@ fn markers_in(markers: &[(i64, Severity)], from: i64, to: i64) -> usize {
         .count()
 }
 
-/// Tick label of `us` for a tick step of `step_s` seconds.
-fn tick_label(us: i64, step_s: i64, local: bool) -> String {
-    let t = dom::time_ms(us, local); // "YYYY-MM-DD HH:MM:SS.mmm"
-    if step_s >= 31_536_000 {
-        t[..4].to_string()
-    } else if step_s >= 2_592_000 {
-        t[..7].to_string()
-    } else if step_s >= 86400 {
-        t[5..10].to_string()
-    } else if step_s >= 60 {
-        t[11..16].to_string()
-    } else {
-        t[11..19].to_string()
-    }
-}
-
 struct Geo {
     w: f64,
     from: i64,
@@ -193,8 +177,23 @@ fn draw(
     ctx.clip();
     for b in 0..tl.bins {
         let x0 = g.x(tl.start + b as i64 * tl.bin_us);
-        let wd = (bw - gap).max(1.0);
+        // At least 2 px wide, and a bin with events at least 2 px tall (a sparse log's
+        // single events beside a burst of thousands stay visible).
+        let wd = (bw - gap).max(2.0);
         let mut acc = 0.0;
+        if tl.totals[b] > 0 && y_of(0.0) - y_of(tl.totals[b] as f64) < 2.0 {
+            let c = tl
+                .series
+                .iter()
+                .enumerate()
+                .find(|(_, s)| s.counts[b] > 0)
+                .map_or(if tl.series.is_empty() { 0 } else { OTHER }, |(i, s)| {
+                    colour_of(&s.label, i)
+                });
+            ctx.set_fill_style_str(PALETTE[c]);
+            ctx.fill_rect(x0, y_of(0.0) - 2.0, wd, 2.0);
+            continue;
+        }
         let layers = tl
             .series
             .iter()
@@ -297,21 +296,38 @@ fn draw(
     // X ticks.
     ctx.set_font("11px system-ui, sans-serif");
     ctx.set_text_align("center");
-    let span_s = ((to - from) / 1_000_000).max(1);
-    let want = ((w - PAD_L - PAD_R) / 110.0).max(2.0) as i64;
-    let step = crate::view::tick_step_s(span_s, want);
+    // Labels at most every 110 px (issue 16 §6: sub-second steps for a burst of a few
+    // seconds, years with month ticks for years of data; `analysis::timeline::axis`).
+    let want = ((w - PAD_L - PAD_R) / 110.0).max(2.0) as usize;
     let shift = if local {
         dom::local_offset_min(from) * 60_000_000
     } else {
         0
     };
-    for t in crate::view::tick_times(from, to, step, shift) {
-        let x = g.x(t).round() + 0.5;
-        ctx.set_fill_style_str(grid);
-        ctx.fill_rect(x, TOP + PLOT_H, 1.0, 4.0);
-        ctx.set_fill_style_str(fg);
-        let _ = ctx.fill_text(&tick_label(t, step, local), x, TOP + PLOT_H + 13.0);
+    let ax = crate::analysis::timeline::axis(from, to, want, shift);
+    ctx.set_fill_style_str(muted);
+    for t in &ax.minor {
+        let x = g.x(*t).round() + 0.5;
+        ctx.fill_rect(x, TOP + PLOT_H, 1.0, 3.0);
     }
+    for tk in &ax.ticks {
+        let x = g.x(tk.t).round() + 0.5;
+        ctx.set_fill_style_str(muted);
+        ctx.fill_rect(x, TOP + PLOT_H, 1.0, 5.0);
+        ctx.set_fill_style_str(fg);
+        // A label at either end stays inside the canvas (aligned to its edge).
+        let half = tk.label.len() as f64 * 3.3; // 11px digits are about 6.3px wide
+        let (lx, align) = if x + half > w - 2.0 {
+            (w - 2.0, "right")
+        } else if x - half < 2.0 {
+            (2.0, "left")
+        } else {
+            (x, "center")
+        };
+        ctx.set_text_align(align);
+        let _ = ctx.fill_text(&tk.label, lx, TOP + PLOT_H + 13.0);
+    }
+    ctx.set_text_align("center");
     // Brush.
     if let Some((a, b)) = brush {
         let (a, b) = (a.min(b).max(PAD_L), a.max(b).min(w - PAD_R));

@@ -379,6 +379,34 @@ impl Worker for Engine {
                 }
                 scope.respond(id, Response::Workbench(Box::new(report)));
             }
+            // ---- compare two periods (issue 16 §5) ----
+            Request::ComparePeriods(spec) => {
+                let t = now_ms();
+                let mut a = if self.loader.is_loading() {
+                    crate::analysis::periods::PeriodsAnswer {
+                        id: spec.id,
+                        filter: spec.filter.clone(),
+                        report: None,
+                        error: Some("Files are loading: compare once they are in.".into()),
+                        elapsed_ms: 0.0,
+                    }
+                } else {
+                    let s = self.loader.store();
+                    // The Explore view's evaluation of the policy, or a fresh one.
+                    let own = match (self.explore.evaluation(), &self.policy) {
+                        (None, Some(p)) => Some(crate::analysis::evaluate::evaluate(
+                            s,
+                            &self.explore.shared_attr().get(s),
+                            &p.compiled,
+                        )),
+                        _ => None,
+                    };
+                    let ev = self.explore.evaluation().or(own.as_ref());
+                    crate::analysis::periods::answer(s, ev, &spec)
+                };
+                a.elapsed_ms = now_ms() - t;
+                scope.respond(id, Response::Periods(Box::new(a)));
+            }
             // ---- volume advisor (issue 14) ----
             // ---- view links and case files (issue 16) ----
             Request::FindEvent {

@@ -125,6 +125,10 @@ pub enum Request {
         audit_id: String,
         stage: String,
     },
+    // ---- compare two periods (issue 16 §5); answered by `analysis::periods::answer` ----
+    /// What is new, gone or changed by N× between two periods under a filter:
+    /// [`Response::Periods`].
+    ComparePeriods(PeriodsSpec),
 }
 
 /// A user's rule file for the detection pack.
@@ -213,7 +217,14 @@ pub enum Response {
         row: Option<u32>,
         index: Option<u32>,
     },
+    // ---- compare two periods (issue 16 §5) ---------------------------------------------
+    Periods(Box<PeriodsAnswer>),
 }
+
+// Compare two periods (issue 16 §5).
+pub use crate::analysis::periods::{
+    Change, PeriodDim, PeriodRow, PeriodsAnswer, PeriodsReport, PeriodsSpec, Side,
+};
 
 // =====================================================================================
 // Volume advisor (issue 14).

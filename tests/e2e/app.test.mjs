@@ -95,6 +95,7 @@ test('load the sample, see the summary and its policy, then clear', async () => 
   await screenshot(page, 'sample-loaded-dark');
   await page.emulateMedia({ colorScheme: 'light' });
   await page.getByTestId('clear').click();
+  await page.getByTestId('clear-confirm').click(); // Clear asks first (issue 16 §6)
   await page.getByTestId('load-summary').waitFor({ state: 'detached' });
   assert.equal(await page.getByTestId('drop-zone').count(), 1);
   page.check();

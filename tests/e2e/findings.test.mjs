@@ -319,6 +319,7 @@ test('findings: Clear forgets them; a log without findings says so', { skip }, a
   const ids = (await rowsOf(page)).map((r) => r.id);
   for (const id of ['anonymous-allowed', 'pod-attach']) assert.ok(ids.includes(id), id);
   await page.getByTestId('clear').click();
+  await page.getByTestId('clear-confirm').click(); // Clear asks first (issue 16 §6)
   await page.getByTestId('drop-zone').waitFor();
   // A benign log alone: no findings, said plainly, and the earlier ones are gone.
   await page.getByTestId('file-input').setInputFiles([pick('create_configmap')]);
