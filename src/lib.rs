@@ -8,6 +8,7 @@ pub mod advise;
 pub mod analysis;
 pub mod audit;
 pub mod detect;
+pub mod export;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fuzzing;
 pub mod gen;
