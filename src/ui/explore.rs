@@ -195,13 +195,6 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
     let on_select = d.reform(|(index, open): (u32, bool)| ExploreAction::Select { index, open });
     let on_sort = d.reform(ExploreAction::SetSort);
     let on_per_request = d.reform(|_: ()| ExploreAction::TogglePerRequest);
-    let export = |kind: ExportKind| {
-        let (send, dispatch, fresh) = (props.send.clone(), d.clone(), fresh.clone());
-        Callback::from(move |_: MouseEvent| {
-            dispatch.emit(ExploreAction::ExportStarted);
-            send.emit(Request::Export { id: fresh(), kind });
-        })
-    };
     let on_csv = {
         let (send, dispatch, fresh) = (props.send.clone(), d.clone(), fresh.clone());
         Callback::from(move |dim: TopDim| {
@@ -275,11 +268,7 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
             }
             <div class="explore-bar">
                 <FilterBar state={st.clone()} dispatch={d.clone()} {on_complete} {pending} {on_stop} />
-                <div class="exports">
-                    <button class="button small" onclick={export(ExportKind::Events)} disabled={st.exporting || st.result.as_ref().is_none_or(|r| r.count == 0)}
-                        data-testid="export-events" title="Download the matching events as JSON lines, byte-identical to the log's lines">
-                        { if st.exporting { "Exporting…" } else { "Export JSON lines" } }</button>
-                </div>
+                <crate::ui::export_menu::ExportMenu send={props.send.clone()} dispatch={d.clone()} exporting={st.exporting} disabled={st.result.as_ref().is_none_or(|r| r.count == 0)} export={st.export.clone()} />
             </div>
             { main }
             { for detail }

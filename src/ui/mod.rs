@@ -15,6 +15,7 @@ pub mod event_detail;
 pub mod event_table;
 pub mod explore;
 pub mod explore_state;
+pub mod export_menu;
 pub mod feed_view;
 pub mod filter_bar;
 pub mod findings_view;
