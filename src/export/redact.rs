@@ -283,7 +283,7 @@ impl Redactor {
                 .or_insert_with(|| p.to_string());
         } else if !self.phrases.iter().any(|(o, _)| o == orig) {
             self.phrases.push((orig.to_string(), p.to_string()));
-            self.phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            self.phrases.sort_by_key(|b| std::cmp::Reverse(b.0.len()));
         }
     }
 
@@ -771,8 +771,7 @@ impl Redactor {
                 }
             }
         }
-        let secret = kind == "Secret"
-            || (ctx.resource == "secrets" && top && (kind.is_empty() || kind == "Secret"));
+        let secret = kind == "Secret" || (ctx.resource == "secrets" && top && kind.is_empty());
         if secret {
             if let Some(d) = m.get_mut("data") {
                 self.secret_values(d, true);
@@ -1162,7 +1161,7 @@ impl Redactor {
         let mut out = String::new();
         let mut rest = s;
         while let Some(i) = rest.find("eyJ") {
-            let tail = rest[i..].as_bytes();
+            let tail = &rest.as_bytes()[i..];
             let mut j = 0;
             let mut dots = 0;
             while j < tail.len() && (b64url(tail[j]) || (tail[j] == b'.' && dots < 2)) {

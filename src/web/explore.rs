@@ -704,8 +704,11 @@ impl Explore {
                         .collect::<Result<_, _>>()?;
                     let out: Vec<u8> = if format == EventFormat::Csv {
                         // The CSV of the redacted events read back, each from its file.
-                        let mut per_file: Vec<(String, Vec<u8>)> =
-                            s.files.iter().map(|f| (f.name.clone(), Vec::new())).collect();
+                        let mut per_file: Vec<(String, Vec<u8>)> = s
+                            .files
+                            .iter()
+                            .map(|f| (f.name.clone(), Vec::new()))
+                            .collect();
                         for ((f, _), line) in texts.iter().zip(&lines) {
                             let b = &mut per_file[*f as usize].1;
                             b.extend_from_slice(line.as_bytes());
