@@ -40,6 +40,10 @@
 //! `system:serviceaccounts:NS` (its namespace pseudonymized with names), the bootstrap
 //! token groups `system:bootstrappers[:…]` and OpenShift's `system:authenticated:oauth`.
 //!
+//! Not touched: object names of other kinds (RBAC roles and bindings, ConfigMaps, …) without
+//! [`Options::names`], `managedFields`, user agents (only credential patterns in them), and
+//! the loaded files' names (a CSV's `file` column, the JSON lines side file).
+//!
 //! Two passes: [`Redactor::observe`] every event first (so an annotation naming a user
 //! seen only in a later event is still caught), then [`Redactor::redact`] each.
 //! Without a key, pseudonyms are numbered in the order of first appearance.
