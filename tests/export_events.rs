@@ -4,6 +4,8 @@
 //! the JSON lines compared byte for byte with the source lines, the side file's
 //! `file:line` read back from the files.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use serde_json::Value;

@@ -12,6 +12,8 @@
 //! `status.certificate`; `rbac/v1` Subject `kind`/`name`/`namespace`; and k8s.io/apiserver
 //! `pkg/authentication/serviceaccount` for `system:serviceaccount:NS:NAME` user names.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use serde_json::{json, Value};
