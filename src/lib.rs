@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod audit;
 pub mod case;
 pub mod detect;
+pub mod export;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fuzzing;
 pub mod gen;

@@ -213,13 +213,6 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
     let on_select = d.reform(|(index, open): (u32, bool)| ExploreAction::Select { index, open });
     let on_sort = d.reform(ExploreAction::SetSort);
     let on_per_request = d.reform(|_: ()| ExploreAction::TogglePerRequest);
-    let export = |kind: ExportKind| {
-        let (send, dispatch, fresh) = (props.send.clone(), d.clone(), fresh.clone());
-        Callback::from(move |_: MouseEvent| {
-            dispatch.emit(ExploreAction::ExportStarted);
-            send.emit(Request::Export { id: fresh(), kind });
-        })
-    };
     let on_csv = {
         let (send, dispatch, fresh) = (props.send.clone(), d.clone(), fresh.clone());
         Callback::from(move |dim: TopDim| {
@@ -364,9 +357,7 @@ pub fn ExploreView(props: &ExploreProps) -> Html {
                     <ComparePeriods summary={s.clone()} filter={st.applied.clone()} range={st.range}
                         span={st.result.as_ref().and_then(|r| r.span)} local_time={st.local_time}
                         send={props.send.clone()} dispatch={d.clone()} />
-                    <button class="button small" onclick={export(ExportKind::Events)} disabled={st.exporting || st.result.as_ref().is_none_or(|r| r.count == 0)}
-                        data-testid="export-events" title="Download the matching events as JSON lines, byte-identical to the log's lines">
-                        { if st.exporting { "Exporting…" } else { "Export JSON lines" } }</button>
+                    <crate::ui::export_menu::ExportMenu send={props.send.clone()} dispatch={d.clone()} exporting={st.exporting} disabled={st.result.as_ref().is_none_or(|r| r.count == 0)} export={st.export.clone()} />
                 </div>
             </div>
             { main }

@@ -19,6 +19,7 @@ pub mod event_table;
 pub mod expected_files;
 pub mod explore;
 pub mod explore_state;
+pub mod export_menu;
 pub mod feed_view;
 pub mod filter_bar;
 pub mod findings_view;

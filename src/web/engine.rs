@@ -344,6 +344,12 @@ impl Worker for Engine {
                 let e = self.explore.export(self.loader.store(), &self.raw, q, kind);
                 scope.respond(id, Response::Exported(e));
             }
+            Request::ExportEvents { id: q, spec } if !self.loader.is_loading() => {
+                let e = self
+                    .explore
+                    .export_spec(self.loader.store(), &self.raw, q, &spec);
+                scope.respond(id, Response::Exported(e));
+            }
             Request::History { id: q, row } if !self.loader.is_loading() => {
                 let names = self.explore.name_index(self.loader.store());
                 let h = history_reply(self.loader.store(), &self.raw, &names, q, row);
@@ -354,7 +360,8 @@ impl Worker for Engine {
             | Request::Rows { .. }
             | Request::Event { .. }
             | Request::History { .. }
-            | Request::Export { .. } => {}
+            | Request::Export { .. }
+            | Request::ExportEvents { .. } => {}
             // ---- policy workbench (issue 6) ----
             // The edited policy becomes the current one (Explore's rule column and `rule:`).
             Request::Workbench(req) => {

@@ -602,12 +602,18 @@ impl Explore {
                 count: 0,
                 blob: empty(),
                 error: Some("Nothing to export yet.".into()),
+                redacted: None,
             };
         };
         let built = match kind {
             ExportKind::Events => export_events(s, raw, &c.matched).map(|b| {
                 (
-                    "audit-lens-events.jsonl".to_string(),
+                    crate::export::file_name(
+                        &c.filter,
+                        crate::export::span(s, &c.matched),
+                        false,
+                        "jsonl",
+                    ),
                     c.matched.len() as u64,
                     b,
                 )
@@ -640,6 +646,7 @@ impl Explore {
                 count,
                 blob,
                 error: None,
+                redacted: None,
             },
             Err(e) => Exported {
                 id,
@@ -647,9 +654,169 @@ impl Explore {
                 count: 0,
                 blob: empty(),
                 error: Some(e),
+                redacted: None,
             },
         }
     }
+
+    /// Builds a download of the last query's events (issue 16): JSON lines or CSV, named by
+    /// the filter and time span, optionally redacted.
+    pub fn export_spec(
+        &self,
+        s: &Store,
+        raw: &[Option<RawSource>],
+        id: u32,
+        spec: &crate::web::protocol::ExportSpec,
+    ) -> Exported {
+        use crate::web::protocol::EventFormat;
+        let fail = |e: String| Exported {
+            id,
+            name: String::new(),
+            count: 0,
+            blob: web_sys::Blob::new().expect("an empty Blob"),
+            error: Some(e),
+            redacted: None,
+        };
+        let Some(c) = self.cache.as_ref() else {
+            return fail("Nothing to export yet.".into());
+        };
+        let (ext, mime) = match spec.format {
+            EventFormat::Jsonl => ("jsonl", "application/x-ndjson"),
+            EventFormat::Csv => ("csv", "text/csv"),
+        };
+        let name = crate::export::file_name(
+            &c.filter,
+            crate::export::span(s, &c.matched),
+            spec.redact.is_some(),
+            ext,
+        );
+        let cols = crate::export::page_columns(&spec.columns, s.files.len() > 1);
+        let built: Result<(web_sys::Blob, Option<crate::export::redact::Summary>), String> =
+            match (&spec.redact, spec.format) {
+                (None, EventFormat::Jsonl) => export_events(s, raw, &c.matched).map(|b| (b, None)),
+                (None, EventFormat::Csv) => {
+                    let text = crate::export::csv::events_csv(s, &c.matched, &cols);
+                    blob_of(&[js_sys::Uint8Array::from(text.as_bytes()).into()], mime)
+                        .map(|b| (b, None))
+                }
+                (Some(opts), format) => (|| {
+                    let texts = event_texts(s, raw, &c.matched)?;
+                    let mut red = crate::export::redact::Redactor::new(opts.clone());
+                    for (_, t) in &texts {
+                        red.observe(t.as_bytes());
+                    }
+                    let lines: Vec<String> = texts
+                        .iter()
+                        .map(|(_, t)| red.redact(t.as_bytes()))
+                        .collect::<Result<_, _>>()?;
+                    let out: Vec<u8> = if format == EventFormat::Csv {
+                        // The CSV of the redacted events read back, each from its file.
+                        let mut per_file: Vec<(String, Vec<u8>)> = s
+                            .files
+                            .iter()
+                            .map(|f| (f.name.clone(), Vec::new()))
+                            .collect();
+                        for ((f, _), line) in texts.iter().zip(&lines) {
+                            let b = &mut per_file[*f as usize].1;
+                            b.extend_from_slice(line.as_bytes());
+                            b.push(b'\n');
+                        }
+                        let back = crate::export::reload(&per_file);
+                        let all: Vec<u32> = (0..back.len() as u32).collect();
+                        crate::export::csv::events_csv(&back, &all, &cols).into_bytes()
+                    } else {
+                        let mut out = Vec::new();
+                        for line in &lines {
+                            out.extend_from_slice(line.as_bytes());
+                            out.push(b'\n');
+                        }
+                        out
+                    };
+                    let blob = blob_of(&[js_sys::Uint8Array::from(out.as_slice()).into()], mime)?;
+                    Ok((blob, Some(red.summary())))
+                })(),
+            };
+        match built {
+            Ok((blob, redacted)) => Exported {
+                id,
+                name,
+                count: c.matched.len() as u64,
+                blob,
+                error: None,
+                redacted,
+            },
+            Err(e) => fail(e),
+        }
+    }
+}
+
+/// The events of `rows` (time order) as text with their file index: each record read once
+/// (plain files in windows of up to [`WINDOW_BYTES`], gzip files decoded once for all their
+/// ranges), an event from a wrapper or a pretty document taken out alone.
+pub fn event_texts(
+    s: &Store,
+    raw: &[Option<RawSource>],
+    rows: &[u32],
+) -> Result<Vec<(u32, String)>, String> {
+    let src_of = |f: usize| {
+        raw.get(f)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| format!("{} is no longer available to read.", s.files[f].name))
+    };
+    let mut want: HashMap<usize, Vec<(u64, u32)>> = HashMap::new();
+    for &r in rows {
+        let ru = r as usize;
+        want.entry(s.file(ru) as usize)
+            .or_default()
+            .push(s.record_range(ru));
+    }
+    let mut records: HashMap<(u32, u64), Vec<u8>> = HashMap::new();
+    for (f, mut ranges) in want {
+        let src = src_of(f)?;
+        ranges.sort_unstable();
+        ranges.dedup();
+        if s.files[f].gzip {
+            for (bytes, &(off, _)) in read_gzip_ranges(src, &ranges)?.into_iter().zip(&ranges) {
+                records.insert((f as u32, off), bytes);
+            }
+            continue;
+        }
+        let mut i = 0;
+        while i < ranges.len() {
+            let start = ranges[i].0;
+            let mut end = start + ranges[i].1 as u64;
+            let mut j = i + 1;
+            while j < ranges.len() {
+                let e = ranges[j].0 + ranges[j].1 as u64;
+                if e - start > WINDOW_BYTES {
+                    break;
+                }
+                end = end.max(e);
+                j += 1;
+            }
+            let window = src.read(start, end)?;
+            for &(off, len) in &ranges[i..j] {
+                let a = (off - start) as usize;
+                let b = (a + len as usize).min(window.len());
+                records.insert((f as u32, off), window[a.min(b)..b].to_vec());
+            }
+            i = j;
+        }
+    }
+    let mut events = EventExtractor::default();
+    let mut out = Vec::with_capacity(rows.len());
+    for &r in rows {
+        let ru = r as usize;
+        let f = s.file(ru);
+        let key = (f, s.record_range(ru).0);
+        let rec = records.get(&key).map_or(&[][..], Vec::as_slice);
+        let text = events
+            .event(key, rec, s.wrap_item(ru))
+            .map_err(|e| format!("{}: {e}", s.files[f as usize].name))?
+            .text;
+        out.push((f, text));
+    }
+    Ok(out)
 }
 
 /// Reads window `w` of a body search synchronously and decides its events (gzip: one

@@ -85,6 +85,9 @@ pub enum Request {
     Complete { id: u32, text: String, cursor: u32 },
     /// A download of the last query's events or of a top-N table: [`Response::Exported`].
     Export { id: u32, kind: ExportKind },
+    /// The last query's events as JSON lines or CSV, optionally redacted (issue 16):
+    /// [`Response::Exported`] with the redaction's counts.
+    ExportEvents { id: u32, spec: ExportSpec },
 
     // ---- policy workbench (issue 6); answered by `crate::web::workbench` -------------
     /// Validates, lints and evaluates the edited policy over the loaded log:
@@ -548,6 +551,23 @@ pub enum ExportKind {
     TopCsv(TopDim),
 }
 
+/// The format of an events export (issue 16).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventFormat {
+    Jsonl,
+    Csv,
+}
+
+/// What an events export holds: its format, the table's optional columns shown (by
+/// `column_picker::Col::key`; a CSV has the table's columns, these, and `file` with several
+/// files), and the redaction (`None`: the events as they are).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportSpec {
+    pub format: EventFormat,
+    pub columns: Vec<String>,
+    pub redact: Option<crate::export::redact::Options>,
+}
+
 /// A download, built in the worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Exported {
@@ -559,6 +579,9 @@ pub struct Exported {
     #[serde(with = "serde_wasm_bindgen::preserve")]
     pub blob: web_sys::Blob,
     pub error: Option<String>,
+    /// A redacted export's counts by kind (issue 16).
+    #[serde(default)]
+    pub redacted: Option<crate::export::redact::Summary>,
 }
 
 // =====================================================================================

@@ -59,6 +59,10 @@ USAGE:
                                                       (bytes/day, money, findings lost) within the guard-rails,
                                                       and a plan for the target written as a policy; exit 1 when
                                                       the guard-rails stop it short of the target
+  audit-lens export --format jsonl|csv [--filter F] [--after T] [--before T] [--columns a,b]
+                 [--redact [--key FILE] [--redact-names]] [--sources FILE] LOG... -o FILE|DIR|-
+                                                      the filter's events as JSON lines (as in the log) or CSV;
+                                                      --redact: secrets replaced, users/groups/IPs pseudonymized
   audit-lens bench [--size 200MB] [--rounds 5] [--policy P]
                                                       measure ingest, filters, timeline, policy evaluation
 
