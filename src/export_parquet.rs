@@ -231,9 +231,8 @@ pub fn write<W: Write + Send>(
                     put_bytes(&mut c, &v, Some(&d), None)?;
                 }
                 "user_groups" => {
-                    let (v, d, p) = list_column(rr, |r| {
-                        s.dict.groups.members_of(s.groups_id(r)).collect()
-                    });
+                    let (v, d, p) =
+                        list_column(rr, |r| s.dict.groups.members_of(s.groups_id(r)).collect());
                     put_bytes(&mut c, &v, Some(&d), Some(&p))?;
                 }
                 "source_ips" => {
@@ -247,8 +246,9 @@ pub fn write<W: Write + Send>(
                     put_bool(&mut c, &v)?;
                 }
                 "path" => {
-                    let v: Vec<ByteArray> =
-                        rr.map(|r| ByteArray::from(s.path(r).into_bytes())).collect();
+                    let v: Vec<ByteArray> = rr
+                        .map(|r| ByteArray::from(s.path(r).into_bytes()))
+                        .collect();
                     put_bytes(&mut c, &v, None, None)?;
                 }
                 "code" => {
@@ -263,9 +263,8 @@ pub fn write<W: Write + Send>(
                     put_i64(&mut c, &v, None)?;
                 }
                 "stage_us" => {
-                    let (v, d) = optional(
-                        rr.map(|r| s.latency_known(r).map(|l| s.received(r) + l as i64)),
-                    );
+                    let (v, d) =
+                        optional(rr.map(|r| s.latency_known(r).map(|l| s.received(r) + l as i64)));
                     put_i64(&mut c, &v, Some(&d))?;
                 }
                 "latency_us" => {
@@ -297,7 +296,9 @@ pub fn write<W: Write + Send>(
                         .map(|r| {
                             let f = s.file(r);
                             files.get(f, || {
-                                s.files.get(f as usize).map_or(String::new(), |x| x.name.clone())
+                                s.files
+                                    .get(f as usize)
+                                    .map_or(String::new(), |x| x.name.clone())
                             })
                         })
                         .collect();
@@ -340,9 +341,10 @@ pub fn write<W: Write + Send>(
                             let v: Vec<i64> = rr
                                 .map(|r| {
                                     let d = ev.decision(r);
-                                    let om = s.stage(r).is_some_and(|st| d.omit_stages.contains(st));
-                                    estimate_size_mf(s, r, d.level, om, d.omit_managed_fields)
-                                        .bytes as i64
+                                    let om =
+                                        s.stage(r).is_some_and(|st| d.omit_stages.contains(st));
+                                    estimate_size_mf(s, r, d.level, om, d.omit_managed_fields).bytes
+                                        as i64
                                 })
                                 .collect();
                             put_i64(&mut c, &v, None)?;

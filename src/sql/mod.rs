@@ -155,7 +155,11 @@ pub const COLUMNS: &[(&str, &str, &str)] = &[
     ("stage", "STRING NULL", "stage"),
     ("recorded_level", "STRING NULL", "level, as recorded"),
     ("verb", "STRING", "verb"),
-    ("user_name", "STRING", "user.username (the authenticated user)"),
+    (
+        "user_name",
+        "STRING",
+        "user.username (the authenticated user)",
+    ),
     ("user_groups", "LIST<STRING>", "user.groups"),
     ("impersonated_user", "STRING", "impersonatedUser.username"),
     ("source_ips", "LIST<STRING>", "sourceIPs"),
@@ -165,7 +169,11 @@ pub const COLUMNS: &[(&str, &str, &str)] = &[
     ("api_version", "STRING", "objectRef.apiVersion"),
     ("resource", "STRING", "objectRef.resource"),
     ("subresource", "STRING", "objectRef.subresource"),
-    ("namespace", "STRING", "objectRef.namespace (\"\" = cluster-scoped)"),
+    (
+        "namespace",
+        "STRING",
+        "objectRef.namespace (\"\" = cluster-scoped)",
+    ),
     ("name", "STRING", "objectRef.name"),
     (
         "path",
@@ -179,12 +187,12 @@ pub const COLUMNS: &[(&str, &str, &str)] = &[
         "STRING",
         "annotations[authorization.k8s.io/decision]",
     ),
-    ("received_us", "INT64", "requestReceivedTimestamp, µs since 1970"),
     (
-        "received",
-        "TIMESTAMP(µs, UTC)",
-        "requestReceivedTimestamp",
+        "received_us",
+        "INT64",
+        "requestReceivedTimestamp, µs since 1970",
     ),
+    ("received", "TIMESTAMP(µs, UTC)", "requestReceivedTimestamp"),
     (
         "stage_us",
         "INT64 NULL",
@@ -212,7 +220,11 @@ pub const COLUMNS: &[(&str, &str, &str)] = &[
         "INT64",
         "of responseObject: what omitManagedFields removes",
     ),
-    ("source_file", "STRING", "the log file, as named on the command line"),
+    (
+        "source_file",
+        "STRING",
+        "the log file, as named on the command line",
+    ),
     (
         "record_offset",
         "INT64",
@@ -223,7 +235,11 @@ pub const COLUMNS: &[(&str, &str, &str)] = &[
         "INT32 NULL",
         "the event's index inside a wrapper record (NULL: a bare event)",
     ),
-    ("rule", "INT32 NULL", "--policy: the deciding rule (0-based)"),
+    (
+        "rule",
+        "INT32 NULL",
+        "--policy: the deciding rule (0-based)",
+    ),
     ("level", "STRING", "--policy: the level the policy gives"),
     (
         "omitted",
@@ -518,11 +534,7 @@ pub fn rule_case(p: &CompiledPolicy, d: Dialect) -> String {
     }
     let mut o = String::from("CASE\n");
     for (i, r) in rules.iter().enumerate() {
-        let _ = writeln!(
-            o,
-            "      WHEN {} THEN {i}",
-            rule_condition(r, wildcard, d)
-        );
+        let _ = writeln!(o, "      WHEN {} THEN {i}", rule_condition(r, wildcard, d));
     }
     o.push_str("    END");
     o
@@ -811,7 +823,10 @@ mod tests {
         );
         let c = rule_condition(&r, true, Dialect::DuckDb);
         assert!(c.starts_with("resource_request AND api_group = ''"), "{c}");
-        assert!(c.contains("(subresource = '' AND resource = 'pods')"), "{c}");
+        assert!(
+            c.contains("(subresource = '' AND resource = 'pods')"),
+            "{c}"
+        );
         assert!(c.contains("resource || '/' || subresource END) = 'pods/log'"));
         assert!(c.contains("(subresource <> '' AND subresource = 'status')"));
         assert!(c.contains("resource = 'deployments'"));
@@ -823,8 +838,20 @@ mod tests {
             "rules:\n- level: None\n  resources:\n  - group: \"*\"\n    resources: [\"*/status\"]\n",
         )
         .expect("policy");
-        let new = CompiledPolicy::new(&p, KubeVersion { major: 1, minor: 36 });
-        let old = CompiledPolicy::new(&p, KubeVersion { major: 1, minor: 35 });
+        let new = CompiledPolicy::new(
+            &p,
+            KubeVersion {
+                major: 1,
+                minor: 36,
+            },
+        );
+        let old = CompiledPolicy::new(
+            &p,
+            KubeVersion {
+                major: 1,
+                minor: 35,
+            },
+        );
         assert!(!rule_case(&new, Dialect::Spark).contains("api_group"));
         assert!(rule_case(&old, Dialect::Spark).contains("api_group = '*'"));
     }

@@ -26,7 +26,9 @@ pub fn run(rest: &[String]) -> Result<ExitCode, String> {
         .get("output")
         .ok_or("export --format parquet: -o FILE.parquet is required")?;
     if out == "-" {
-        return Err("export --format parquet: write to a file (-o FILE.parquet), not stdout".into());
+        return Err(
+            "export --format parquet: write to a file (-o FILE.parquet), not stdout".into(),
+        );
     }
     let policy = match args.get("policy") {
         Some(p) => match load_policy(&args, p)? {

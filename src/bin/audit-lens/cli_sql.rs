@@ -59,9 +59,15 @@ pub fn run(a: &[String]) -> Result<ExitCode, String> {
             "sql: unexpected argument '{p}' (the table is --table; sql reads no log)"
         ));
     }
-    let path = args.get("policy").ok_or("sql: --policy POLICY is required")?;
+    let path = args
+        .get("policy")
+        .ok_or("sql: --policy POLICY is required")?;
     let dialect = match args.get("dialect") {
-        None => return Err("sql: --dialect is required (duckdb, spark, trino, bigquery, clickhouse)".into()),
+        None => {
+            return Err(
+                "sql: --dialect is required (duckdb, spark, trino, bigquery, clickhouse)".into(),
+            )
+        }
         Some(d) => Dialect::parse(d).ok_or_else(|| {
             format!("sql: unknown --dialect '{d}' (duckdb, spark, trino, bigquery, clickhouse)")
         })?,
