@@ -661,7 +661,7 @@ fn parquet_values_equal_a_serde_json_scan() {
             let s = |v: &Value| v.as_str().unwrap_or("").to_string();
             let list = |v: &Value| -> Vec<String> {
                 v.as_array()
-                    .map(|a| a.iter().map(|x| s(x)).collect())
+                    .map(|a| a.iter().map(&s).collect())
                     .unwrap_or_default()
             };
             let o = &e["objectRef"];
