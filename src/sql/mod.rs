@@ -827,17 +827,21 @@ mod tests {
             c.contains("(subresource = '' AND resource = 'pods')"),
             "{c}"
         );
-        assert!(c.contains("resource || '/' || subresource END) = 'pods/log'"));
+        assert!(
+            c.contains(
+                "resource || '/' || subresource END) IN ('pods/log', '*/status', 'deployments/*')"
+            ),
+            "{c}"
+        );
         assert!(c.contains("(subresource <> '' AND subresource = 'status')"));
         assert!(c.contains("resource = 'deployments'"));
     }
 
     #[test]
     fn group_star_depends_on_version() {
-        let p: Policy = serde_yaml::from_str(
-            "rules:\n- level: None\n  resources:\n  - group: \"*\"\n    resources: [\"*/status\"]\n",
-        )
-        .expect("policy");
+        let p = Policy::new(vec![rule(
+            "level: None\nresources:\n- group: \"*\"\n  resources: [\"*/status\"]\n",
+        )]);
         let new = CompiledPolicy::new(
             &p,
             KubeVersion {
