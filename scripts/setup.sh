@@ -43,3 +43,16 @@ step "npm ci (playwright-core; binaryen's wasm-opt)"
 npm ci --no-audit --no-fund --loglevel=error
 wasm-opt --version
 
+
+# tests/sql_engines.rs runs the SQL of `audit-lens sql` in DuckDB and parses the other
+# dialects with sqlglot, from a project-local virtual environment (gitignored).
+DUCKDB_VERSION=2.0.1
+SQLGLOT_VERSION=30.31.0
+step "Python venv .venv: duckdb $DUCKDB_VERSION, sqlglot $SQLGLOT_VERSION (PyPI)"
+if [ "$(.venv/bin/python -c 'import duckdb, sqlglot; print(duckdb.__version__, sqlglot.__version__)' 2>/dev/null)" \
+     != "$DUCKDB_VERSION $SQLGLOT_VERSION" ]; then
+  python3 -m venv .venv
+  .venv/bin/python -m pip install -q --disable-pip-version-check \
+    "duckdb==$DUCKDB_VERSION" "sqlglot==$SQLGLOT_VERSION"
+fi
+.venv/bin/python -c 'import duckdb, sqlglot; print("duckdb", duckdb.__version__, "sqlglot", sqlglot.__version__)'

@@ -11,11 +11,14 @@ pub mod case;
 pub mod detect;
 pub mod export;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod export_parquet;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod fuzzing;
 pub mod gen;
 pub mod ingest;
 pub mod load;
 pub mod query;
+pub mod sql;
 pub mod store;
 pub mod util;
 pub mod view;

@@ -20,6 +20,7 @@ mod cli_history;
 mod cli_parquet;
 mod cli_policy;
 mod cli_query;
+mod cli_sql;
 
 const USAGE: &str = "audit-lens — Kubernetes audit logs and audit policies, locally
 
@@ -63,6 +64,13 @@ USAGE:
                  [--redact [--key FILE] [--redact-names]] [--sources FILE] LOG... -o FILE|DIR|-
                                                       the filter's events as JSON lines (as in the log) or CSV;
                                                       --redact: secrets replaced, users/groups/IPs pseudonymized
+  audit-lens export --format parquet [--policy P] [--kube-version 1.36] LOG... -o FILE.parquet
+                                                      one table row per event (indexed fields, sizes, file and
+                                                      offset; with --policy the rule, level, omitted, kept bytes)
+  audit-lens sql --policy P --dialect duckdb|spark|trino|bigquery|clickhouse [--table T]
+                 [--query rows|coverage|whatif] [--schema parquet|raw-json]
+                                                      the policy as one SQL CASE (first match, kube-apiserver's
+                                                      semantics) and a query over the Parquet table or raw JSON
   audit-lens bench [--size 200MB] [--rounds 5] [--policy P]
                                                       measure ingest, filters, timeline, policy evaluation
 
@@ -89,6 +97,7 @@ fn main() -> ExitCode {
         "advise" => cli_advise::run_advise(rest),
         "diff-policy" => cli_compare::run_diff_policy(rest),
         "export" => cli_export::run_export(rest),
+        "sql" => cli_sql::run(rest),
         "validate" | "lint" | "eval" | "coverage" | "whatif" | "clo-filter" => {
             cli_policy::run(cmd, rest)
         }
