@@ -64,6 +64,12 @@ fn events(text: &str) -> Vec<(Key, Value)> {
             start += 1;
         }
         let at = start as u64;
+        if let Some(g) = gke_view(&v) {
+            // A GKE Cloud Audit Logs entry is one mapped Event (item 0 of its record).
+            out.push(((at, Some(0)), g));
+            start = it.byte_offset();
+            continue;
+        }
         match v.get("items").and_then(Value::as_array) {
             Some(items) => out.extend(
                 items
@@ -76,6 +82,30 @@ fn events(text: &str) -> Vec<(Key, Value)> {
         start = it.byte_offset();
     }
     out
+}
+
+/// What a GKE `k8s.io` entry says in Event terms, read plainly: verb, resource and
+/// subresource from `methodName` (`io.k8s.<group>.<version>.<resource>[.<sub>].<verb>`,
+/// GKE's audit-log schema), the bodies from `protoPayload.request`/`response`.
+fn gke_view(v: &Value) -> Option<Value> {
+    let p = v.get("protoPayload")?;
+    if p.get("serviceName")?.as_str()? != "k8s.io" {
+        return None;
+    }
+    let toks: Vec<&str> = p.get("methodName")?.as_str()?.split('.').collect();
+    let vi = toks.iter().position(|t| {
+        t.len() >= 2 && t.starts_with('v') && t[1..2].bytes().all(|c| c.is_ascii_digit())
+    })?;
+    if toks.len() < vi + 3 {
+        return None;
+    }
+    let sub = toks[vi + 2..toks.len() - 1].join("/");
+    Some(serde_json::json!({
+        "verb": toks[toks.len() - 1],
+        "objectRef": {"resource": toks[vi + 1], "subresource": sub},
+        "requestObject": p.get("request").cloned().unwrap_or(Value::Null),
+        "responseObject": p.get("response").cloned().unwrap_or(Value::Null),
+    }))
 }
 
 fn st<'a>(v: &'a Value, p: &str) -> &'a str {

@@ -353,8 +353,9 @@ fn corpus_logs_load_with_the_counts_of_sources_md() {
         ("audit2rbac-demo-cleaned-v1beta1.log", 37, 0),
         ("audit2rbac-demo-original-v1beta1.log", 757, 0),
         ("audit2rbac-demo-v1.log", 37, 0),
-        // 3 Events + 1 AKS record holding an Event; the GKE protoPayload record is not an Event.
-        ("elastic-integrations-test-audit-mixed-formats.log", 4, 1),
+        // 5 lines: 3 Events, 1 AKS record holding an Event, and 1 GKE Cloud Audit Logs
+        // entry (serviceName k8s.io, with a timestamp), mapped to an Event (issue 15).
+        ("elastic-integrations-test-audit-mixed-formats.log", 5, 0),
         ("elastic-integrations-test-kube-audit-aks-wrapped.log", 1, 0),
         ("openshift-clo-apiaudit-audit_in.log", 100, 0),
         (

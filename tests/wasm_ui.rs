@@ -55,6 +55,7 @@ fn summary(files: usize, note: Option<&str>) -> Summary {
         skipped: 0,
         duplicates: 0,
         wrappers: vec![],
+        skipped_kinds: vec![],
         diagnosis: None,
         first_us: Some(0),
         last_us: Some(1),

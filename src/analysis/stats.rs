@@ -55,6 +55,8 @@ pub struct FileStats {
     pub events: u64,
     pub rejected: u64,
     pub wrappers: Vec<(String, u64)>,
+    /// Valid records that are no Kubernetes audit events (skipped), by kind.
+    pub skipped_kinds: Vec<(String, u64)>,
     pub diagnosis: Option<String>,
 }
 
@@ -112,6 +114,7 @@ pub fn stats(s: &Store, top: usize, max_rejections: usize) -> Stats {
                 events: f.events,
                 rejected: f.rejected,
                 wrappers: f.wrappers.clone(),
+                skipped_kinds: f.skipped_kinds.clone(),
                 diagnosis: f.diagnosis.clone(),
             })
             .collect(),

@@ -9,11 +9,19 @@
 //! (`node-1 {"kind":"Event",...}`). A final line without newline is still read; if it is
 //! cut mid-event it is rejected as truncated.
 //!
-//! Invariant: for every file, `events + rejected == records`; blank lines are not records.
+//! Records of other shapes are recognised by their keys, never by the file name: see
+//! `record.rs` (EventList, Azure, CloudWatch), `cloud.rs` (GKE Cloud Audit Logs, mapped
+//! to Events) and `logstore.rs` (ViaQ, OTLP/JSON, Loki, Elasticsearch, Beats, Splunk).
+//!
+//! Invariant: for every file, `events + rejected + skipped == records` (`skipped`: valid
+//! records of something else, such as Google Cloud audit entries of other services,
+//! named in `FileInfo::skipped_kinds`); blank lines are not records.
 //! Nothing here panics on any input.
 
+mod cloud;
 pub mod facts;
 pub mod gzip;
+mod logstore;
 pub mod record;
 mod scan;
 

@@ -5,8 +5,11 @@
 //! Recognises bare Events (`audit.k8s.io/v1`, `v1beta1`, `v1alpha1`, or no apiVersion at
 //! all), `EventList` batches, Azure diagnostic `records[]` (with `properties.log` as a
 //! JSON string or object), AWS CloudWatch exports (`logEvents[]`/`events[]` with a
-//! `message`, or a bare record with `message`/`@message`), and says plainly what it does
-//! not map (GKE Cloud Audit Logs `protoPayload` records).
+//! `message`, or a bare record with `message`/`@message`), GKE Cloud Audit Logs entries
+//! (mapped to Events by `cloud.rs`; other Google Cloud services are counted as skipped),
+//! OpenShift ViaQ records, OTLP/JSON logs, Loki, Elasticsearch/OpenSearch, Beats and
+//! Splunk documents (`logstore.rs`). A mapped or normalised event is walked as an
+//! embedded one, so re-extraction gives the same Event text.
 
 use crate::audit::{Level, Stage};
 use crate::store::{EventIn, Store};
@@ -160,6 +163,49 @@ pub(crate) struct Rec<'a> {
     pub(crate) events: Option<Span<'a>>,
     #[serde(borrow, default)]
     pub(crate) proto_payload: Option<Span<'a>>,
+    // ---- log stores and collectors (see `logstore.rs`, `cloud.rs`) ----
+    /// ViaQ (OpenShift logging): the audit level (`k8s_audit_level` for kube-apiserver,
+    /// `openshift_audit_level` for openshift-apiserver); `level` then holds a log severity.
+    #[serde(
+        borrow,
+        default,
+        rename = "k8s_audit_level",
+        alias = "openshift_audit_level"
+    )]
+    pub(crate) k8s_audit_level: Option<Str<'a>>,
+    /// Go `logging.Entry` (Sysdig bridge): `Entry` and the `AuditPayload` text.
+    #[serde(borrow, default, rename = "Entry")]
+    pub(crate) go_entry: Option<Span<'a>>,
+    #[serde(borrow, default, rename = "AuditPayload")]
+    pub(crate) go_audit_payload: Option<Span<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) resource_logs: Option<Span<'a>>,
+    /// Loki `query_range` response.
+    #[serde(borrow, default)]
+    pub(crate) data: Option<Span<'a>>,
+    /// Loki `logcli --output=jsonl` line.
+    #[serde(borrow, default)]
+    pub(crate) line: Option<Span<'a>>,
+    /// Elasticsearch `_search` response, and one hit's document.
+    #[serde(borrow, default)]
+    pub(crate) hits: Option<Span<'a>>,
+    #[serde(borrow, default, rename = "_source")]
+    pub(crate) es_source: Option<Span<'a>>,
+    /// Splunk JSON export: a `result` line, a `results` response, an event's `_raw`.
+    #[serde(borrow, default)]
+    pub(crate) result: Option<Span<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) results: Option<Span<'a>>,
+    #[serde(borrow, default, rename = "_raw")]
+    pub(crate) splunk_raw: Option<Span<'a>>,
+    /// Beats: Filebeat's decoded JSON (`json`), the Elastic integration's
+    /// `kubernetes.audit`, ECS `event.original`.
+    #[serde(borrow, default)]
+    pub(crate) json: Option<Span<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) kubernetes: Option<Span<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) event: Option<Span<'a>>,
 }
 
 /// Whether the fast scanner is used (tests turn it off to compare with serde_json alone).
@@ -180,6 +226,16 @@ pub struct RecordPos {
 const W_EVENTLIST: &str = "EventList batches";
 const W_AZURE: &str = "Azure diagnostic records";
 const W_CLOUDWATCH: &str = "AWS CloudWatch records";
+const W_GKE: &str = "GKE Cloud Audit Logs entries";
+const W_GO_ENTRY: &str = "Go logging.Entry records (Sysdig bridge)";
+const W_VIAQ: &str = "OpenShift ViaQ records";
+const W_OTLP: &str = "OTLP/JSON log documents";
+const W_LOKI: &str = "Loki query responses";
+const W_LOKI_LINE: &str = "Loki logcli lines";
+const W_ES: &str = "Elasticsearch search responses";
+const W_ES_HIT: &str = "Elasticsearch documents";
+const W_SPLUNK: &str = "Splunk results";
+const W_BEATS: &str = "Beats documents";
 
 /// Parses one record and adds its events to `store` (or rejections: every event
 /// candidate is counted exactly once).
@@ -202,6 +258,9 @@ trait Leaves {
     fn event(&mut self, rec: &Rec, text: &str, wrapped: bool);
     /// A leaf that is no event, with the reason.
     fn reject(&mut self, why: String);
+    /// A leaf that is a valid record of something else (a Google Cloud audit entry of
+    /// another service): counted as skipped under `kind`.
+    fn skip(&mut self, kind: String);
 }
 
 /// The ingest sink: leaves become rows or rejections of `store`.
@@ -224,6 +283,10 @@ impl Leaves for ToStore<'_> {
         self.store.reject(p.file, p.line, p.offset, why);
         self.item += 1;
     }
+    fn skip(&mut self, kind: String) {
+        self.store.skip_record(self.pos.file, &kind);
+        self.item += 1;
+    }
 }
 
 /// The re-extraction sink: each leaf's event text (compacted when wrapped), or `None`.
@@ -241,6 +304,9 @@ impl Leaves for Texts {
     fn reject(&mut self, _: String) {
         self.0.push(None);
     }
+    fn skip(&mut self, _: String) {
+        self.0.push(None);
+    }
 }
 
 fn walk(l: &mut impl Leaves, text: &str, wrapped: bool, depth: u32) {
@@ -256,7 +322,17 @@ fn walk(l: &mut impl Leaves, text: &str, wrapped: bool, depth: u32) {
     } else {
         None
     } {
-        if rec.items.is_none() {
+        // Only what is plainly an event: other shapes (log stores, ViaQ's `level:
+        // "default"`) have none of these keys or an invalid level, and go to serde.
+        let eventish = rec.kind.is_some()
+            || rec.audit_id.is_some()
+            || rec.stage.is_some()
+            || rec.request_uri.is_some();
+        let level_ok = rec
+            .level
+            .as_deref()
+            .is_none_or(|v| Level::parse(v).is_some());
+        if rec.items.is_none() && eventish && level_ok {
             return l.event(&rec, text, wrapped);
         }
     }
@@ -288,17 +364,132 @@ fn walk(l: &mut impl Leaves, text: &str, wrapped: bool, depth: u32) {
             return walk_embedded(l, log, depth);
         }
     }
+    if rec.proto_payload.is_some() {
+        l.wrapper(W_GKE);
+        return mapped(l, super::cloud::map_log_entry(text), depth);
+    }
+    if rec.go_entry.is_some() && rec.go_audit_payload.is_some() {
+        l.wrapper(W_GO_ENTRY);
+        return mapped(l, super::cloud::map_go_entry(text), depth);
+    }
+    if rec.resource_logs.is_some() {
+        l.wrapper(W_OTLP);
+        return match super::logstore::otlp_bodies(text) {
+            Ok(c) if c.is_empty() => l.reject("OTLP logs without log records: no events".into()),
+            Ok(c) => candidates(l, c, depth),
+            Err(e) => l.reject(e),
+        };
+    }
+    let plain_event = rec.audit_id.is_some() || rec.stage.is_some();
+    if !plain_event {
+        if let Some(lines) = rec.data.and_then(|d| super::logstore::loki_lines(d.get())) {
+            l.wrapper(W_LOKI);
+            if lines.is_empty() {
+                return l.reject("Loki response without log lines: no events".into());
+            }
+            return candidates(l, lines, depth);
+        }
+        if let Some(line) = rec.line {
+            l.wrapper(W_LOKI_LINE);
+            return walk_embedded(l, line, depth);
+        }
+        if let Some(hits) = rec.hits.and_then(|h| super::logstore::es_hits(h.get())) {
+            l.wrapper(W_ES);
+            return each_in_array(l, hits, depth, "hits.hits");
+        }
+        if let Some(src) = rec.es_source {
+            l.wrapper(W_ES_HIT);
+            return walk_document(l, src, depth);
+        }
+        if let Some(list) = rec.results {
+            l.wrapper(W_SPLUNK);
+            return each_in_array(l, list.get(), depth, "results");
+        }
+        if let Some(res) = rec.result {
+            l.wrapper(W_SPLUNK);
+            return walk_embedded(l, res, depth);
+        }
+        if let Some(raw) = rec.splunk_raw {
+            return walk_embedded(l, raw, depth);
+        }
+        if let Some(j) = rec.json {
+            l.wrapper(W_BEATS);
+            return walk_document(l, j, depth);
+        }
+        if let Some(a) = rec
+            .kubernetes
+            .and_then(|k| super::logstore::sub_member(k.get(), "audit"))
+        {
+            l.wrapper(W_BEATS);
+            return walk_document(l, Span(a), depth);
+        }
+    }
+    if let Some(kl) = rec.k8s_audit_level.as_deref() {
+        l.wrapper(W_VIAQ);
+        return match super::logstore::normalize_event(text, Some(kl)) {
+            Ok(t) => walk(l, &t, true, depth + 1),
+            Err(e) => l.reject(e),
+        };
+    }
     if let Some(msg) = rec.message.or(rec.at_message) {
-        if rec.audit_id.is_none() && rec.stage.is_none() {
+        if !plain_event {
             return walk_embedded(l, msg, depth);
         }
     }
-    if rec.proto_payload.is_some() {
-        return l.reject(
-            "GKE Cloud Audit Logs record (protoPayload): a Google Cloud audit entry, not a Kubernetes audit Event; it carries no audit level or stage and is not loaded".into(),
-        );
+    if !plain_event {
+        if let Some(o) = rec
+            .event
+            .and_then(|e| super::logstore::sub_member(e.get(), "original"))
+        {
+            l.wrapper(W_BEATS);
+            return walk_embedded(l, Span(o), depth);
+        }
     }
     l.event(&rec, text, wrapped)
+}
+
+/// A mapped cloud record: its synthesised Event is walked like an embedded one.
+fn mapped(l: &mut impl Leaves, m: super::cloud::Mapped, depth: u32) {
+    use super::cloud::Mapped;
+    match m {
+        Mapped::Event(t) => walk(l, &t, true, depth + 1),
+        Mapped::Skip(kind) => l.skip(kind),
+        Mapped::Reject(why) => l.reject(why),
+    }
+}
+
+fn candidates(l: &mut impl Leaves, c: Vec<super::logstore::Candidate>, depth: u32) {
+    for c in c {
+        match c {
+            Ok(t) => walk(l, &t, true, depth + 1),
+            Err(e) => l.reject(e),
+        }
+    }
+}
+
+/// A document that may be the event itself with a collector's extra members (an
+/// Elasticsearch `_source`, Filebeat's `json`): an event is normalised to its Event
+/// members, anything else is walked as a record (a Beats document with `message`).
+fn walk_document(l: &mut impl Leaves, raw: Span, depth: u32) {
+    let t = raw.get().trim_start();
+    if !t.starts_with('{') {
+        return walk_embedded(l, raw, depth);
+    }
+    let inner: Rec = match serde_json::from_str(t) {
+        Ok(r) => r,
+        Err(e) => return l.reject(json_error_reason(t, &e)),
+    };
+    let event =
+        inner.kind.as_deref() == Some("Event") || inner.audit_id.is_some() || inner.stage.is_some();
+    if event && inner.proto_payload.is_none() {
+        let level = inner.k8s_audit_level.as_deref();
+        match super::logstore::normalize_event(t, level) {
+            Ok(n) => walk(l, &n, true, depth + 1),
+            Err(e) => l.reject(e),
+        }
+    } else {
+        walk(l, t, true, depth + 1)
+    }
 }
 
 /// A wrapper's embedded event: a JSON string holding the event text, or the event object.

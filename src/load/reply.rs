@@ -105,6 +105,10 @@ pub struct FileSummary {
     pub duplicates: u64,
     /// Wrappers seen, e.g. ("Azure diagnostic records", 22).
     pub wrappers: Vec<(String, u64)>,
+    /// Of `skipped`: valid records that are no Kubernetes audit events, by kind, e.g.
+    /// ("Google Cloud audit records of compute.googleapis.com", 3).
+    #[serde(default)]
+    pub skipped_kinds: Vec<(String, u64)>,
     /// A file-level finding in plain words.
     pub diagnosis: Option<String>,
     /// First and last `requestReceivedTimestamp` of this file's events, µs since the epoch.
@@ -182,6 +186,7 @@ pub fn summarize(store: &Store, load_ms: f64, note: Option<String>) -> Summary {
             skipped: f.skipped,
             duplicates: f.duplicates,
             wrappers: f.wrappers.clone(),
+            skipped_kinds: f.skipped_kinds.clone(),
             diagnosis: f.diagnosis.clone(),
             first_us: span.map(|s| s.0),
             last_us: span.map(|s| s.1),

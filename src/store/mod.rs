@@ -82,6 +82,10 @@ pub struct FileInfo {
     pub fingerprint: Option<u64>,
     /// Wrappers seen (EventList, Azure records, CloudWatch), with counts, e.g. "Azure diagnostic records".
     pub wrappers: Vec<(String, u64)>,
+    /// Of `skipped`: valid records that are not Kubernetes audit events, by kind, e.g.
+    /// ("Google Cloud audit records of compute.googleapis.com", 3).
+    #[serde(default)]
+    pub skipped_kinds: Vec<(String, u64)>,
     /// A file-level finding in plain words ("this looks like a PDF, not an audit log").
     pub diagnosis: Option<String>,
 }
@@ -464,9 +468,22 @@ impl Store {
             duplicates: 0,
             fingerprint: None,
             wrappers: Vec::new(),
+            skipped_kinds: Vec::new(),
             diagnosis: None,
         });
         (self.files.len() - 1) as u32
+    }
+
+    /// Counts a record that is valid but no Kubernetes audit event (a Google Cloud audit
+    /// entry of another service) as skipped, under `kind`.
+    pub fn skip_record(&mut self, file: u32, kind: &str) {
+        let f = &mut self.files[file as usize];
+        f.records += 1;
+        f.skipped += 1;
+        match f.skipped_kinds.iter_mut().find(|(k, _)| k == kind) {
+            Some((_, n)) => *n += 1,
+            None => f.skipped_kinds.push((kind.to_string(), 1)),
+        }
     }
 
     /// Records a rejected input record (counted always, kept up to [`MAX_KEPT_REJECTIONS`] per file).
@@ -631,6 +648,12 @@ impl Store {
                 match f.wrappers.iter_mut().find(|(x, _)| x == k) {
                     Some((_, m)) => *m += n,
                     None => f.wrappers.push((k.clone(), *n)),
+                }
+            }
+            for (k, n) in &pf.skipped_kinds {
+                match f.skipped_kinds.iter_mut().find(|(x, _)| x == k) {
+                    Some((_, m)) => *m += n,
+                    None => f.skipped_kinds.push((k.clone(), *n)),
                 }
             }
             if f.diagnosis.is_none()

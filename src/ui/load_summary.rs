@@ -29,6 +29,16 @@ pub fn LoadSummary(props: &LoadSummaryProps) -> Html {
         },
     };
     let per_event = (s.events > 0).then(|| s.memory_bytes / s.events);
+    // Skipped records that are no audit events (other services), by kind over all files.
+    let mut kinds: Vec<(String, u64)> = Vec::new();
+    for (k, n) in s.files.iter().flat_map(|f| f.skipped_kinds.iter()) {
+        match kinds.iter_mut().find(|(x, _)| x == k) {
+            Some((_, m)) => *m += n,
+            None => kinds.push((k.clone(), *n)),
+        }
+    }
+    let other: u64 = kinds.iter().map(|(_, n)| n).sum();
+    let outside = s.skipped.saturating_sub(s.duplicates).saturating_sub(other);
     html! {
         <section class="load-summary" data-testid="load-summary" aria-label="Loaded files"
                  data-events={s.events.to_string()} data-rejected={s.rejected.to_string()} data-skipped={s.skipped.to_string()} data-duplicates={s.duplicates.to_string()} data-memory-bytes={s.memory_bytes.to_string()} data-heap-bytes={s.heap_bytes.to_string()} data-files={s.files.len().to_string()}>
@@ -40,10 +50,18 @@ pub fn LoadSummary(props: &LoadSummaryProps) -> Html {
                 <span class="stat-label">{"Rejected lines"}</span>
                 <span class="stat-value" title={s.rejected.to_string()}>{ crate::util::human_count(s.rejected) }</span>
             </div>
-            if s.skipped > s.duplicates {
+            if outside > 0 {
                 <div class="stat" title="Valid events outside the time window chosen for loading: counted, not kept">
                     <span class="stat-label">{"Outside window"}</span>
-                    <span class="stat-value" title={(s.skipped - s.duplicates).to_string()}>{ crate::util::human_count(s.skipped - s.duplicates) }</span>
+                    <span class="stat-value" title={outside.to_string()}>{ crate::util::human_count(outside) }</span>
+                </div>
+            }
+            if other > 0 {
+                <div class="stat wide" data-testid="skipped-kinds" data-skipped-other={other.to_string()}
+                     title="Valid records that are no Kubernetes audit events (other Google Cloud services' audit entries): counted as skipped, not loaded">
+                    <span class="stat-label">{"Skipped, not Kubernetes"}</span>
+                    <span class="stat-value">{ crate::util::human_count(other) }
+                        <span class="muted">{ format!(" · {}", kinds.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")) }</span></span>
                 </div>
             }
             if s.duplicates > 0 {

@@ -76,7 +76,8 @@ USAGE:
 
 Common options: --kube-version 1.36 (policy features of that Kubernetes version; default: the newest, 1.37),
   --accept-old-versions (read audit.k8s.io/v1beta1 and v1alpha1 policies as v1)
-Logs may be JSON lines, pretty JSON, EventList, Azure/AWS exports, gzip; detected from content.";
+Logs may be JSON lines, pretty JSON, EventList, Azure/AWS exports, GKE Cloud Audit Logs, OpenShift
+  ViaQ/OTLP, Loki, Elasticsearch/OpenSearch, Splunk exports, gzip; detected from content.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -381,6 +382,9 @@ fn print_stats(o: &mut impl Write, st: &Stats) -> std::io::Result<()> {
         )?;
         for (w, n) in &f.wrappers {
             writeln!(o, "  unwrapped {n} {w}")?;
+        }
+        for (k, n) in &f.skipped_kinds {
+            writeln!(o, "  skipped {n} {k} (not Kubernetes audit events)")?;
         }
         if let Some(d) = &f.diagnosis {
             writeln!(o, "  note: {d}")?;
