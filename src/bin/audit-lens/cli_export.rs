@@ -2,7 +2,7 @@
 //! JSON lines or CSV (with `--filter`, `--redact`) are `cli_export_events`'; the Parquet
 //! table (with `--policy`) is `cli_parquet`'s.
 
-use crate::{cli_export_events, cli_parquet};
+use crate::cli_export_events;
 use std::process::ExitCode;
 
 pub fn run_export(rest: &[String]) -> Result<ExitCode, String> {
@@ -17,7 +17,10 @@ pub fn run_export(rest: &[String]) -> Result<ExitCode, String> {
         i += 1;
     }
     match format.as_deref() {
-        Some("parquet") => cli_parquet::run(rest),
+        #[cfg(not(target_arch = "wasm32"))]
+        Some("parquet") => crate::cli_parquet::run(rest),
+        #[cfg(target_arch = "wasm32")]
+        Some("parquet") => Err("export --format parquet: the native CLI only".into()),
         Some("jsonl") | Some("csv") | None => cli_export_events::run(rest),
         Some(other) => Err(format!(
             "export: unknown --format '{other}' (jsonl, csv or parquet)"

@@ -17,6 +17,8 @@ mod cli_export;
 mod cli_export_events;
 mod cli_findings;
 mod cli_history;
+// The Parquet writer is native only (the parquet crate is not built for wasm32).
+#[cfg(not(target_arch = "wasm32"))]
 mod cli_parquet;
 mod cli_policy;
 mod cli_query;
