@@ -230,7 +230,7 @@ fn resource_alt(s: &Store, v: &str) -> (Vec<bool>, SubTest, Option<Vec<bool>>) {
 }
 
 /// Parses "403", ">=400", "<300", "5xx", "400-499" into inclusive ranges.
-fn code_range(v: &str) -> Option<(u16, u16)> {
+pub(crate) fn code_range(v: &str) -> Option<(u16, u16)> {
     let v = v.trim();
     let num = |x: &str| x.trim().parse::<u16>().ok();
     if let Some(x) = v.strip_prefix(">=") {
@@ -281,7 +281,7 @@ pub fn parse_duration_us(v: &str) -> Option<u64> {
     Some((n * m) as u64)
 }
 
-fn latency_range(v: &str) -> Option<(u64, u64)> {
+pub(crate) fn latency_range(v: &str) -> Option<(u64, u64)> {
     let v = v.trim();
     if let Some(x) = v.strip_prefix(">=") {
         return Some((parse_duration_us(x)?, u64::MAX));

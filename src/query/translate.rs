@@ -20,7 +20,7 @@
 
 use super::body::{BodyPath, Seg, Side};
 use super::parse::{field_name, parse, Field, Term};
-use super::{glob, parse_duration_us, parse_time};
+use super::{code_range, glob, latency_range, parse_time};
 use crate::audit::{Level, Stage};
 use crate::util::format_rfc3339_micros;
 use serde::{Deserialize, Serialize};
@@ -199,57 +199,6 @@ fn and(v: Vec<Cond>) -> Cond {
         1 => v.into_iter().next().unwrap_or(Cond::True),
         _ => Cond::And(v),
     }
-}
-
-/// The same code ranges `query::code_range` reads.
-fn code_range(v: &str) -> Option<(u16, u16)> {
-    let v = v.trim();
-    let num = |x: &str| x.trim().parse::<u16>().ok();
-    if let Some(x) = v.strip_prefix(">=") {
-        return Some((num(x)?, u16::MAX));
-    }
-    if let Some(x) = v.strip_prefix("<=") {
-        return Some((0, num(x)?));
-    }
-    if let Some(x) = v.strip_prefix('>') {
-        return Some((num(x)?.checked_add(1)?, u16::MAX));
-    }
-    if let Some(x) = v.strip_prefix('<') {
-        return Some((0, num(x)?.checked_sub(1)?));
-    }
-    let lower = v.to_ascii_lowercase();
-    if lower.len() == 3 && lower.ends_with("xx") {
-        let d = lower.as_bytes()[0];
-        if d.is_ascii_digit() {
-            let base = (d - b'0') as u16 * 100;
-            return Some((base, base + 99));
-        }
-    }
-    if let Some((a, b)) = v.split_once('-') {
-        return Some((num(a)?, num(b)?));
-    }
-    if lower == "none" {
-        return Some((0, 0));
-    }
-    num(v).map(|c| (c, c))
-}
-
-fn latency_range(v: &str) -> Option<(u64, u64)> {
-    let v = v.trim();
-    if let Some(x) = v.strip_prefix(">=") {
-        return Some((parse_duration_us(x)?, u64::MAX));
-    }
-    if let Some(x) = v.strip_prefix("<=") {
-        return Some((0, parse_duration_us(x)?));
-    }
-    if let Some(x) = v.strip_prefix('>') {
-        return Some((parse_duration_us(x)?.saturating_add(1), u64::MAX));
-    }
-    if let Some(x) = v.strip_prefix('<') {
-        return Some((0, parse_duration_us(x)?.saturating_sub(1)));
-    }
-    let d = parse_duration_us(v)?;
-    Some((d, d))
 }
 
 /// `resource:` alternative `r[.group][/sub]` as conditions (see `query::resource_alt`).

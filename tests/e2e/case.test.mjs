@@ -115,6 +115,7 @@ test('a case round-trips: pin, note, export, clear, drop, same pins and notes; s
 
     // Clear, then drop the case file on the landing page.
     await page.getByTestId('clear').click();
+    await page.getByTestId('clear-confirm').click(); // Clear asks first (issue 16 §6)
     await page.getByTestId('drop-zone').waitFor();
     assert.equal(await page.getByTestId('case-pane').count(), 0);
     await dropFiles(page, '[data-testid=drop-zone]', [{ name: 'case.json', text: caseText, type: 'application/json' }]);
